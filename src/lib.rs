@@ -1,0 +1,7 @@
+//! kubetutor: a terminal tutor for hands-on Kubernetes.
+//!
+//! The binary (`src/main.rs`) is a thin CLI over this library, so the
+//! integration tests drive the same functions users do.
+
+pub mod cluster;
+pub mod lab;
