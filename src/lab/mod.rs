@@ -100,29 +100,66 @@ pub async fn up(
     let admin = admin_config(paths).await?;
     let client = Client::try_from(admin.clone())?;
 
+    let mut started_now = Vec::new();
+    let result = start_missing(
+        paths,
+        &ports,
+        &bin_dir,
+        &admin,
+        &client,
+        &mut started_now,
+        progress,
+    )
+    .await;
+    if let Err(err) = result {
+        // A failed `up` leaves nothing half-started: stop what this call started.
+        for record in started_now.iter().rev() {
+            process::stop(record, STOP_GRACE);
+        }
+        return Err(err);
+    }
+
+    let started = Instant::now();
+    health::wait_default_service_account(&client, Duration::from_secs(60)).await?;
+    progress(&format!(
+        "{:<24} present ({:.1} s)",
+        "default ServiceAccount",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// Starts, in order, each component that is not running, waiting for each to be
+/// ready before the next; records what it started in `started_now`.
+async fn start_missing(
+    paths: &LabPaths,
+    ports: &Ports,
+    bin_dir: &std::path::Path,
+    admin: &Config,
+    client: &Client,
+    started_now: &mut Vec<PidRecord>,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
     for component in Component::ALL {
         let started = Instant::now();
-        let record = match running_record(paths, component) {
-            Some(record) => {
-                progress(&format!(
-                    "{:<24} already running (pid {})",
-                    component.name(),
-                    record.pid
-                ));
-                continue;
-            }
-            None => {
-                if component == Component::Kwok {
-                    health::register_node(&client).await?;
-                }
-                process::spawn_detached(
-                    &bin_dir.join(component.binary()),
-                    &component.args(paths, &ports, &bin_dir),
-                    &paths.log_file(component.name()),
-                    &paths.pid_file(component.name()),
-                )?
-            }
-        };
+        if let Some(record) = running_record(paths, component) {
+            progress(&format!(
+                "{:<24} already running (pid {})",
+                component.name(),
+                record.pid
+            ));
+            continue;
+        }
+        if component == Component::Kwok {
+            health::register_node(client).await?;
+        }
+        let record = process::spawn_detached(
+            &bin_dir.join(component.binary()),
+            &component.args(paths, ports, bin_dir),
+            &paths.log_file(component.name()),
+            &paths.pid_file(component.name()),
+        )?;
+        started_now.push(record.clone());
         progress(&format!(
             "{:<24} starting (pid {}) …",
             component.name(),
@@ -133,7 +170,7 @@ pub async fn up(
             _ => Duration::from_secs(60),
         };
         health::wait_ready(component, &record, paths, timeout, || {
-            health::probe(component, &admin, &ports)
+            health::probe(component, admin, ports)
         })
         .await?;
         progress(&format!(
@@ -142,14 +179,6 @@ pub async fn up(
             started.elapsed().as_secs_f64()
         ));
     }
-
-    let started = Instant::now();
-    health::wait_default_service_account(&client, Duration::from_secs(60)).await?;
-    progress(&format!(
-        "{:<24} present ({:.1} s)",
-        "default ServiceAccount",
-        started.elapsed().as_secs_f64()
-    ));
     Ok(())
 }
 

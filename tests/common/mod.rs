@@ -1,0 +1,191 @@
+//! Shared fixture for the integration tests: one local lab for the whole run
+//! (started by the first test that needs it, reused when already running), and
+//! a fresh namespace per test.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use kube::api::PostParams;
+use kube::runtime::wait::await_condition;
+use kube::{Api, Client, Config};
+use kubetutor::lab::{self, LabPaths};
+
+/// The kubetutor binary cargo built for this test run.
+pub const KUBETUTOR: &str = env!("CARGO_BIN_EXE_kubetutor");
+
+pub struct Lab {
+    pub paths: LabPaths,
+    pub bin_dir: PathBuf,
+}
+
+/// The shared lab, started on first use with `kubetutor lab up` (exactly what a
+/// user runs), which builds the binaries if this machine has none yet.
+pub fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    LAB.get_or_init(|| {
+        let paths = LabPaths::from_env().expect("lab folder");
+        let output = kubetutor(&["lab", "up"], &[]);
+        assert!(
+            output.status.success(),
+            "`kubetutor lab up` failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let bin_dir = lab::bin_dir(&paths).expect("lab.json names the bin folder");
+        Lab { paths, bin_dir }
+    })
+}
+
+impl Lab {
+    pub async fn config(&self) -> Config {
+        lab::admin_config(&self.paths)
+            .await
+            .expect("admin kubeconfig")
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::try_from(self.config().await).expect("client")
+    }
+
+    /// Runs the lab's own kubectl against the lab.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(self.bin_dir.join("kubectl"))
+            .args(args)
+            .env("KUBECONFIG", self.paths.kubeconfig())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("kubectl runs");
+        let mut input = child.stdin.take().unwrap();
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    /// `kubectl apply -n NS -f -` that must succeed.
+    pub fn apply(&self, namespace: &str, yaml: &str) {
+        let out = self.kubectl(&["apply", "-n", namespace, "-f", "-"], Some(yaml));
+        assert!(
+            out.status.success(),
+            "kubectl apply failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Runs the kubetutor binary with extra environment variables.
+pub fn kubetutor(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(KUBETUTOR);
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("kubetutor runs")
+}
+
+/// A namespace of the test's own, deleted (without waiting) when dropped.
+pub struct TestNamespace {
+    pub name: String,
+}
+
+impl TestNamespace {
+    /// Creates `kt-<prefix>-<random>` and waits for its `default` ServiceAccount,
+    /// so pods can be created in it at once.
+    pub async fn create(client: &Client, prefix: &str) -> TestNamespace {
+        let name = format!("kt-{prefix}-{:08x}", rand::random::<u32>());
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let mut namespace = Namespace::default();
+        namespace.metadata.name = Some(name.clone());
+        namespaces
+            .create(&PostParams::default(), &namespace)
+            .await
+            .expect("create namespace");
+        let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), &name);
+        let ready = await_condition(accounts, "default", |sa: Option<&ServiceAccount>| {
+            sa.is_some()
+        });
+        tokio::time::timeout(Duration::from_secs(30), ready)
+            .await
+            .expect("default ServiceAccount appears within 30 s")
+            .unwrap();
+        TestNamespace { name }
+    }
+}
+
+impl Drop for TestNamespace {
+    fn drop(&mut self) {
+        let _ = lab().kubectl(&["delete", "namespace", &self.name, "--wait=false"], None);
+    }
+}
+
+/// The seed exercise's manifests, for a namespace of the test's choosing.
+pub mod seed {
+    pub fn demo_sa() -> &'static str {
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: demo-sa\n"
+    }
+
+    pub fn role_list_pods(namespace: &str) -> String {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: list-pods
+  namespace: {namespace}
+rules:
+  - apiGroups:
+      - ''
+    resources:
+      - pods
+    verbs:
+      - list
+"
+        )
+    }
+
+    pub fn role_binding_list_pods(namespace: &str) -> String {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: list-pods_demo-sa
+  namespace: {namespace}
+roleRef:
+  kind: Role
+  name: list-pods
+  apiGroup: rbac.authorization.k8s.io
+subjects:
+  - kind: ServiceAccount
+    name: demo-sa
+    namespace: {namespace}
+"
+        )
+    }
+
+    pub fn pod(name: &str, service_account: Option<&str>) -> String {
+        let sa = service_account
+            .map(|sa| format!("  serviceAccountName: {sa}\n"))
+            .unwrap_or_default();
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+{sa}  containers:
+  - name: alpine
+    image: alpine:3.15
+    command:
+    - \"sleep\"
+    - \"10000\"
+"
+        )
+    }
+}
