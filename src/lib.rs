@@ -5,3 +5,6 @@
 
 pub mod cluster;
 pub mod lab;
+pub mod checks;
+pub mod lesson;
+pub mod yaml;

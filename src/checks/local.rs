@@ -1,0 +1,214 @@
+//! Checks answered from a snapshot alone: pure functions, unit-tested with fixtures.
+
+use serde_json::Value;
+
+use super::outcome::Outcome;
+use super::path;
+use super::rbac;
+use super::snapshot::Snapshot;
+use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck};
+
+/// Kinds that are not namespaced among those lessons use.
+const CLUSTER_KINDS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Namespace", "Node"];
+
+/// The namespace a check's object lives in.
+pub fn object_namespace<'a>(kind: &str, namespace: Option<&'a str>, lesson_namespace: &'a str) -> &'a str {
+    if CLUSTER_KINDS.contains(&kind) { "" } else { namespace.unwrap_or(lesson_namespace) }
+}
+
+/// Evaluates `check` over `snapshot`; None for checks that must ask the server.
+pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<Outcome> {
+    Some(match check {
+        Check::Exists(c) => exists(c, snapshot, namespace),
+        Check::Absent(c) => absent(c, snapshot, namespace),
+        Check::Field(c) => field(c, snapshot, namespace),
+        Check::Pod(c) => pod(c, snapshot, namespace),
+        Check::Grants(c) => grants(c, snapshot, namespace),
+        Check::Access(_) | Check::Request(_) | Check::Token(_) => return None,
+    })
+}
+
+fn where_(ns: &str) -> String {
+    if ns.is_empty() { String::new() } else { format!(" in {ns}") }
+}
+
+fn exists(c: &ObjectCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
+    let ns = object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns);
+    match snapshot.get(&c.kind, ns, &c.name) {
+        Some(_) => Outcome::pass(format!("{} {} exists{}", c.kind, c.name, where_(ns))),
+        None => Outcome::fail(format!("No {} named {}{} yet", c.kind, c.name, where_(ns))),
+    }
+}
+
+fn absent(c: &ObjectCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
+    let ns = object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns);
+    match snapshot.get(&c.kind, ns, &c.name) {
+        Some(_) => Outcome::fail(format!("{} {} still exists{}", c.kind, c.name, where_(ns))),
+        None => Outcome::pass(format!("{} {} is gone{}", c.kind, c.name, where_(ns))),
+    }
+}
+
+/// Does `actual` meet `equals` / `contains`? Returns the failure sentence if not.
+pub fn expect_value(
+    actual: Option<&Value>,
+    equals: Option<&Value>,
+    contains: Option<&str>,
+    what: &str,
+) -> Result<String, String> {
+    let Some(actual) = actual else {
+        return Err(format!("{what} is not set"));
+    };
+    if let Some(expected) = equals
+        && !loosely_equal(actual, expected)
+    {
+        return Err(format!("{what} is {}, expected {}", path::display(actual), path::display(expected)));
+    }
+    if let Some(needle) = contains {
+        let text = path::display(actual);
+        if !text.contains(needle) {
+            return Err(format!("{what} is {text:?}, which does not contain {needle:?}"));
+        }
+    }
+    Ok(format!("{what} is {}", path::display(actual)))
+}
+
+/// YAML `443` and JSON `"443"` are different values, but a lesson author who
+/// writes `equals: 443` for an int-or-string field means the same thing.
+fn loosely_equal(actual: &Value, expected: &Value) -> bool {
+    actual == expected || path::display(actual) == path::display(expected)
+}
+
+fn field(c: &FieldCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
+    let ns = object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns);
+    let Some(object) = snapshot.get(&c.kind, ns, &c.name) else {
+        return Outcome::fail(format!("No {} named {}{} yet", c.kind, c.name, where_(ns)));
+    };
+    let what = format!("{} {}: {}", c.kind, c.name, c.path);
+    match expect_value(path::lookup(object, &c.path), c.equals.as_ref(), c.contains.as_deref(), &what) {
+        Ok(message) => Outcome::pass(message),
+        Err(message) => Outcome::fail(message),
+    }
+}
+
+fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
+    let Some(pod) = snapshot.get("Pod", ns, &c.name) else {
+        return Outcome::fail(format!("No Pod named {} in {ns} yet", c.name));
+    };
+    if pod["metadata"]["deletionTimestamp"].is_string() {
+        return Outcome::fail(format!("Pod {} is being deleted", c.name));
+    }
+    if let Some(expected) = &c.service_account {
+        let actual = pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+        if actual != expected {
+            return Outcome::fail(format!(
+                "Pod {} runs as ServiceAccount {actual}, not {expected}; serviceAccountName cannot \
+                 change on an existing Pod: delete it and create it again",
+                c.name
+            ));
+        }
+    }
+    let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
+    if let Some(expected) = &c.phase
+        && phase != expected
+    {
+        let scheduled = pod["spec"]["nodeName"].as_str().map_or(" (not scheduled yet)".to_string(), |_| String::new());
+        return Outcome::fail(format!("Pod {} is {phase}{scheduled}, waiting for {expected}", c.name));
+    }
+    if let Some(expected) = c.ready {
+        let ready = pod["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|cond| cond["type"] == "Ready" && cond["status"] == "True");
+        if ready != expected {
+            let state = if ready { "Ready" } else { "not Ready" };
+            return Outcome::fail(format!("Pod {} is {state}", c.name));
+        }
+    }
+    let sa = pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+    Outcome::pass(format!("Pod {} is {phase} as ServiceAccount {sa}", c.name))
+}
+
+fn grants(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
+    let (kind, role_ns) = if c.cluster_role { ("ClusterRole", "") } else { ("Role", ns) };
+    let Some(role) = snapshot.get(kind, role_ns, &c.role) else {
+        return Outcome::fail(format!("No {kind} named {}{} yet", c.role, where_(role_ns)));
+    };
+    let rules = role["rules"].as_array().cloned().unwrap_or_default();
+    let what = format!("{} {}", c.verb, if c.group.is_empty() { c.resource.clone() } else { format!("{}.{}", c.resource, c.group) });
+    if rules.iter().any(|r| rbac::rule_allows(r, &c.verb, &c.group, &c.resource)) {
+        return Outcome::pass(format!("{kind} {} allows {what}", c.role));
+    }
+    let near: Vec<String> =
+        rules.iter().filter_map(|r| rbac::explain_rule(r, &c.verb, &c.group, &c.resource)).collect();
+    if near.is_empty() {
+        Outcome::fail(format!("{kind} {} has no rule allowing {what}", c.role))
+    } else {
+        Outcome::fail(format!("{kind} {} does not allow {what}: {}", c.role, near.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(yaml: &str) -> Check {
+        crate::yaml::from_str(yaml).unwrap()
+    }
+
+    fn pod_fixture(name: &str, sa: &str, phase: &str) -> Value {
+        json!({"kind": "Pod", "metadata": {"name": name, "namespace": "lab"},
+               "spec": {"serviceAccountName": sa, "nodeName": "kwok-node-0"},
+               "status": {"phase": phase, "conditions": [{"type": "Ready", "status": "True"}]}})
+    }
+
+    #[test]
+    fn exists_and_absent() {
+        let s = Snapshot::new().with(json!({"kind": "ServiceAccount", "metadata": {"name": "demo-sa", "namespace": "lab"}}));
+        let exists = check("exists: {kind: ServiceAccount, name: demo-sa}");
+        assert!(evaluate(&exists, &s, "lab").unwrap().passed);
+        let outcome = evaluate(&exists, &s, "other").unwrap();
+        assert_eq!(outcome, Outcome::fail("No ServiceAccount named demo-sa in other yet"));
+        let absent = check("absent: {kind: ServiceAccount, name: demo-sa}");
+        assert!(!evaluate(&absent, &s, "lab").unwrap().passed);
+    }
+
+    #[test]
+    fn field_compares_values_at_a_path() {
+        let s = Snapshot::new().with(json!({"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
+            "spec": {"ports": [{"port": 443}]}}));
+        let ok = check("field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 443}");
+        assert!(evaluate(&ok, &s, "lab").unwrap().passed);
+        let wrong = check("field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 80}");
+        assert_eq!(evaluate(&wrong, &s, "lab").unwrap().message, "Service kubernetes: spec.ports[0].port is 443, expected 80");
+    }
+
+    #[test]
+    fn pod_checks_phase_and_service_account() {
+        let c = check("pod: {name: pod-demo-sa, phase: Running, serviceAccount: demo-sa}");
+        let s = Snapshot::new().with(pod_fixture("pod-demo-sa", "demo-sa", "Running"));
+        assert!(evaluate(&c, &s, "lab").unwrap().passed);
+        let s = Snapshot::new().with(pod_fixture("pod-demo-sa", "default", "Running"));
+        let outcome = evaluate(&c, &s, "lab").unwrap();
+        assert!(!outcome.passed && outcome.message.contains("runs as ServiceAccount default, not demo-sa"), "{outcome:?}");
+        let s = Snapshot::new().with(pod_fixture("pod-demo-sa", "demo-sa", "Pending"));
+        assert_eq!(evaluate(&c, &s, "lab").unwrap().message, "Pod pod-demo-sa is Pending, waiting for Running");
+        assert!(!evaluate(&c, &Snapshot::new(), "lab").unwrap().passed);
+    }
+
+    #[test]
+    fn grants_accepts_equivalent_rules_and_names_typos() {
+        let c = check("grants: {role: list-pods, verb: list, resource: pods}");
+        let role = |rules: Value| Snapshot::new().with(json!({"kind": "Role", "metadata": {"name": "list-pods", "namespace": "lab"}, "rules": rules}));
+        assert!(evaluate(&c, &role(json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}])), "lab").unwrap().passed);
+        let typo = evaluate(&c, &role(json!([{"apiGroups": [""], "resources": ["pod"], "verbs": ["list"]}])), "lab").unwrap();
+        assert!(!typo.passed && typo.message.contains("write \"pods\""), "{typo:?}");
+    }
+
+    #[test]
+    fn server_checks_are_not_evaluated_locally() {
+        let c = check("access: {as: {serviceAccount: demo-sa}, verb: list, resource: pods, allowed: true}");
+        assert_eq!(evaluate(&c, &Snapshot::new(), "lab"), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! Loading a lesson folder: parse `lesson.yaml`, substitute `${NAMESPACE}`,
+//! read every file it names, and check it all, collecting every error with its
+//! position so `lessons lint` can list them at once.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::error::LessonError;
+use super::model::{Action, Caller, Check, LessonSpec, ObjectRef, StepSpec};
+use super::vars;
+use crate::checks::path;
+use crate::yaml::{self, YamlError};
+
+pub const LESSON_FILE: &str = "lesson.yaml";
+
+/// A lesson ready to run: files read, variables substituted.
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub namespace: String,
+    pub owns: Vec<ObjectRef>,
+    pub steps: Vec<Step>,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// Markdown.
+    pub text: String,
+    /// Starting editor buffer (YAML).
+    pub template: Option<String>,
+    /// Reference solution (YAML).
+    pub solution: Option<String>,
+    pub action: Option<Action>,
+    pub checks: Vec<Check>,
+}
+
+impl Lesson {
+    /// Loads `dir/lesson.yaml`. `namespace` overrides the lesson's own.
+    pub fn load(dir: &Path, namespace: Option<&str>) -> Result<Lesson, Vec<LessonError>> {
+        let file = dir.join(LESSON_FILE);
+        let raw = fs::read_to_string(&file).map_err(|err| {
+            vec![LessonError::new(&file, 0, 0, format!("cannot read the lesson file: {err}"))]
+        })?;
+        // First pass with the variables left as they are, for the lesson's own
+        // namespace and for error positions that match the file exactly.
+        let spec = parse_spec(&file, &raw, "${NAMESPACE}").map_err(|e| vec![e])?;
+        let namespace = namespace.unwrap_or(&spec.namespace).to_string();
+        let mut errors = Vec::new();
+        if let Err(message) = check_namespace_name(&namespace) {
+            errors.push(LessonError::at_text(&file, &raw, "namespace:", message));
+        }
+        let spec = parse_spec(&file, &raw, &namespace).map_err(|e| vec![e])?;
+        let lesson = Loader { dir, file: &file, raw: &raw, namespace: &namespace, errors }.finish(spec);
+        lesson
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+}
+
+fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, LessonError> {
+    let text = vars::substitute(raw, namespace).map_err(|(offset, name)| {
+        let (line, column) = position_of_offset(raw, offset);
+        LessonError::new(file, line, column, format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"))
+    })?;
+    yaml::from_str::<LessonSpec>(&text).map_err(|err| yaml_error(file, err))
+}
+
+/// A YAML error as a lesson error.
+fn yaml_error(file: &Path, err: YamlError) -> LessonError {
+    LessonError::new(file, err.line, err.column, err.message)
+}
+
+fn position_of_offset(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Namespace names are DNS labels.
+fn check_namespace_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a valid namespace name: use lower-case letters, digits and '-', at most 63 characters"
+        ))
+    }
+}
+
+struct Loader<'a> {
+    dir: &'a Path,
+    file: &'a Path,
+    raw: &'a str,
+    namespace: &'a str,
+    errors: Vec<LessonError>,
+}
+
+impl Loader<'_> {
+    fn finish(mut self, spec: LessonSpec) -> Result<Lesson, Vec<LessonError>> {
+        if spec.id.trim().is_empty() {
+            self.error("id:", "the lesson id is empty");
+        }
+        if let Some(folder) = self.dir.file_name().and_then(|f| f.to_str())
+            && folder != spec.id
+        {
+            self.error(
+                &format!("id: {}", spec.id),
+                format!("the lesson id {:?} differs from its folder name {folder:?}; make them the same", spec.id),
+            );
+        }
+        if spec.steps.is_empty() {
+            self.error("steps:", "the lesson has no steps");
+        }
+        let mut seen = HashSet::new();
+        let mut steps = Vec::new();
+        for step in &spec.steps {
+            if !seen.insert(step.id.clone()) {
+                self.error(&format!("id: {}", step.id), format!("step id {:?} is used twice", step.id));
+            }
+            steps.push(self.step(step));
+        }
+        if self.errors.is_empty() {
+            Ok(Lesson {
+                id: spec.id,
+                title: spec.title,
+                summary: spec.summary,
+                namespace: self.namespace.to_string(),
+                owns: spec.owns,
+                steps,
+                dir: self.dir.to_path_buf(),
+            })
+        } else {
+            Err(self.errors)
+        }
+    }
+
+    fn step(&mut self, spec: &StepSpec) -> Step {
+        let text = self.read(&spec.text, false).unwrap_or_default();
+        let template = spec.editor.as_ref().and_then(|f| self.read(f, true));
+        let solution = spec.solution.as_ref().and_then(|f| self.read(f, true));
+        for check in &spec.checks {
+            self.check(&spec.id, check);
+        }
+        if let Some(Action::Request(request)) = &spec.action {
+            self.request_path(&spec.id, &request.path);
+            self.caller(&spec.id, &request.caller);
+        }
+        Step {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            text,
+            template,
+            solution,
+            action: spec.action.clone(),
+            checks: spec.checks.clone(),
+        }
+    }
+
+    /// Reads a file named by the lesson; YAML files must parse.
+    fn read(&mut self, relative: &str, yaml: bool) -> Option<String> {
+        let path = self.dir.join(relative);
+        let raw = match fs::read_to_string(&path) {
+            Ok(raw) => raw,
+            Err(err) => {
+                self.error(relative, format!("cannot read {relative}: {err}"));
+                return None;
+            }
+        };
+        let text = match vars::substitute(&raw, self.namespace) {
+            Ok(text) => text,
+            Err((offset, name)) => {
+                let (line, column) = position_of_offset(&raw, offset);
+                self.errors.push(LessonError::new(
+                    &path,
+                    line,
+                    column,
+                    format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"),
+                ));
+                return None;
+            }
+        };
+        if yaml && let Err(err) = yaml::documents(&text) {
+            self.errors.push(yaml_error(&path, err));
+        }
+        Some(text)
+    }
+
+    fn check(&mut self, step: &str, check: &Check) {
+        match check {
+            Check::Field(field) => {
+                self.path(step, &field.path);
+                if field.equals.is_none() && field.contains.is_none() {
+                    self.error(&field.path, format!("step {step}: a field check needs `equals` or `contains`"));
+                }
+            }
+            Check::Request(request) => {
+                self.request_path(step, &request.path);
+                self.caller(step, &request.caller);
+                if let Some(json) = &request.expect_json {
+                    self.path(step, &json.path);
+                    if json.equals.is_none() && json.contains.is_none() {
+                        self.error(&json.path, format!("step {step}: expectJson needs `equals` or `contains`"));
+                    }
+                }
+            }
+            Check::Token(token) => {
+                for claim in token.claims.keys() {
+                    self.path(step, claim);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn caller(&mut self, step: &str, caller: &Caller) {
+        if let Caller::Pod(name) | Caller::ServiceAccount(name) = caller
+            && name.trim().is_empty()
+        {
+            self.error("as:", format!("step {step}: `as` names an empty pod or ServiceAccount"));
+        }
+    }
+
+    fn path(&mut self, step: &str, text: &str) {
+        if let Err(message) = path::parse(text) {
+            self.error(text, format!("step {step}: {message}"));
+        }
+    }
+
+    fn request_path(&mut self, step: &str, text: &str) {
+        if !text.starts_with('/') {
+            self.error(text, format!("step {step}: request path {text:?} must start with /"));
+        }
+    }
+
+    /// An error pointing at the first place `needle` appears in lesson.yaml.
+    fn error(&mut self, needle: &str, message: impl Into<String>) {
+        self.errors.push(LessonError::at_text(self.file, self.raw, needle, message));
+    }
+}

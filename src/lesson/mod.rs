@@ -1,0 +1,12 @@
+//! Lessons are data: `lessons/<id>/lesson.yaml` plus Markdown, templates and
+//! solutions. This module loads them (with `${NAMESPACE}` substituted) and
+//! checks them (`lessons lint`).
+
+pub mod catalog;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod vars;
+
+pub use error::LessonError;
+pub use load::{Lesson, Step};

@@ -1,0 +1,242 @@
+//! The lesson format (see `lessons/README.md`): what `lesson.yaml` holds.
+//! Unknown fields are errors, so a typo in a lesson is caught by `lessons lint`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// `lesson.yaml` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LessonSpec {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Where the learner works; `--namespace` overrides it.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Objects the lesson creates, which reset removes.
+    #[serde(default)]
+    pub owns: Vec<ObjectRef>,
+    pub steps: Vec<StepSpec>,
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StepSpec {
+    pub id: String,
+    pub title: String,
+    /// Markdown file, relative to the lesson folder.
+    pub text: String,
+    /// Starting buffer of the editor (YAML file).
+    pub editor: Option<String>,
+    /// Reference solution, applied by `solve` and shown by "reveal".
+    pub solution: Option<String>,
+    /// What kubetutor does for the learner in this step (create a token, call the API).
+    pub action: Option<Action>,
+    #[serde(default)]
+    pub checks: Vec<Check>,
+}
+
+/// A Kubernetes object by kind and name; namespaced kinds default to the lesson namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Create a token for a ServiceAccount and show its claims.
+    Token(TokenAction),
+    /// Send an HTTP request to the API server and show the answer.
+    Request(RequestSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TokenAction {
+    pub service_account: String,
+}
+
+/// One condition a step waits for. Every kind may carry a `hint`, shown on request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Check {
+    /// The object exists.
+    Exists(ObjectCheck),
+    /// The object does not exist.
+    Absent(ObjectCheck),
+    /// A field of the object has a value.
+    Field(FieldCheck),
+    /// A Pod's phase, readiness and ServiceAccount.
+    Pod(PodCheck),
+    /// A Role (or ClusterRole) has a rule allowing verb on resource.
+    Grants(GrantsCheck),
+    /// The API server's own verdict (SubjectAccessReview).
+    Access(AccessCheck),
+    /// A real HTTP request and the status (and JSON) it gets.
+    Request(RequestCheck),
+    /// A token from TokenRequest decodes to the expected claims.
+    Token(TokenCheck),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectCheck {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldCheck {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// Dotted path with `[N]` indexes, e.g. `spec.ports[0].port` (see `checks::path`).
+    pub path: String,
+    /// The value must equal this (JSON/YAML value).
+    pub equals: Option<serde_json::Value>,
+    /// The value must be a string containing this.
+    pub contains: Option<String>,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodCheck {
+    pub name: String,
+    pub phase: Option<String>,
+    pub ready: Option<bool>,
+    pub service_account: Option<String>,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrantsCheck {
+    /// Name of a Role in the lesson namespace, or of a ClusterRole with `clusterRole: true`.
+    pub role: String,
+    #[serde(default)]
+    pub cluster_role: bool,
+    pub verb: String,
+    pub resource: String,
+    /// API group; "" is the core group.
+    #[serde(default)]
+    pub group: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccessCheck {
+    #[serde(rename = "as")]
+    pub subject: Subject,
+    pub verb: String,
+    pub resource: String,
+    #[serde(default)]
+    pub group: String,
+    /// Defaults to the lesson namespace.
+    pub namespace: Option<String>,
+    pub allowed: bool,
+    pub hint: Option<String>,
+}
+
+/// Who an access check asks about.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Subject {
+    /// A ServiceAccount in the lesson namespace.
+    ServiceAccount(String),
+    /// A user name, with no groups beyond system:authenticated.
+    User(String),
+}
+
+/// A request to the API server: who sends it, and what.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestSpec {
+    #[serde(rename = "as")]
+    pub caller: Caller,
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub path: String,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+/// Who sends a request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Caller {
+    /// No credentials.
+    Anonymous,
+    /// A fresh token of this ServiceAccount (lesson namespace).
+    ServiceAccount(String),
+    /// From inside this Pod: its ServiceAccount's token, bound to the pod.
+    Pod(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestCheck {
+    #[serde(rename = "as")]
+    pub caller: Caller,
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub path: String,
+    pub expect_status: u16,
+    pub expect_json: Option<JsonExpectation>,
+    pub hint: Option<String>,
+}
+
+impl RequestCheck {
+    pub fn request(&self) -> RequestSpec {
+        RequestSpec { caller: self.caller.clone(), method: self.method.clone(), path: self.path.clone() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JsonExpectation {
+    pub path: String,
+    pub equals: Option<serde_json::Value>,
+    pub contains: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TokenCheck {
+    pub service_account: String,
+    /// Claim path (see `checks::path`) → expected string value.
+    #[serde(default)]
+    pub claims: BTreeMap<String, String>,
+    pub hint: Option<String>,
+}
+
+impl Check {
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Check::Exists(c) | Check::Absent(c) => c.hint.as_deref(),
+            Check::Field(c) => c.hint.as_deref(),
+            Check::Pod(c) => c.hint.as_deref(),
+            Check::Grants(c) => c.hint.as_deref(),
+            Check::Access(c) => c.hint.as_deref(),
+            Check::Request(c) => c.hint.as_deref(),
+            Check::Token(c) => c.hint.as_deref(),
+        }
+    }
+}
