@@ -3,8 +3,10 @@
 //! The binary (`src/main.rs`) is a thin CLI over this library, so the
 //! integration tests drive the same functions users do.
 
-pub mod cluster;
-pub mod lab;
 pub mod checks;
+pub mod cli;
+pub mod cluster;
+pub mod engine;
+pub mod lab;
 pub mod lesson;
 pub mod yaml;

@@ -1,7 +1,8 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kubetutor::lab::{self, LabPaths, UpOptions};
+use kubetutor::cli::{self, ClusterArgs, LessonArgs, lab::LabAction};
 
 /// A terminal tutor for hands-on Kubernetes.
 #[derive(Parser)]
@@ -9,6 +10,8 @@ use kubetutor::lab::{self, LabPaths, UpOptions};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    cluster: ClusterArgs,
 }
 
 #[derive(Subcommand)]
@@ -18,33 +21,41 @@ enum Command {
         #[command(subcommand)]
         action: LabAction,
     },
+    /// List the lessons, or check lesson files (`lessons lint [PATH]`).
+    Lessons {
+        #[command(subcommand)]
+        action: Option<LessonsAction>,
+        /// Folder holding the lessons.
+        #[arg(long)]
+        lessons_dir: Option<PathBuf>,
+    },
+    /// Check every step of a lesson against the cluster: ✓ or ✗ with the reason.
+    Verify {
+        #[command(flatten)]
+        lesson: LessonArgs,
+    },
+    /// Apply the reference solutions and run the actions, step by step.
+    Solve {
+        #[command(flatten)]
+        lesson: LessonArgs,
+        /// Stop after this step (id); default: the whole lesson.
+        #[arg(long)]
+        through: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
-enum LabAction {
-    /// Start the lab (building its binaries on first use); reuses a running one.
-    Up {
-        /// Port for the API server on 127.0.0.1 (default: the previous one, or a free one).
-        #[arg(long)]
-        port: Option<u16>,
+enum LessonsAction {
+    /// Check lesson files; errors are printed as file:line:column.
+    Lint {
+        /// A lesson folder, or a folder of lessons (default: the lessons folder).
+        path: Option<PathBuf>,
     },
-    /// Stop every lab process.
-    Down {
-        /// Also delete the lab's state: certificates, etcd data, logs.
-        #[arg(long)]
-        purge: bool,
-    },
-    /// Show which components run, their ports and their logs.
-    Status,
-    /// Print `export KUBECONFIG=...` for the lab (use: eval "$(kubetutor lab env)").
-    Env,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Lab { action } => run_lab(action),
-    };
+    let result = run(cli);
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -54,55 +65,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_lab(action: LabAction) -> anyhow::Result<ExitCode> {
-    let paths = LabPaths::from_env()?;
-    let mut progress = |line: &str| eprintln!("lab: {line}");
-    match action {
-        LabAction::Up { port } => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
-            eprintln!(
-                "lab: ready. Use it with:\n  export KUBECONFIG={}\n  (or: eval \"$(kubetutor lab env)\")",
-                paths.kubeconfig().display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        LabAction::Down { purge } => {
-            lab::down(&paths, purge, &mut progress)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        LabAction::Status => {
-            let status = lab::status(&paths);
-            let running = status.iter().filter(|s| s.pid.is_some()).count();
-            println!("lab folder: {}", paths.root().display());
-            for s in &status {
-                let state = match s.pid {
-                    Some(pid) => format!("running  pid {pid:<8}"),
-                    None => "stopped             ".to_string(),
-                };
-                let port = s.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_default();
-                println!(
-                    "  {:<24} {state} {port:<16} log {}",
-                    s.component.name(),
-                    s.log.display()
-                );
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = || tokio::runtime::Runtime::new();
+    match cli.command {
+        Command::Lab { action } => cli::lab::run(action),
+        Command::Lessons {
+            action,
+            lessons_dir,
+        } => {
+            let root = lessons_dir.unwrap_or_else(kubetutor::lesson::catalog::default_root);
+            match action {
+                None => cli::lessons::list(&root),
+                Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root)),
             }
-            if running > 0 {
-                println!("kubeconfig: {}", paths.kubeconfig().display());
-            }
-            if let Some(bin) = lab::bin_dir(&paths) {
-                println!("binaries:   {}", bin.display());
-            }
-            // Exit status tells scripts whether the whole lab runs.
-            Ok(if running == status.len() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(3)
-            })
         }
-        LabAction::Env => {
-            println!("export KUBECONFIG={}", paths.kubeconfig().display());
-            Ok(ExitCode::SUCCESS)
+        Command::Verify { lesson } => runtime()?.block_on(cli::run::verify(&lesson, &cli.cluster)),
+        Command::Solve { lesson, through } => {
+            runtime()?.block_on(cli::run::solve(&lesson, &cli.cluster, through.as_deref()))
         }
     }
 }

@@ -12,7 +12,11 @@ pub struct YamlError {
 
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -27,7 +31,11 @@ impl From<serde_saphyr::Error> for YamlError {
             Some(i) => text[..i].to_string(),
             None => text,
         };
-        YamlError { line, column, message }
+        YamlError {
+            line,
+            column,
+            message,
+        }
     }
 }
 
@@ -39,7 +47,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 /// Every document of a multi-document YAML text, as JSON values. Empty
 /// documents (a stray `---`, only comments) are dropped.
 pub fn documents(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(text).map_err(YamlError::from)?;
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(text).map_err(YamlError::from)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 

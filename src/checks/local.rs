@@ -12,8 +12,16 @@ use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck
 const CLUSTER_KINDS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Namespace", "Node"];
 
 /// The namespace a check's object lives in.
-pub fn object_namespace<'a>(kind: &str, namespace: Option<&'a str>, lesson_namespace: &'a str) -> &'a str {
-    if CLUSTER_KINDS.contains(&kind) { "" } else { namespace.unwrap_or(lesson_namespace) }
+pub fn object_namespace<'a>(
+    kind: &str,
+    namespace: Option<&'a str>,
+    lesson_namespace: &'a str,
+) -> &'a str {
+    if CLUSTER_KINDS.contains(&kind) {
+        ""
+    } else {
+        namespace.unwrap_or(lesson_namespace)
+    }
 }
 
 /// Evaluates `check` over `snapshot`; None for checks that must ask the server.
@@ -29,7 +37,11 @@ pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<O
 }
 
 fn where_(ns: &str) -> String {
-    if ns.is_empty() { String::new() } else { format!(" in {ns}") }
+    if ns.is_empty() {
+        String::new()
+    } else {
+        format!(" in {ns}")
+    }
 }
 
 fn exists(c: &ObjectCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
@@ -61,12 +73,18 @@ pub fn expect_value(
     if let Some(expected) = equals
         && !loosely_equal(actual, expected)
     {
-        return Err(format!("{what} is {}, expected {}", path::display(actual), path::display(expected)));
+        return Err(format!(
+            "{what} is {}, expected {}",
+            path::display(actual),
+            path::display(expected)
+        ));
     }
     if let Some(needle) = contains {
         let text = path::display(actual);
         if !text.contains(needle) {
-            return Err(format!("{what} is {text:?}, which does not contain {needle:?}"));
+            return Err(format!(
+                "{what} is {text:?}, which does not contain {needle:?}"
+            ));
         }
     }
     Ok(format!("{what} is {}", path::display(actual)))
@@ -84,7 +102,12 @@ fn field(c: &FieldCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
         return Outcome::fail(format!("No {} named {}{} yet", c.kind, c.name, where_(ns)));
     };
     let what = format!("{} {}: {}", c.kind, c.name, c.path);
-    match expect_value(path::lookup(object, &c.path), c.equals.as_ref(), c.contains.as_deref(), &what) {
+    match expect_value(
+        path::lookup(object, &c.path),
+        c.equals.as_ref(),
+        c.contains.as_deref(),
+        &what,
+    ) {
         Ok(message) => Outcome::pass(message),
         Err(message) => Outcome::fail(message),
     }
@@ -98,7 +121,9 @@ fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         return Outcome::fail(format!("Pod {} is being deleted", c.name));
     }
     if let Some(expected) = &c.service_account {
-        let actual = pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+        let actual = pod["spec"]["serviceAccountName"]
+            .as_str()
+            .unwrap_or("default");
         if actual != expected {
             return Outcome::fail(format!(
                 "Pod {} runs as ServiceAccount {actual}, not {expected}; serviceAccountName cannot \
@@ -111,8 +136,13 @@ fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     if let Some(expected) = &c.phase
         && phase != expected
     {
-        let scheduled = pod["spec"]["nodeName"].as_str().map_or(" (not scheduled yet)".to_string(), |_| String::new());
-        return Outcome::fail(format!("Pod {} is {phase}{scheduled}, waiting for {expected}", c.name));
+        let scheduled = pod["spec"]["nodeName"]
+            .as_str()
+            .map_or(" (not scheduled yet)".to_string(), |_| String::new());
+        return Outcome::fail(format!(
+            "Pod {} is {phase}{scheduled}, waiting for {expected}",
+            c.name
+        ));
     }
     if let Some(expected) = c.ready {
         let ready = pod["status"]["conditions"]
@@ -125,26 +155,49 @@ fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
             return Outcome::fail(format!("Pod {} is {state}", c.name));
         }
     }
-    let sa = pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+    let sa = pod["spec"]["serviceAccountName"]
+        .as_str()
+        .unwrap_or("default");
     Outcome::pass(format!("Pod {} is {phase} as ServiceAccount {sa}", c.name))
 }
 
 fn grants(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
-    let (kind, role_ns) = if c.cluster_role { ("ClusterRole", "") } else { ("Role", ns) };
+    let (kind, role_ns) = if c.cluster_role {
+        ("ClusterRole", "")
+    } else {
+        ("Role", ns)
+    };
     let Some(role) = snapshot.get(kind, role_ns, &c.role) else {
         return Outcome::fail(format!("No {kind} named {}{} yet", c.role, where_(role_ns)));
     };
     let rules = role["rules"].as_array().cloned().unwrap_or_default();
-    let what = format!("{} {}", c.verb, if c.group.is_empty() { c.resource.clone() } else { format!("{}.{}", c.resource, c.group) });
-    if rules.iter().any(|r| rbac::rule_allows(r, &c.verb, &c.group, &c.resource)) {
+    let what = format!(
+        "{} {}",
+        c.verb,
+        if c.group.is_empty() {
+            c.resource.clone()
+        } else {
+            format!("{}.{}", c.resource, c.group)
+        }
+    );
+    if rules
+        .iter()
+        .any(|r| rbac::rule_allows(r, &c.verb, &c.group, &c.resource))
+    {
         return Outcome::pass(format!("{kind} {} allows {what}", c.role));
     }
-    let near: Vec<String> =
-        rules.iter().filter_map(|r| rbac::explain_rule(r, &c.verb, &c.group, &c.resource)).collect();
+    let near: Vec<String> = rules
+        .iter()
+        .filter_map(|r| rbac::explain_rule(r, &c.verb, &c.group, &c.resource))
+        .collect();
     if near.is_empty() {
         Outcome::fail(format!("{kind} {} has no rule allowing {what}", c.role))
     } else {
-        Outcome::fail(format!("{kind} {} does not allow {what}: {}", c.role, near.join("; ")))
+        Outcome::fail(format!(
+            "{kind} {} does not allow {what}: {}",
+            c.role,
+            near.join("; ")
+        ))
     }
 }
 
@@ -165,23 +218,37 @@ mod tests {
 
     #[test]
     fn exists_and_absent() {
-        let s = Snapshot::new().with(json!({"kind": "ServiceAccount", "metadata": {"name": "demo-sa", "namespace": "lab"}}));
+        let s = Snapshot::new().with(
+            json!({"kind": "ServiceAccount", "metadata": {"name": "demo-sa", "namespace": "lab"}}),
+        );
         let exists = check("exists: {kind: ServiceAccount, name: demo-sa}");
         assert!(evaluate(&exists, &s, "lab").unwrap().passed);
         let outcome = evaluate(&exists, &s, "other").unwrap();
-        assert_eq!(outcome, Outcome::fail("No ServiceAccount named demo-sa in other yet"));
+        assert_eq!(
+            outcome,
+            Outcome::fail("No ServiceAccount named demo-sa in other yet")
+        );
         let absent = check("absent: {kind: ServiceAccount, name: demo-sa}");
         assert!(!evaluate(&absent, &s, "lab").unwrap().passed);
     }
 
     #[test]
     fn field_compares_values_at_a_path() {
-        let s = Snapshot::new().with(json!({"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
-            "spec": {"ports": [{"port": 443}]}}));
-        let ok = check("field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 443}");
+        let s = Snapshot::new().with(
+            json!({"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
+            "spec": {"ports": [{"port": 443}]}}),
+        );
+        let ok = check(
+            "field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 443}",
+        );
         assert!(evaluate(&ok, &s, "lab").unwrap().passed);
-        let wrong = check("field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 80}");
-        assert_eq!(evaluate(&wrong, &s, "lab").unwrap().message, "Service kubernetes: spec.ports[0].port is 443, expected 80");
+        let wrong = check(
+            "field: {kind: Service, name: kubernetes, namespace: default, path: 'spec.ports[0].port', equals: 80}",
+        );
+        assert_eq!(
+            evaluate(&wrong, &s, "lab").unwrap().message,
+            "Service kubernetes: spec.ports[0].port is 443, expected 80"
+        );
     }
 
     #[test]
@@ -191,24 +258,45 @@ mod tests {
         assert!(evaluate(&c, &s, "lab").unwrap().passed);
         let s = Snapshot::new().with(pod_fixture("pod-demo-sa", "default", "Running"));
         let outcome = evaluate(&c, &s, "lab").unwrap();
-        assert!(!outcome.passed && outcome.message.contains("runs as ServiceAccount default, not demo-sa"), "{outcome:?}");
+        assert!(
+            !outcome.passed
+                && outcome
+                    .message
+                    .contains("runs as ServiceAccount default, not demo-sa"),
+            "{outcome:?}"
+        );
         let s = Snapshot::new().with(pod_fixture("pod-demo-sa", "demo-sa", "Pending"));
-        assert_eq!(evaluate(&c, &s, "lab").unwrap().message, "Pod pod-demo-sa is Pending, waiting for Running");
+        assert_eq!(
+            evaluate(&c, &s, "lab").unwrap().message,
+            "Pod pod-demo-sa is Pending, waiting for Running"
+        );
         assert!(!evaluate(&c, &Snapshot::new(), "lab").unwrap().passed);
     }
 
     #[test]
     fn grants_accepts_equivalent_rules_and_names_typos() {
         let c = check("grants: {role: list-pods, verb: list, resource: pods}");
-        let role = |rules: Value| Snapshot::new().with(json!({"kind": "Role", "metadata": {"name": "list-pods", "namespace": "lab"}, "rules": rules}));
+        let role = |rules: Value| {
+            Snapshot::new().with(json!({"kind": "Role", "metadata": {"name": "list-pods", "namespace": "lab"}, "rules": rules}))
+        };
         assert!(evaluate(&c, &role(json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}])), "lab").unwrap().passed);
-        let typo = evaluate(&c, &role(json!([{"apiGroups": [""], "resources": ["pod"], "verbs": ["list"]}])), "lab").unwrap();
-        assert!(!typo.passed && typo.message.contains("write \"pods\""), "{typo:?}");
+        let typo = evaluate(
+            &c,
+            &role(json!([{"apiGroups": [""], "resources": ["pod"], "verbs": ["list"]}])),
+            "lab",
+        )
+        .unwrap();
+        assert!(
+            !typo.passed && typo.message.contains("write \"pods\""),
+            "{typo:?}"
+        );
     }
 
     #[test]
     fn server_checks_are_not_evaluated_locally() {
-        let c = check("access: {as: {serviceAccount: demo-sa}, verb: list, resource: pods, allowed: true}");
+        let c = check(
+            "access: {as: {serviceAccount: demo-sa}, verb: list, resource: pods, allowed: true}",
+        );
         assert_eq!(evaluate(&c, &Snapshot::new(), "lab"), None);
     }
 }

@@ -8,10 +8,16 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn pass(message: impl Into<String>) -> Self {
-        Self { passed: true, message: message.into() }
+        Self {
+            passed: true,
+            message: message.into(),
+        }
     }
 
     pub fn fail(message: impl Into<String>) -> Self {
-        Self { passed: false, message: message.into() }
+        Self {
+            passed: false,
+            message: message.into(),
+        }
     }
 }

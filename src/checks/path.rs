@@ -34,9 +34,12 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
             let close = indexes
                 .find(']')
                 .ok_or_else(|| format!("missing ] in path {path:?}"))?;
-            let number = indexes[1..close]
-                .parse::<usize>()
-                .map_err(|_| format!("{:?} is not a list index in path {path:?}", &indexes[1..close]))?;
+            let number = indexes[1..close].parse::<usize>().map_err(|_| {
+                format!(
+                    "{:?} is not a list index in path {path:?}",
+                    &indexes[1..close]
+                )
+            })?;
             segments.push(Segment::Index(number));
             indexes = &indexes[close + 1..];
             if !indexes.is_empty() && !indexes.starts_with('[') {
@@ -62,7 +65,10 @@ fn lookup_segments<'a>(value: &'a Value, segments: &[Segment]) -> Option<&'a Val
         Segment::Key(_) => {
             let object = value.as_object()?;
             // Longest run of keys joined by '.' that names a key here, first.
-            let run = segments.iter().take_while(|s| matches!(s, Segment::Key(_))).count();
+            let run = segments
+                .iter()
+                .take_while(|s| matches!(s, Segment::Key(_)))
+                .count();
             (1..=run).rev().find_map(|n| {
                 let key = segments[..n]
                     .iter()
@@ -120,8 +126,14 @@ mod tests {
             "sub": "system:serviceaccount:default:demo-sa"
         });
         assert_eq!(lookup(&v, "spec.ports[0].port"), Some(&json!(443)));
-        assert_eq!(lookup(&v, "kubernetes.io.namespace"), Some(&json!("default")));
-        assert_eq!(lookup(&v, "kubernetes.io.serviceaccount.name"), Some(&json!("demo-sa")));
+        assert_eq!(
+            lookup(&v, "kubernetes.io.namespace"),
+            Some(&json!("default"))
+        );
+        assert_eq!(
+            lookup(&v, "kubernetes.io.serviceaccount.name"),
+            Some(&json!("demo-sa"))
+        );
         assert_eq!(lookup(&v, "spec.ports[1].port"), None);
         assert_eq!(lookup(&v, "spec.nothing"), None);
     }

@@ -19,7 +19,13 @@ pub struct AccessRequest {
 
 impl AccessRequest {
     /// A ServiceAccount, with the groups the API server gives every ServiceAccount token.
-    pub fn service_account(namespace: &str, name: &str, verb: &str, group: &str, resource: &str) -> Self {
+    pub fn service_account(
+        namespace: &str,
+        name: &str,
+        verb: &str,
+        group: &str,
+        resource: &str,
+    ) -> Self {
         Self {
             user: format!("system:serviceaccount:{namespace}:{name}"),
             groups: vec![
@@ -69,7 +75,10 @@ fn subject_matches(subject: &Value, binding_namespace: &str, request: &AccessReq
         "User" => name == request.user,
         "Group" => request.groups.iter().any(|g| g == name),
         "ServiceAccount" => {
-            let namespace = subject["namespace"].as_str().filter(|n| !n.is_empty()).unwrap_or(binding_namespace);
+            let namespace = subject["namespace"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(binding_namespace);
             request.user == format!("system:serviceaccount:{namespace}:{name}")
         }
         _ => false,
@@ -77,21 +86,37 @@ fn subject_matches(subject: &Value, binding_namespace: &str, request: &AccessReq
 }
 
 fn binds(binding: &Value, request: &AccessRequest) -> bool {
-    binding["subjects"]
-        .as_array()
-        .is_some_and(|subjects| subjects.iter().any(|s| subject_matches(s, namespace_of(binding), request)))
+    binding["subjects"].as_array().is_some_and(|subjects| {
+        subjects
+            .iter()
+            .any(|s| subject_matches(s, namespace_of(binding), request))
+    })
+}
+
+/// Binds the request's user itself (a User or ServiceAccount subject), not one of its groups.
+fn binds_directly(binding: &Value, request: &AccessRequest) -> bool {
+    binding["subjects"].as_array().is_some_and(|subjects| {
+        subjects
+            .iter()
+            .filter(|s| s["kind"] != "Group")
+            .any(|s| subject_matches(s, namespace_of(binding), request))
+    })
 }
 
 fn grants(snapshot: &Snapshot, binding: &Value, request: &AccessRequest) -> bool {
     binds(binding, request)
         && rules_of(snapshot, binding).is_some_and(|rules| {
-            rules.iter().any(|r| rule_allows(r, &request.verb, &request.group, &request.resource))
+            rules
+                .iter()
+                .any(|r| rule_allows(r, &request.verb, &request.group, &request.resource))
         })
 }
 
 /// What RBAC in the snapshot says about `request`.
 pub fn allows(snapshot: &Snapshot, request: &AccessRequest) -> bool {
-    snapshot.of_kind("ClusterRoleBinding").any(|b| grants(snapshot, b, request))
+    snapshot
+        .of_kind("ClusterRoleBinding")
+        .any(|b| grants(snapshot, b, request))
         || snapshot
             .in_namespace("RoleBinding", &request.namespace)
             .any(|b| grants(snapshot, b, request))
@@ -115,13 +140,21 @@ pub fn granting_binding(snapshot: &Snapshot, request: &AccessRequest) -> Option<
 /// when the snapshot shows nothing close to a grant.
 pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<String> {
     let mut reasons = Vec::new();
-    let what = format!("{} {}", request.verb, resource_label(&request.group, &request.resource));
+    let what = format!(
+        "{} {}",
+        request.verb,
+        resource_label(&request.group, &request.resource)
+    );
     let sa = request.service_account_parts();
 
     let bindings: Vec<(&str, &Value)> = snapshot
         .of_kind("RoleBinding")
         .map(|b| ("RoleBinding", b))
-        .chain(snapshot.of_kind("ClusterRoleBinding").map(|b| ("ClusterRoleBinding", b)))
+        .chain(
+            snapshot
+                .of_kind("ClusterRoleBinding")
+                .map(|b| ("ClusterRoleBinding", b)),
+        )
         .collect();
 
     for (kind, binding) in &bindings {
@@ -167,8 +200,12 @@ pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<Strin
         match rules_of(snapshot, binding) {
             None => {
                 let other = match role_kind {
-                    "Role" if snapshot.get("ClusterRole", "", role_name).is_some() => Some("ClusterRole"),
-                    "ClusterRole" if snapshot.get("Role", binding_ns, role_name).is_some() => Some("Role"),
+                    "Role" if snapshot.get("ClusterRole", "", role_name).is_some() => {
+                        Some("ClusterRole")
+                    }
+                    "ClusterRole" if snapshot.get("Role", binding_ns, role_name).is_some() => {
+                        Some("Role")
+                    }
                     _ => None,
                 };
                 reasons.push(match other {
@@ -182,12 +219,23 @@ pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<Strin
             Some(rules) => {
                 let near = rules
                     .iter()
-                    .filter_map(|r| explain_rule(r, &request.verb, &request.group, &request.resource))
+                    .filter_map(|r| {
+                        explain_rule(r, &request.verb, &request.group, &request.resource)
+                    })
                     .collect::<Vec<_>>();
                 if near.is_empty() {
-                    reasons.push(format!("{role_kind} {role_name} (bound by {kind} {name}) has no rule allowing {what}"));
+                    // Group bindings every account has (system:discovery, …) are
+                    // not the learner's doing: mention only bindings naming them.
+                    if binds_directly(binding, request) {
+                        reasons.push(format!(
+                            "{role_kind} {role_name} (bound by {kind} {name}) has no rule allowing {what}"
+                        ));
+                    }
                 } else {
-                    reasons.extend(near.into_iter().map(|n| format!("{role_kind} {role_name}: {n}")));
+                    reasons.extend(
+                        near.into_iter()
+                            .map(|n| format!("{role_kind} {role_name}: {n}")),
+                    );
                 }
             }
         }
@@ -208,7 +256,11 @@ pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Op
     let list = |field: &str| -> Vec<String> {
         rule[field]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let (verbs, groups, resources) = (list("verbs"), list("apiGroups"), list("resources"));
@@ -221,7 +273,8 @@ pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Op
     if !matches(&resources, resource) {
         if resource_close {
             let written = resources.iter().find(|r| {
-                r.eq_ignore_ascii_case(resource) || format!("{r}s").eq_ignore_ascii_case(resource)
+                r.eq_ignore_ascii_case(resource)
+                    || format!("{r}s").eq_ignore_ascii_case(resource)
                     || r.eq_ignore_ascii_case(resource.trim_end_matches('s'))
             });
             return Some(format!(
@@ -232,13 +285,19 @@ pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Op
         return None; // a rule about something else entirely
     }
     if !matches(&groups, group) {
-        let shown = if group.is_empty() { "\"\" (the core group)".to_string() } else { format!("{group:?}") };
+        let shown = if group.is_empty() {
+            "\"\" (the core group)".to_string()
+        } else {
+            format!("{group:?}")
+        };
         let hint = if group.is_empty() && groups.iter().any(|g| g == "v1" || g == "core") {
             " — \"v1\" is a version, not a group; the core group is the empty string"
         } else {
             ""
         };
-        return Some(format!("apiGroups is {groups:?}; {resource} needs {shown}{hint}"));
+        return Some(format!(
+            "apiGroups is {groups:?}; {resource} needs {shown}{hint}"
+        ));
     }
     if !matches(&verbs, verb) {
         return Some(format!("verbs is {verbs:?}, which lacks {verb:?}"));
@@ -247,7 +306,11 @@ pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Op
 }
 
 fn resource_label(group: &str, resource: &str) -> String {
-    if group.is_empty() { resource.to_string() } else { format!("{resource}.{group}") }
+    if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    }
 }
 
 #[cfg(test)]
@@ -270,31 +333,57 @@ mod tests {
         AccessRequest::service_account("default", "demo-sa", "list", "", "pods")
     }
     fn seed_role() -> Value {
-        role("default", "list-pods", json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]))
+        role(
+            "default",
+            "list-pods",
+            json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]),
+        )
     }
 
     #[test]
     fn the_seed_setup_allows_listing_pods() {
-        let s = Snapshot::new()
-            .with(seed_role())
-            .with(binding("default", "list-pods_demo-sa", "Role", "list-pods", sa_subject("demo-sa", "default")));
+        let s = Snapshot::new().with(seed_role()).with(binding(
+            "default",
+            "list-pods_demo-sa",
+            "Role",
+            "list-pods",
+            sa_subject("demo-sa", "default"),
+        ));
         assert!(allows(&s, &list_pods()));
-        assert_eq!(granting_binding(&s, &list_pods()).as_deref(), Some("RoleBinding list-pods_demo-sa"));
-        assert!(!allows(&s, &AccessRequest::service_account("default", "demo-sa", "delete", "", "pods")));
+        assert_eq!(
+            granting_binding(&s, &list_pods()).as_deref(),
+            Some("RoleBinding list-pods_demo-sa")
+        );
+        assert!(!allows(
+            &s,
+            &AccessRequest::service_account("default", "demo-sa", "delete", "", "pods")
+        ));
     }
 
     #[test]
     fn equivalent_spellings_are_allowed_too() {
-        let wide = role("default", "list-pods", json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]));
-        let s = Snapshot::new()
-            .with(wide)
-            .with(binding("default", "b", "Role", "list-pods", sa_subject("demo-sa", "default")));
+        let wide = role(
+            "default",
+            "list-pods",
+            json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]),
+        );
+        let s = Snapshot::new().with(wide).with(binding(
+            "default",
+            "b",
+            "Role",
+            "list-pods",
+            sa_subject("demo-sa", "default"),
+        ));
         assert!(allows(&s, &list_pods()));
         let cluster_role = json!({"kind": "ClusterRole", "metadata": {"name": "pod-reader"},
             "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["list"]}]});
-        let s = Snapshot::new()
-            .with(cluster_role)
-            .with(binding("default", "b", "ClusterRole", "pod-reader", sa_subject("demo-sa", "default")));
+        let s = Snapshot::new().with(cluster_role).with(binding(
+            "default",
+            "b",
+            "ClusterRole",
+            "pod-reader",
+            sa_subject("demo-sa", "default"),
+        ));
         assert!(allows(&s, &list_pods()));
     }
 
@@ -305,63 +394,138 @@ mod tests {
 
     #[test]
     fn names_a_role_ref_to_a_missing_role() {
-        let s = Snapshot::new()
-            .with(seed_role())
-            .with(binding("default", "list-pods_demo-sa", "Role", "list-pod", sa_subject("demo-sa", "default")));
-        assert_eq!(explain(&s), "RoleBinding list-pods_demo-sa refers to Role list-pod, which does not exist");
+        let s = Snapshot::new().with(seed_role()).with(binding(
+            "default",
+            "list-pods_demo-sa",
+            "Role",
+            "list-pod",
+            sa_subject("demo-sa", "default"),
+        ));
+        assert_eq!(
+            explain(&s),
+            "RoleBinding list-pods_demo-sa refers to Role list-pod, which does not exist"
+        );
     }
 
     #[test]
     fn names_a_role_ref_kind_mismatch() {
-        let s = Snapshot::new()
-            .with(seed_role())
-            .with(binding("default", "b", "ClusterRole", "list-pods", sa_subject("demo-sa", "default")));
-        assert!(explain(&s).contains("set roleRef.kind to Role"), "{}", explain(&s));
+        let s = Snapshot::new().with(seed_role()).with(binding(
+            "default",
+            "b",
+            "ClusterRole",
+            "list-pods",
+            sa_subject("demo-sa", "default"),
+        ));
+        assert!(
+            explain(&s).contains("set roleRef.kind to Role"),
+            "{}",
+            explain(&s)
+        );
     }
 
     #[test]
     fn names_a_subject_in_the_wrong_namespace() {
-        let s = Snapshot::new()
-            .with(seed_role())
-            .with(binding("default", "b", "Role", "list-pods", sa_subject("demo-sa", "kube-system")));
-        assert!(explain(&s).contains("of namespace kube-system, but the ServiceAccount is in default"), "{}", explain(&s));
+        let s = Snapshot::new().with(seed_role()).with(binding(
+            "default",
+            "b",
+            "Role",
+            "list-pods",
+            sa_subject("demo-sa", "kube-system"),
+        ));
+        assert!(
+            explain(&s).contains("of namespace kube-system, but the ServiceAccount is in default"),
+            "{}",
+            explain(&s)
+        );
     }
 
     #[test]
     fn names_a_user_subject_used_for_a_service_account() {
-        let s = Snapshot::new()
-            .with(seed_role())
-            .with(binding("default", "b", "Role", "list-pods", json!([{"kind": "User", "name": "demo-sa"}])));
-        assert!(explain(&s).contains("binds a User called demo-sa"), "{}", explain(&s));
+        let s = Snapshot::new().with(seed_role()).with(binding(
+            "default",
+            "b",
+            "Role",
+            "list-pods",
+            json!([{"kind": "User", "name": "demo-sa"}]),
+        ));
+        assert!(
+            explain(&s).contains("binds a User called demo-sa"),
+            "{}",
+            explain(&s)
+        );
     }
 
     #[test]
     fn names_a_binding_in_another_namespace() {
-        let other = role("other", "list-pods", json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]));
-        let s = Snapshot::new()
-            .with(other)
-            .with(binding("other", "b", "Role", "list-pods", sa_subject("demo-sa", "default")));
-        assert!(explain(&s).contains("RoleBinding b is in namespace other"), "{}", explain(&s));
+        let other = role(
+            "other",
+            "list-pods",
+            json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]),
+        );
+        let s = Snapshot::new().with(other).with(binding(
+            "other",
+            "b",
+            "Role",
+            "list-pods",
+            sa_subject("demo-sa", "default"),
+        ));
+        assert!(
+            explain(&s).contains("RoleBinding b is in namespace other"),
+            "{}",
+            explain(&s)
+        );
     }
 
     #[test]
     fn names_rule_typos() {
         let cases = [
-            (json!({"apiGroups": [""], "resources": ["pod"], "verbs": ["list"]}), "write \"pods\""),
-            (json!({"apiGroups": ["v1"], "resources": ["pods"], "verbs": ["list"]}), "\"v1\" is a version, not a group"),
-            (json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}), "lacks \"list\""),
+            (
+                json!({"apiGroups": [""], "resources": ["pod"], "verbs": ["list"]}),
+                "write \"pods\"",
+            ),
+            (
+                json!({"apiGroups": ["v1"], "resources": ["pods"], "verbs": ["list"]}),
+                "\"v1\" is a version, not a group",
+            ),
+            (
+                json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}),
+                "lacks \"list\"",
+            ),
         ];
         for (rule, expected) in cases {
             let s = Snapshot::new()
                 .with(role("default", "list-pods", json!([rule])))
-                .with(binding("default", "b", "Role", "list-pods", sa_subject("demo-sa", "default")));
-            assert!(explain(&s).contains(expected), "{} should contain {expected}", explain(&s));
+                .with(binding(
+                    "default",
+                    "b",
+                    "Role",
+                    "list-pods",
+                    sa_subject("demo-sa", "default"),
+                ));
+            assert!(
+                explain(&s).contains(expected),
+                "{} should contain {expected}",
+                explain(&s)
+            );
         }
     }
 
     #[test]
     fn with_nothing_close_it_says_no_binding_grants_it() {
-        let s = Snapshot::new().with(seed_role());
-        assert!(explain(&s).starts_with("no RoleBinding in default"), "{}", explain(&s));
+        // Bindings every authenticated account has are not mentioned.
+        let discovery = json!({"kind": "ClusterRoleBinding", "metadata": {"name": "system:discovery"},
+            "roleRef": {"kind": "ClusterRole", "name": "system:discovery", "apiGroup": "rbac.authorization.k8s.io"},
+            "subjects": [{"kind": "Group", "name": "system:authenticated"}]});
+        let discovery_role = json!({"kind": "ClusterRole", "metadata": {"name": "system:discovery"},
+            "rules": [{"nonResourceURLs": ["/api"], "verbs": ["get"]}]});
+        let s = Snapshot::new()
+            .with(seed_role())
+            .with(discovery)
+            .with(discovery_role);
+        assert!(
+            explain(&s).starts_with("no RoleBinding in default"),
+            "{}",
+            explain(&s)
+        );
     }
 }

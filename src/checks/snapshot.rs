@@ -20,8 +20,14 @@ impl Snapshot {
     /// Adds an object (it must carry `kind` and `metadata.name`).
     pub fn insert(&mut self, object: Value) {
         let kind = object["kind"].as_str().unwrap_or_default().to_string();
-        let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let namespace = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         self.objects.insert((kind, namespace, name), object);
     }
 
@@ -35,16 +41,26 @@ impl Snapshot {
         self.objects
             .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
             // Cluster-scoped kinds are stored without namespace, whatever the check said.
-            .or_else(|| self.objects.get(&(kind.to_string(), String::new(), name.to_string())))
+            .or_else(|| {
+                self.objects
+                    .get(&(kind.to_string(), String::new(), name.to_string()))
+            })
     }
 
     /// Every object of `kind`, in any namespace.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.objects.iter().filter(move |((k, _, _), _)| k == kind).map(|(_, v)| v)
+        self.objects
+            .iter()
+            .filter(move |((k, _, _), _)| k == kind)
+            .map(|(_, v)| v)
     }
 
     /// Objects of `kind` in `namespace`.
-    pub fn in_namespace<'a>(&'a self, kind: &'a str, namespace: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    pub fn in_namespace<'a>(
+        &'a self,
+        kind: &'a str,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Value> + 'a {
         self.objects
             .iter()
             .filter(move |((k, ns, _), _)| k == kind && ns == namespace)

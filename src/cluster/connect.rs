@@ -30,9 +30,15 @@ impl Target {
             }
             None => Config::from_kubeconfig(&options).await,
         }
-        .with_context(|| match &self.context {
-            Some(context) => format!("loading context {context:?} from the kubeconfig"),
-            None => "loading the current context from the kubeconfig".to_string(),
+        .with_context(|| {
+            let what = match &self.context {
+                Some(context) => format!("loading context {context:?} from the kubeconfig"),
+                None => "loading the current context from the kubeconfig".to_string(),
+            };
+            format!(
+                "{what}. To use the local lab: `kubetutor lab up`, then `eval \"$(kubetutor lab env)\"` \
+                 (or pass --kubeconfig); to use another cluster, pass --kubeconfig and --context"
+            )
         })?;
         refuse_insecure(config)
     }

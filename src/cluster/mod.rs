@@ -1,6 +1,9 @@
 //! Everything that talks to a cluster: connecting, raw HTTP requests as a
 //! chosen identity, and ServiceAccount tokens from the TokenRequest API.
 
+pub mod apply;
 pub mod connect;
+pub mod jwt;
+pub mod kinds;
 pub mod request;
 pub mod token;

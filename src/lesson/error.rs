@@ -13,13 +13,28 @@ pub struct LessonError {
 }
 
 impl LessonError {
-    pub fn new(file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Self { file: file.into(), line, column, message: message.into() }
+    pub fn new(
+        file: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            file: file.into(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     /// An error about a value in `text` (the file's content): points at the first
     /// place `needle` appears, or at the file when it does not appear.
-    pub fn at_text(file: impl Into<PathBuf>, text: &str, needle: &str, message: impl Into<String>) -> Self {
+    pub fn at_text(
+        file: impl Into<PathBuf>,
+        text: &str,
+        needle: &str,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = locate(text, needle).unwrap_or((0, 0));
         Self::new(file, line, column, message)
     }
@@ -30,7 +45,14 @@ impl fmt::Display for LessonError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file.display(), self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )
         }
     }
 }

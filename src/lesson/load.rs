@@ -45,7 +45,12 @@ impl Lesson {
     pub fn load(dir: &Path, namespace: Option<&str>) -> Result<Lesson, Vec<LessonError>> {
         let file = dir.join(LESSON_FILE);
         let raw = fs::read_to_string(&file).map_err(|err| {
-            vec![LessonError::new(&file, 0, 0, format!("cannot read the lesson file: {err}"))]
+            vec![LessonError::new(
+                &file,
+                0,
+                0,
+                format!("cannot read the lesson file: {err}"),
+            )]
         })?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
@@ -56,8 +61,14 @@ impl Lesson {
             errors.push(LessonError::at_text(&file, &raw, "namespace:", message));
         }
         let spec = parse_spec(&file, &raw, &namespace).map_err(|e| vec![e])?;
-        let lesson = Loader { dir, file: &file, raw: &raw, namespace: &namespace, errors }.finish(spec);
-        lesson
+        Loader {
+            dir,
+            file: &file,
+            raw: &raw,
+            namespace: &namespace,
+            errors,
+        }
+        .finish(spec)
     }
 
     pub fn step_index(&self, id: &str) -> Option<usize> {
@@ -68,7 +79,12 @@ impl Lesson {
 fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, LessonError> {
     let text = vars::substitute(raw, namespace).map_err(|(offset, name)| {
         let (line, column) = position_of_offset(raw, offset);
-        LessonError::new(file, line, column, format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"))
+        LessonError::new(
+            file,
+            line,
+            column,
+            format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"),
+        )
     })?;
     yaml::from_str::<LessonSpec>(&text).map_err(|err| yaml_error(file, err))
 }
@@ -89,7 +105,9 @@ fn position_of_offset(text: &str, offset: usize) -> (usize, usize) {
 fn check_namespace_name(name: &str) -> Result<(), String> {
     let valid = !name.is_empty()
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
         && !name.ends_with('-');
     if valid {
@@ -129,7 +147,10 @@ impl Loader<'_> {
         let mut steps = Vec::new();
         for step in &spec.steps {
             if !seen.insert(step.id.clone()) {
-                self.error(&format!("id: {}", step.id), format!("step id {:?} is used twice", step.id));
+                self.error(
+                    &format!("id: {}", step.id),
+                    format!("step id {:?} is used twice", step.id),
+                );
             }
             steps.push(self.step(step));
         }
@@ -204,7 +225,10 @@ impl Loader<'_> {
             Check::Field(field) => {
                 self.path(step, &field.path);
                 if field.equals.is_none() && field.contains.is_none() {
-                    self.error(&field.path, format!("step {step}: a field check needs `equals` or `contains`"));
+                    self.error(
+                        &field.path,
+                        format!("step {step}: a field check needs `equals` or `contains`"),
+                    );
                 }
             }
             Check::Request(request) => {
@@ -213,7 +237,10 @@ impl Loader<'_> {
                 if let Some(json) = &request.expect_json {
                     self.path(step, &json.path);
                     if json.equals.is_none() && json.contains.is_none() {
-                        self.error(&json.path, format!("step {step}: expectJson needs `equals` or `contains`"));
+                        self.error(
+                            &json.path,
+                            format!("step {step}: expectJson needs `equals` or `contains`"),
+                        );
                     }
                 }
             }
@@ -230,7 +257,10 @@ impl Loader<'_> {
         if let Caller::Pod(name) | Caller::ServiceAccount(name) = caller
             && name.trim().is_empty()
         {
-            self.error("as:", format!("step {step}: `as` names an empty pod or ServiceAccount"));
+            self.error(
+                "as:",
+                format!("step {step}: `as` names an empty pod or ServiceAccount"),
+            );
         }
     }
 
@@ -242,12 +272,16 @@ impl Loader<'_> {
 
     fn request_path(&mut self, step: &str, text: &str) {
         if !text.starts_with('/') {
-            self.error(text, format!("step {step}: request path {text:?} must start with /"));
+            self.error(
+                text,
+                format!("step {step}: request path {text:?} must start with /"),
+            );
         }
     }
 
     /// An error pointing at the first place `needle` appears in lesson.yaml.
     fn error(&mut self, needle: &str, message: impl Into<String>) {
-        self.errors.push(LessonError::at_text(self.file, self.raw, needle, message));
+        self.errors
+            .push(LessonError::at_text(self.file, self.raw, needle, message));
     }
 }

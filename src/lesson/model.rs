@@ -205,7 +205,11 @@ pub struct RequestCheck {
 
 impl RequestCheck {
     pub fn request(&self) -> RequestSpec {
-        RequestSpec { caller: self.caller.clone(), method: self.method.clone(), path: self.path.clone() }
+        RequestSpec {
+            caller: self.caller.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+        }
     }
 }
 

@@ -30,12 +30,18 @@ mod tests {
 
     #[test]
     fn namespace_is_substituted_everywhere() {
-        assert_eq!(substitute("ns: ${NAMESPACE}, sub: a:${NAMESPACE}:b", "x").unwrap(), "ns: x, sub: a:x:b");
+        assert_eq!(
+            substitute("ns: ${NAMESPACE}, sub: a:${NAMESPACE}:b", "x").unwrap(),
+            "ns: x, sub: a:x:b"
+        );
     }
 
     #[test]
     fn unknown_variables_are_reported_with_their_offset() {
-        assert_eq!(substitute("a ${NAMESPCE}", "x"), Err((2, "NAMESPCE".to_string())));
+        assert_eq!(
+            substitute("a ${NAMESPCE}", "x"),
+            Err((2, "NAMESPCE".to_string()))
+        );
         assert!(substitute("a ${NAMESPACE", "x").is_err());
     }
 }

@@ -1,0 +1,65 @@
+//! `kubetutor lessons` and `kubetutor lessons lint [PATH]`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::lesson::{Lesson, catalog};
+
+/// Lists the lessons under `root`: id, title, number of steps (or its errors).
+pub fn list(root: &Path) -> anyhow::Result<ExitCode> {
+    let lessons = catalog::list(root);
+    if lessons.is_empty() {
+        anyhow::bail!(
+            "no lessons in {} (a lesson is a folder with a lesson.yaml)",
+            root.display()
+        );
+    }
+    for (id, dir) in lessons {
+        match Lesson::load(&dir, None) {
+            Ok(lesson) => println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title),
+            Err(errors) => println!(
+                "{id:<28} {} error(s): run `kubetutor lessons lint {}`",
+                errors.len(),
+                dir.display()
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks one lesson folder, or every lesson under a root. Prints each error
+/// as file:line:column: message; exits non-zero when there is any.
+pub fn lint(path: &Path) -> anyhow::Result<ExitCode> {
+    let dirs: Vec<PathBuf> = if path.join(crate::lesson::load::LESSON_FILE).is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        catalog::list(path)
+            .into_iter()
+            .map(|(_, dir)| dir)
+            .collect()
+    };
+    if dirs.is_empty() {
+        anyhow::bail!(
+            "{} holds no lesson.yaml, and no lesson folders",
+            path.display()
+        );
+    }
+    let mut total = 0;
+    for dir in &dirs {
+        match Lesson::load(dir, None) {
+            Ok(lesson) => println!("ok     {} ({} steps)", dir.display(), lesson.steps.len()),
+            Err(errors) => {
+                total += errors.len();
+                for error in errors {
+                    println!("{error}");
+                }
+            }
+        }
+    }
+    if total == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{total} error(s)");
+        Ok(ExitCode::FAILURE)
+    }
+}

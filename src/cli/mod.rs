@@ -1,0 +1,80 @@
+//! Command-line twins of what the TUI does, built on the same functions.
+
+pub mod lab;
+pub mod lessons;
+pub mod run;
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cluster::connect::Target;
+use crate::lesson::catalog;
+
+/// Which cluster: kubectl's flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+}
+
+impl ClusterArgs {
+    pub fn target(&self) -> Target {
+        Target {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
+
+/// Which lesson, where.
+#[derive(Args, Debug, Clone)]
+pub struct LessonArgs {
+    /// Lesson id (see `kubetutor lessons`).
+    #[arg(long, default_value = "serviceaccount-rbac")]
+    pub lesson: String,
+    /// Namespace to work in (default: the lesson's own).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, ./lessons, or the built-in ones).
+    #[arg(long)]
+    pub lessons_dir: Option<PathBuf>,
+}
+
+impl LessonArgs {
+    pub fn root(&self) -> PathBuf {
+        self.lessons_dir
+            .clone()
+            .unwrap_or_else(catalog::default_root)
+    }
+
+    /// Loads the lesson, or an error listing each problem with its position.
+    pub fn load(&self) -> anyhow::Result<crate::lesson::Lesson> {
+        let root = self.root();
+        let dir = root.join(&self.lesson);
+        if !dir.join(crate::lesson::load::LESSON_FILE).is_file() {
+            let known: Vec<String> = catalog::list(&root).into_iter().map(|(id, _)| id).collect();
+            anyhow::bail!(
+                "no lesson {:?} in {}; lessons there: {}",
+                self.lesson,
+                root.display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+        crate::lesson::Lesson::load(&dir, self.namespace.as_deref()).map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "the lesson has errors (run `kubetutor lessons lint`):\n{}",
+                list.join("\n")
+            )
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! `kubetutor verify` and `kubetutor solve`: the lesson engine, headless.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::{ClusterArgs, LessonArgs};
+use crate::engine::{Engine, StepReport};
+use crate::lesson::Lesson;
+
+/// How long `solve` waits for a step to turn green after applying its solution.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn engine(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Engine> {
+    let lesson = lesson.load()?;
+    let config = cluster.target().config().await?;
+    Engine::start(lesson, config).await
+}
+
+fn print_report(lesson: &Lesson, report: &StepReport) {
+    let step = &lesson.steps[report.index];
+    let mark = if report.passed() { "✓" } else { "✗" };
+    println!(
+        "{mark} {:>2}. {}  ({})",
+        report.index + 1,
+        step.title,
+        step.id
+    );
+    for (check, outcome) in &report.outcomes {
+        let mark = if outcome.passed { "✓" } else { "✗" };
+        println!("      {mark} {}", outcome.message);
+        if !outcome.passed
+            && let Some(hint) = check.hint()
+        {
+            println!("        hint: {hint}");
+        }
+    }
+}
+
+/// Evaluates every step once; exit 0 only when all pass.
+pub async fn verify(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
+    let engine = engine(lesson, cluster).await?;
+    println!("{} — namespace {}", engine.lesson.title, engine.namespace());
+    let mut first_failing = None;
+    for index in 0..engine.lesson.steps.len() {
+        let report = engine.evaluate_step(index).await;
+        if !report.passed() && first_failing.is_none() {
+            first_failing = Some(index);
+        }
+        print_report(&engine.lesson, &report);
+    }
+    match first_failing {
+        None => {
+            println!("all {} steps pass", engine.lesson.steps.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(index) => {
+            let step = &engine.lesson.steps[index];
+            println!("current step: {}. {} ({})", index + 1, step.title, step.id);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Applies each step's solution and runs its action, in order, waiting for
+/// each step to turn green before the next.
+pub async fn solve(
+    lesson: &LessonArgs,
+    cluster: &ClusterArgs,
+    through: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let mut engine = engine(lesson, cluster).await?;
+    let last = match through {
+        Some(id) => engine.lesson.step_index(id).ok_or_else(|| {
+            let ids: Vec<&str> = engine.lesson.steps.iter().map(|s| s.id.as_str()).collect();
+            anyhow::anyhow!(
+                "no step {id:?} in lesson {}; steps: {}",
+                engine.lesson.id,
+                ids.join(", ")
+            )
+        })?,
+        None => engine.lesson.steps.len() - 1,
+    };
+    println!("{} — namespace {}", engine.lesson.title, engine.namespace());
+    for index in 0..=last {
+        let step = engine.lesson.steps[index].clone();
+        let started = Instant::now();
+        if let Some(solution) = &step.solution {
+            match engine.apply(solution).await {
+                Ok(applied) => {
+                    let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
+                    println!("   applied {}", names.join(", "));
+                }
+                Err(err) => anyhow::bail!("step {}: applying the solution failed: {err}", step.id),
+            }
+        }
+        if let Some(action) = &step.action {
+            let output = engine.run_action(action).await;
+            println!(
+                "   {}: {}",
+                output.title,
+                output
+                    .lines
+                    .iter()
+                    .take(2)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        match engine.wait_until_passed(index, STEP_TIMEOUT).await {
+            Ok(report) => {
+                print_report(&engine.lesson, &report);
+                println!("      ({:.1} s)", started.elapsed().as_secs_f64());
+            }
+            Err(report) => {
+                print_report(&engine.lesson, &report);
+                anyhow::bail!(
+                    "step {} did not pass within {} s",
+                    step.id,
+                    STEP_TIMEOUT.as_secs()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

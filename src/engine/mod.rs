@@ -1,0 +1,242 @@
+//! The lesson engine: watches the cluster, evaluates a step's checks whenever
+//! something it depends on changes, applies what the learner wrote, and runs
+//! step actions. The CLI (`verify`, `solve`) and the TUI share it.
+
+pub mod targets;
+pub mod watch;
+
+use std::time::Duration;
+
+use kube::{Client, Config};
+use secrecy::ExposeSecret;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::checks::remote::{self, RemoteContext};
+use crate::checks::{Outcome, Snapshot, local};
+use crate::cluster::apply::{self, Applied, ApplyError, ApplyTarget};
+use crate::cluster::kinds::Kinds;
+use crate::cluster::{jwt, token};
+use crate::lesson::Lesson;
+use crate::lesson::model::{Action, Check};
+use watch::{WatchEvent, Watches};
+
+/// Changes that arrive this close together are evaluated once.
+const DEBOUNCE: Duration = Duration::from_millis(15);
+/// After a change, failed server-side checks are asked again a few times:
+/// the API server's authorizer learns of a new RoleBinding through its own
+/// informer a moment after our watch does. Bounded, and only after a change.
+const SETTLE: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_millis(800),
+    Duration::from_secs(2),
+];
+
+/// The outcome of every check of one step.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub index: usize,
+    pub outcomes: Vec<(Check, Outcome)>,
+}
+
+impl StepReport {
+    /// A step passes when all its checks pass (a step without checks passes when read).
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(|(_, o)| o.passed)
+    }
+}
+
+/// What an action showed: a title and lines of text (tokens masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionOutput {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+pub struct Engine {
+    pub lesson: Lesson,
+    client: Client,
+    config: Config,
+    kinds: Kinds,
+    watches: Watches,
+    events: mpsc::UnboundedReceiver<WatchEvent>,
+}
+
+impl Engine {
+    /// Connects, discovers kinds, starts the watches and waits for their first list.
+    pub async fn start(lesson: Lesson, config: Config) -> anyhow::Result<Engine> {
+        let client = Client::try_from(config.clone())?;
+        let kinds = Kinds::discover(&client).await.map_err(|e| {
+            anyhow::anyhow!("cannot reach the API server at {}: {e}", config.cluster_url)
+        })?;
+        let (sender, events) = mpsc::unbounded_channel();
+        let watches = Watches::start(&client, &kinds, &targets::watch_targets(&lesson), sender)
+            .map_err(|e| anyhow::anyhow!("lesson {}: {e}", lesson.id))?;
+        watches.ready().await;
+        Ok(Engine {
+            lesson,
+            client,
+            config,
+            kinds,
+            watches,
+            events,
+        })
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.lesson.namespace
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.watches.snapshot()
+    }
+
+    /// Evaluates every check of step `index` against the cluster as it is now.
+    pub async fn evaluate_step(&self, index: usize) -> StepReport {
+        let snapshot = self.snapshot();
+        let namespace = self.namespace();
+        let ctx = RemoteContext {
+            client: &self.client,
+            config: &self.config,
+            namespace,
+            snapshot: &snapshot,
+        };
+        let mut outcomes = Vec::new();
+        for check in &self.lesson.steps[index].checks {
+            let outcome = match local::evaluate(check, &snapshot, namespace) {
+                Some(outcome) => outcome,
+                None => remote::evaluate(check, &ctx).await,
+            };
+            outcomes.push((check.clone(), outcome));
+        }
+        StepReport { index, outcomes }
+    }
+
+    /// Waits, driven by watch events, until step `index` passes or `timeout`
+    /// passes; Err holds the last report.
+    pub async fn wait_until_passed(
+        &mut self,
+        index: usize,
+        timeout: Duration,
+    ) -> Result<StepReport, StepReport> {
+        let deadline = Instant::now() + timeout;
+        let mut settle = 0;
+        loop {
+            let report = self.evaluate_step(index).await;
+            if report.passed() {
+                return Ok(report);
+            }
+            let server_failed = report
+                .outcomes
+                .iter()
+                .any(|(c, o)| !o.passed && is_remote(c));
+            let recheck = (server_failed && settle < SETTLE.len()).then(|| SETTLE[settle]);
+            tokio::select! {
+                event = self.events.recv() => {
+                    if event.is_none() { return Err(report); }
+                    self.drain_burst().await;
+                    settle = 0;
+                }
+                _ = tokio::time::sleep(recheck.unwrap_or(Duration::MAX)), if recheck.is_some() => settle += 1,
+                _ = tokio::time::sleep_until(deadline) => return Err(report),
+            }
+        }
+    }
+
+    /// Swallows the rest of a burst of events (an apply of three objects).
+    async fn drain_burst(&mut self) {
+        while let Ok(Some(_)) = tokio::time::timeout(DEBOUNCE, self.events.recv()).await {}
+    }
+
+    /// Server-side applies `text` into the lesson namespace.
+    pub async fn apply(&self, text: &str) -> Result<Vec<Applied>, ApplyError> {
+        let target = ApplyTarget {
+            namespace: self.namespace(),
+            lesson: &self.lesson.id,
+        };
+        apply::apply_yaml(&self.kinds, text, &target).await
+    }
+
+    /// Runs a step's action and describes what happened.
+    pub async fn run_action(&self, action: &Action) -> ActionOutput {
+        let snapshot = self.snapshot();
+        let ctx = RemoteContext {
+            client: &self.client,
+            config: &self.config,
+            namespace: self.namespace(),
+            snapshot: &snapshot,
+        };
+        match action {
+            Action::Token(t) => {
+                token_output(&self.client, self.namespace(), &t.service_account).await
+            }
+            Action::Request(spec) => {
+                let title = format!("{} {}", spec.method, spec.path);
+                match remote::send(spec, &ctx).await {
+                    Ok((response, who)) => {
+                        let mut lines = vec![
+                            format!("as {who}"),
+                            format!("→ {}", remote::describe(&response)),
+                        ];
+                        let body = response
+                            .json()
+                            .and_then(|j| serde_json::to_string_pretty(&j).ok())
+                            .unwrap_or(response.body);
+                        lines.extend(body.lines().map(str::to_string));
+                        ActionOutput { title, lines }
+                    }
+                    Err(message) => ActionOutput {
+                        title,
+                        lines: vec![message],
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn is_remote(check: &Check) -> bool {
+    matches!(
+        check,
+        Check::Access(_) | Check::Request(_) | Check::Token(_)
+    )
+}
+
+async fn token_output(client: &Client, namespace: &str, account: &str) -> ActionOutput {
+    let title = format!("Token for ServiceAccount {account}");
+    let token = match token::request(
+        client,
+        namespace,
+        account,
+        token::DEFAULT_EXPIRATION_SECONDS,
+        None,
+    )
+    .await
+    {
+        Ok(token) => token,
+        Err(e) => {
+            return ActionOutput {
+                title,
+                lines: vec![apply::server_message(&e)],
+            };
+        }
+    };
+    let secret = token.expose_secret();
+    let mut lines = vec![format!("token: {}", jwt::mask(secret))];
+    match jwt::decode(secret) {
+        Ok(decoded) => {
+            lines.push(format!("header: {}", decoded.header));
+            lines.push("claims:".into());
+            let claims = serde_json::to_string_pretty(&decoded.claims).unwrap_or_default();
+            lines.extend(claims.lines().map(|l| format!("  {l}")));
+            if let Some(seconds) = decoded.lifetime_seconds() {
+                lines.push(format!(
+                    "lifetime (exp − iat): {seconds} s = {} min",
+                    seconds / 60
+                ));
+            }
+        }
+        Err(e) => lines.push(format!("the token does not decode: {e}")),
+    }
+    ActionOutput { title, lines }
+}
