@@ -147,9 +147,11 @@ impl Loader<'_> {
         let mut steps = Vec::new();
         for step in &spec.steps {
             if !seen.insert(step.id.clone()) {
-                self.error(
+                // Point at the second use: that is the one to rename.
+                self.error_at_use(
                     &format!("id: {}", step.id),
-                    format!("step id {:?} is used twice", step.id),
+                    1,
+                    format!("step id {:?} is used twice; step ids must be unique", step.id),
                 );
             }
             steps.push(self.step(step));
@@ -281,7 +283,16 @@ impl Loader<'_> {
 
     /// An error pointing at the first place `needle` appears in lesson.yaml.
     fn error(&mut self, needle: &str, message: impl Into<String>) {
-        self.errors
-            .push(LessonError::at_text(self.file, self.raw, needle, message));
+        self.error_at_use(needle, 0, message);
+    }
+
+    /// An error pointing at the `nth` (0-based) place `needle` appears in lesson.yaml.
+    fn error_at_use(&mut self, needle: &str, nth: usize, message: impl Into<String>) {
+        let (line, column) = self
+            .raw
+            .match_indices(needle)
+            .nth(nth)
+            .map_or((0, 0), |(offset, _)| position_of_offset(self.raw, offset));
+        self.errors.push(LessonError::new(self.file, line, column, message));
     }
 }

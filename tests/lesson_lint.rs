@@ -1,0 +1,139 @@
+//! `kubetutor lessons lint` rejects malformed lesson files, pointing at
+//! file:line:column. One case per kind of error; no cluster needed.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const GOOD_LESSON: &str = "id: demo
+title: A demo lesson
+namespace: demo
+steps:
+  - id: first
+    title: First step
+    text: steps/first.md
+    editor: templates/sa.yaml
+    checks:
+      - exists: {kind: ServiceAccount, name: demo-sa}
+";
+
+/// A lesson folder named `demo` with `lesson.yaml` and its files.
+fn lesson(lesson_yaml: &str, template: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("kubetutor-lint-{:08x}", rand::random::<u32>()));
+    let dir = root.join("demo");
+    fs::create_dir_all(dir.join("steps")).unwrap();
+    fs::create_dir_all(dir.join("templates")).unwrap();
+    fs::write(dir.join("lesson.yaml"), lesson_yaml).unwrap();
+    fs::write(dir.join("steps/first.md"), "# First step\n").unwrap();
+    fs::write(dir.join("templates/sa.yaml"), template).unwrap();
+    dir
+}
+
+/// Runs lint on `dir`: (exit success, stdout).
+fn lint(dir: &Path) -> (bool, String) {
+    let out = common::kubetutor(&["lessons", "lint", dir.to_str().unwrap()], &[]);
+    let _ = fs::remove_dir_all(dir.parent().unwrap());
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const SA: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: demo-sa\n";
+
+/// Lint fails and prints `<file>:<line>:<column>: ...<message>...`.
+fn assert_error(lesson_yaml: &str, template: &str, file: &str, line: usize, column: usize, message: &str) {
+    let dir = lesson(lesson_yaml, template);
+    let expected_prefix = format!("{}:{line}:{column}: ", dir.join(file).display());
+    let (ok, out) = lint(&dir);
+    assert!(!ok, "lint must fail:\n{out}");
+    let found = out.lines().any(|l| l.starts_with(&expected_prefix) && l.contains(message));
+    assert!(found, "expected a line starting {expected_prefix:?} containing {message:?}, got:\n{out}");
+}
+
+#[test]
+fn a_good_lesson_passes_and_the_shipped_lessons_pass() {
+    let (ok, out) = lint(&lesson(GOOD_LESSON, SA));
+    assert!(ok, "{out}");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let out = common::kubetutor(&["lessons", "lint", shipped.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let bad = GOOD_LESSON.replace("title: First step", "title: [First step");
+    assert_error(&bad, SA, "lesson.yaml", 6, 12, "");
+}
+
+#[test]
+fn unknown_field() {
+    let bad = GOOD_LESSON.replace("text: steps/first.md", "txt: steps/first.md");
+    assert_error(&bad, SA, "lesson.yaml", 7, 5, "unknown field `txt`");
+}
+
+#[test]
+fn unknown_check_kind() {
+    let bad = GOOD_LESSON.replace("- exists:", "- exist:");
+    assert_error(&bad, SA, "lesson.yaml", 10, 9, "unknown variant `exist`");
+}
+
+#[test]
+fn missing_required_field() {
+    let bad = GOOD_LESSON.replace("{kind: ServiceAccount, name: demo-sa}", "{kind: ServiceAccount}");
+    assert_error(&bad, SA, "lesson.yaml", 10, 18, "missing field `name`");
+}
+
+#[test]
+fn missing_file() {
+    let bad = GOOD_LESSON.replace("steps/first.md", "steps/nope.md");
+    assert_error(&bad, SA, "lesson.yaml", 7, 11, "cannot read steps/nope.md");
+}
+
+#[test]
+fn duplicate_step_id() {
+    let bad = format!("{GOOD_LESSON}  - id: first\n    title: Again\n    text: steps/first.md\n");
+    assert_error(&bad, SA, "lesson.yaml", 11, 5, "step id \"first\" is used twice");
+}
+
+#[test]
+fn unknown_variable_in_lesson_and_in_template() {
+    let bad = GOOD_LESSON.replace("name: demo-sa}", "name: ${NAMESPCE}}");
+    assert_error(&bad, SA, "lesson.yaml", 10, 46, "unknown variable ${NAMESPCE}");
+    let template = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  namespace: ${NS}\n";
+    assert_error(GOOD_LESSON, template, "templates/sa.yaml", 5, 14, "unknown variable ${NS}");
+}
+
+#[test]
+fn invalid_yaml_in_a_template() {
+    assert_error(GOOD_LESSON, "apiVersion: v1\nkind: [ServiceAccount\n", "templates/sa.yaml", 2, 7, "");
+}
+
+#[test]
+fn malformed_field_path_and_missing_expectation() {
+    let with_field = GOOD_LESSON.replace(
+        "      - exists: {kind: ServiceAccount, name: demo-sa}",
+        "      - field: {kind: ServiceAccount, name: demo-sa, path: 'metadata..name', equals: x}",
+    );
+    assert_error(&with_field, SA, "lesson.yaml", 10, 61, "empty key in path");
+    let no_expectation = GOOD_LESSON.replace(
+        "      - exists: {kind: ServiceAccount, name: demo-sa}",
+        "      - field: {kind: ServiceAccount, name: demo-sa, path: metadata.name}",
+    );
+    assert_error(&no_expectation, SA, "lesson.yaml", 10, 60, "needs `equals` or `contains`");
+}
+
+#[test]
+fn request_path_must_be_absolute() {
+    let bad = GOOD_LESSON.replace(
+        "      - exists: {kind: ServiceAccount, name: demo-sa}",
+        "      - request: {as: anonymous, path: api/v1, expectStatus: 403}",
+    );
+    assert_error(&bad, SA, "lesson.yaml", 10, 40, "must start with /");
+}
+
+#[test]
+fn id_must_match_the_folder_and_namespace_must_be_valid() {
+    let bad = GOOD_LESSON.replace("id: demo\n", "id: other\n");
+    assert_error(&bad, SA, "lesson.yaml", 1, 1, "differs from its folder name");
+    let bad = GOOD_LESSON.replace("namespace: demo", "namespace: Demo_NS");
+    assert_error(&bad, SA, "lesson.yaml", 3, 1, "not a valid namespace name");
+}
