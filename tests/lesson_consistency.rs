@@ -20,7 +20,12 @@ fn load(namespace: &str) -> Lesson {
 }
 
 fn messages(report: &StepReport) -> String {
-    report.outcomes.iter().map(|(_, o)| o.message.clone()).collect::<Vec<_>>().join("\n")
+    report
+        .outcomes
+        .iter()
+        .map(|(_, o)| o.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// What each step's checks say before its solution is applied.
@@ -49,38 +54,76 @@ async fn every_step_fails_before_and_passes_after_its_solution() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "lesson").await;
     let lesson = load(&ns.name);
-    let mut engine = Engine::start(lesson.clone(), lab().config().await).await.unwrap();
+    let mut engine = Engine::start(lesson.clone(), lab().config().await)
+        .await
+        .unwrap();
 
     for (index, step) in lesson.steps.iter().enumerate() {
         if let Some(expected) = expected_failure(&step.id, &ns.name) {
             let before = engine.evaluate_step(index).await;
-            assert!(!before.passed(), "step {} passes before its solution", step.id);
-            assert!(messages(&before).contains(&expected), "step {}: {}", step.id, messages(&before));
+            assert!(
+                !before.passed(),
+                "step {} passes before its solution",
+                step.id
+            );
+            assert!(
+                messages(&before).contains(&expected),
+                "step {}: {}",
+                step.id,
+                messages(&before)
+            );
         }
-        if let (Some(template), Some(expected)) = (&step.template, expected_template_failure(&step.id)) {
+        if let (Some(template), Some(expected)) =
+            (&step.template, expected_template_failure(&step.id))
+        {
             match engine.apply(template).await {
-                Err(err) => assert!(expected.is_empty(), "step {}: template did not apply: {err}", step.id),
+                Err(err) => assert!(
+                    expected.is_empty(),
+                    "step {}: template did not apply: {err}",
+                    step.id
+                ),
                 Ok(_) => {
-                    let report = engine.wait_until_passed(index, Duration::from_secs(2)).await;
+                    let report = engine
+                        .wait_until_passed(index, Duration::from_secs(2))
+                        .await;
                     let report = report.expect_err("a template must not pass its step");
-                    assert!(messages(&report).contains(expected), "step {}: {}", step.id, messages(&report));
+                    assert!(
+                        messages(&report).contains(expected),
+                        "step {}: {}",
+                        step.id,
+                        messages(&report)
+                    );
                 }
             }
             if step.id == "pod-demo-sa" {
                 // serviceAccountName cannot change on a Pod: the learner deletes it first.
-                let out = lab().kubectl(&["delete", "pod", "pod-demo-sa", "-n", &ns.name, "--wait=true"], None);
+                let out = lab().kubectl(
+                    &[
+                        "delete",
+                        "pod",
+                        "pod-demo-sa",
+                        "-n",
+                        &ns.name,
+                        "--wait=true",
+                    ],
+                    None,
+                );
                 assert!(out.status.success());
             }
         }
         if let Some(solution) = &step.solution {
-            engine.apply(solution).await.unwrap_or_else(|e| panic!("step {}: {e}", step.id));
+            engine
+                .apply(solution)
+                .await
+                .unwrap_or_else(|e| panic!("step {}: {e}", step.id));
         }
         if let Some(action) = &step.action {
             let output = engine.run_action(action).await;
             assert!(!output.lines.is_empty());
         }
         let report = engine.wait_until_passed(index, TIMEOUT).await;
-        let report = report.unwrap_or_else(|r| panic!("step {} does not pass:\n{}", step.id, messages(&r)));
+        let report =
+            report.unwrap_or_else(|r| panic!("step {} does not pass:\n{}", step.id, messages(&r)));
         eprintln!("✓ {}: {}", step.id, messages(&report).replace('\n', " | "));
     }
 
@@ -102,17 +145,38 @@ async fn solve_then_verify_from_the_command_line() {
 
     let out = common::kubetutor(&["verify", "-n", &ns.name], &env);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "verify must fail on a fresh namespace:\n{stdout}");
-    assert!(stdout.contains("current step: 4. A Pod that uses the default ServiceAccount"), "{stdout}");
+    assert!(
+        !out.status.success(),
+        "verify must fail on a fresh namespace:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("current step: 4. A Pod that uses the default ServiceAccount"),
+        "{stdout}"
+    );
 
     let out = common::kubetutor(&["solve", "-n", &ns.name, "--through", "rolebinding"], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = common::kubetutor(&["verify", "-n", &ns.name], &env);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("current step: 10. A Pod that runs as demo-sa"), "{stdout}");
+    assert!(
+        stdout.contains("current step: 10. A Pod that runs as demo-sa"),
+        "{stdout}"
+    );
 
     let out = common::kubetutor(&["solve", "-n", &ns.name], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = common::kubetutor(&["verify", "-n", &ns.name], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

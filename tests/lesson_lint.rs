@@ -34,19 +34,34 @@ fn lesson(lesson_yaml: &str, template: &str) -> PathBuf {
 fn lint(dir: &Path) -> (bool, String) {
     let out = common::kubetutor(&["lessons", "lint", dir.to_str().unwrap()], &[]);
     let _ = fs::remove_dir_all(dir.parent().unwrap());
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 const SA: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: demo-sa\n";
 
 /// Lint fails and prints `<file>:<line>:<column>: ...<message>...`.
-fn assert_error(lesson_yaml: &str, template: &str, file: &str, line: usize, column: usize, message: &str) {
+fn assert_error(
+    lesson_yaml: &str,
+    template: &str,
+    file: &str,
+    line: usize,
+    column: usize,
+    message: &str,
+) {
     let dir = lesson(lesson_yaml, template);
     let expected_prefix = format!("{}:{line}:{column}: ", dir.join(file).display());
     let (ok, out) = lint(&dir);
     assert!(!ok, "lint must fail:\n{out}");
-    let found = out.lines().any(|l| l.starts_with(&expected_prefix) && l.contains(message));
-    assert!(found, "expected a line starting {expected_prefix:?} containing {message:?}, got:\n{out}");
+    let found = out
+        .lines()
+        .any(|l| l.starts_with(&expected_prefix) && l.contains(message));
+    assert!(
+        found,
+        "expected a line starting {expected_prefix:?} containing {message:?}, got:\n{out}"
+    );
 }
 
 #[test]
@@ -55,7 +70,11 @@ fn a_good_lesson_passes_and_the_shipped_lessons_pass() {
     assert!(ok, "{out}");
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let out = common::kubetutor(&["lessons", "lint", shipped.to_str().unwrap()], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -78,7 +97,10 @@ fn unknown_check_kind() {
 
 #[test]
 fn missing_required_field() {
-    let bad = GOOD_LESSON.replace("{kind: ServiceAccount, name: demo-sa}", "{kind: ServiceAccount}");
+    let bad = GOOD_LESSON.replace(
+        "{kind: ServiceAccount, name: demo-sa}",
+        "{kind: ServiceAccount}",
+    );
     assert_error(&bad, SA, "lesson.yaml", 10, 18, "missing field `name`");
 }
 
@@ -91,20 +113,49 @@ fn missing_file() {
 #[test]
 fn duplicate_step_id() {
     let bad = format!("{GOOD_LESSON}  - id: first\n    title: Again\n    text: steps/first.md\n");
-    assert_error(&bad, SA, "lesson.yaml", 11, 5, "step id \"first\" is used twice");
+    assert_error(
+        &bad,
+        SA,
+        "lesson.yaml",
+        11,
+        5,
+        "step id \"first\" is used twice",
+    );
 }
 
 #[test]
 fn unknown_variable_in_lesson_and_in_template() {
     let bad = GOOD_LESSON.replace("name: demo-sa}", "name: ${NAMESPCE}}");
-    assert_error(&bad, SA, "lesson.yaml", 10, 46, "unknown variable ${NAMESPCE}");
-    let template = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  namespace: ${NS}\n";
-    assert_error(GOOD_LESSON, template, "templates/sa.yaml", 5, 14, "unknown variable ${NS}");
+    assert_error(
+        &bad,
+        SA,
+        "lesson.yaml",
+        10,
+        46,
+        "unknown variable ${NAMESPCE}",
+    );
+    let template =
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  namespace: ${NS}\n";
+    assert_error(
+        GOOD_LESSON,
+        template,
+        "templates/sa.yaml",
+        5,
+        14,
+        "unknown variable ${NS}",
+    );
 }
 
 #[test]
 fn invalid_yaml_in_a_template() {
-    assert_error(GOOD_LESSON, "apiVersion: v1\nkind: [ServiceAccount\n", "templates/sa.yaml", 2, 7, "");
+    assert_error(
+        GOOD_LESSON,
+        "apiVersion: v1\nkind: [ServiceAccount\n",
+        "templates/sa.yaml",
+        2,
+        7,
+        "",
+    );
 }
 
 #[test]
@@ -118,7 +169,14 @@ fn malformed_field_path_and_missing_expectation() {
         "      - exists: {kind: ServiceAccount, name: demo-sa}",
         "      - field: {kind: ServiceAccount, name: demo-sa, path: metadata.name}",
     );
-    assert_error(&no_expectation, SA, "lesson.yaml", 10, 60, "needs `equals` or `contains`");
+    assert_error(
+        &no_expectation,
+        SA,
+        "lesson.yaml",
+        10,
+        60,
+        "needs `equals` or `contains`",
+    );
 }
 
 #[test]
@@ -133,7 +191,14 @@ fn request_path_must_be_absolute() {
 #[test]
 fn id_must_match_the_folder_and_namespace_must_be_valid() {
     let bad = GOOD_LESSON.replace("id: demo\n", "id: other\n");
-    assert_error(&bad, SA, "lesson.yaml", 1, 1, "differs from its folder name");
+    assert_error(
+        &bad,
+        SA,
+        "lesson.yaml",
+        1,
+        1,
+        "differs from its folder name",
+    );
     let bad = GOOD_LESSON.replace("namespace: demo", "namespace: Demo_NS");
     assert_error(&bad, SA, "lesson.yaml", 3, 1, "not a valid namespace name");
 }

@@ -151,7 +151,10 @@ impl Loader<'_> {
                 self.error_at_use(
                     &format!("id: {}", step.id),
                     1,
-                    format!("step id {:?} is used twice; step ids must be unique", step.id),
+                    format!(
+                        "step id {:?} is used twice; step ids must be unique",
+                        step.id
+                    ),
                 );
             }
             steps.push(self.step(step));
@@ -293,6 +296,7 @@ impl Loader<'_> {
             .match_indices(needle)
             .nth(nth)
             .map_or((0, 0), |(offset, _)| position_of_offset(self.raw, offset));
-        self.errors.push(LessonError::new(self.file, line, column, message));
+        self.errors
+            .push(LessonError::new(self.file, line, column, message));
     }
 }
