@@ -10,3 +10,6 @@ pub mod engine;
 pub mod lab;
 pub mod lesson;
 pub mod yaml;
+pub mod app;
+pub mod ui;
+pub mod tui;

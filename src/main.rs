@@ -4,14 +4,19 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use kubetutor::cli::{self, ClusterArgs, LessonArgs, lab::LabAction};
 
-/// A terminal tutor for hands-on Kubernetes.
+/// A terminal tutor for hands-on Kubernetes. Without a command, opens the tutor.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     #[command(flatten)]
     cluster: ClusterArgs,
+    #[command(flatten)]
+    lesson: LessonArgs,
+    /// Start the local lab first (building it on first use) and use it.
+    #[arg(long)]
+    lab: bool,
 }
 
 #[derive(Subcommand)]
@@ -67,7 +72,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = || tokio::runtime::Runtime::new();
-    match cli.command {
+    let Some(command) = cli.command else {
+        let mut cluster = cli.cluster;
+        if cli.lab {
+            cli::lab::run(cli::lab::LabAction::Up { port: None })?;
+            cluster.kubeconfig = Some(kubetutor::lab::LabPaths::from_env()?.kubeconfig());
+        }
+        return kubetutor::tui::run(&cli.lesson, &cluster);
+    };
+    match command {
         Command::Lab { action } => cli::lab::run(action),
         Command::Lessons {
             action,

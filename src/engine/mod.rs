@@ -2,6 +2,7 @@
 //! something it depends on changes, applies what the learner wrote, and runs
 //! step actions. The CLI (`verify`, `solve`) and the TUI share it.
 
+pub mod actor;
 pub mod targets;
 pub mod watch;
 

@@ -1,0 +1,222 @@
+//! The TUI's state and its one place of change, `update` (The Elm
+//! Architecture): messages in, effects out, no I/O here.
+
+pub mod keys;
+pub mod saved;
+mod update;
+
+use ratatui_textarea::TextArea;
+
+use crate::checks::Snapshot;
+use crate::cluster::apply::ApplyError;
+use crate::engine::StepReport;
+use crate::engine::actor::{EngineCommand, EngineUpdate};
+use crate::lesson::Lesson;
+pub use saved::SavedState;
+pub use update::update;
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
+    /// A click landed on this pane.
+    Focus(Pane),
+    /// The terminal was resized: redraw.
+    Resize,
+    Engine(EngineUpdate),
+    /// The engine could not start (cluster unreachable, bad kubeconfig…).
+    EngineFailed(String),
+    /// SIGTERM, SIGINT or SIGHUP.
+    Signal(&'static str),
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Engine(EngineCommand),
+    /// Progress or drafts changed: save soon (debounced).
+    Save,
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Steps,
+    Lesson,
+    Editor,
+    Cluster,
+    Checks,
+    Output,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 6] = [Pane::Steps, Pane::Lesson, Pane::Editor, Pane::Cluster, Pane::Checks, Pane::Output];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Steps => "Steps",
+            Pane::Lesson => "Lesson",
+            Pane::Editor => "Editor",
+            Pane::Cluster => "Cluster",
+            Pane::Checks => "Checks",
+            Pane::Output => "Output",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    /// Connected, but a watch is failing and retrying.
+    Reconnecting(String),
+    Unreachable(String),
+}
+
+/// Where the learner is talking to.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterLabel {
+    pub context: String,
+    pub server: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    RevealSolution,
+    RunAction,
+    ResetEditor,
+    Help,
+    Quit,
+}
+
+impl MenuItem {
+    pub const ALL: [MenuItem; 5] =
+        [MenuItem::RevealSolution, MenuItem::RunAction, MenuItem::ResetEditor, MenuItem::Help, MenuItem::Quit];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MenuItem::RevealSolution => "Reveal the solution into the editor",
+            MenuItem::RunAction => "Run this step's action",
+            MenuItem::ResetEditor => "Put the step's template back in the editor",
+            MenuItem::Help => "Keys",
+            MenuItem::Quit => "Quit",
+        }
+    }
+}
+
+pub struct App {
+    pub lesson: Lesson,
+    pub cluster: ClusterLabel,
+    pub connection: Connection,
+    /// The step shown.
+    pub current: usize,
+    /// Steps up to this index may be opened.
+    pub unlocked: usize,
+    /// Steps that passed at some point.
+    pub passed: Vec<bool>,
+    /// Passed steps whose checks fail again now.
+    pub regressed: Vec<bool>,
+    /// The latest evaluation of the current step.
+    pub report: Option<StepReport>,
+    /// One editor per step, holding the draft.
+    pub editors: Vec<TextArea<'static>>,
+    pub focus: Pane,
+    /// Narrow terminals show one pane at a time.
+    pub lesson_scroll: u16,
+    pub output_scroll: u16,
+    pub cluster_scroll: u16,
+    pub steps_cursor: usize,
+    pub output: Vec<String>,
+    pub snapshot: Snapshot,
+    pub apply_error: Option<ApplyError>,
+    /// A short message in the footer ("Step done, press n…").
+    pub notice: Option<String>,
+    pub show_help: bool,
+    pub show_hints: bool,
+    pub menu: Option<usize>,
+    /// The search prompt of the editor, while open.
+    pub search: Option<String>,
+    pub quitting: bool,
+}
+
+impl App {
+    /// A new app, restored from `saved` when there is one.
+    pub fn new(lesson: Lesson, cluster: ClusterLabel, saved: Option<SavedState>) -> App {
+        let steps = lesson.steps.len();
+        let saved = saved.unwrap_or_default();
+        let editors = lesson
+            .steps
+            .iter()
+            .map(|step| {
+                let text = saved.drafts.get(&step.id).cloned().or_else(|| step.template.clone()).unwrap_or_default();
+                new_editor(&text)
+            })
+            .collect();
+        let unlocked = saved.unlocked.min(steps - 1);
+        let current = saved.current.min(unlocked);
+        App {
+            lesson,
+            cluster,
+            connection: Connection::Connecting,
+            current,
+            unlocked,
+            passed: vec![false; steps],
+            regressed: vec![false; steps],
+            report: None,
+            editors,
+            focus: Pane::Editor,
+            lesson_scroll: 0,
+            output_scroll: 0,
+            cluster_scroll: 0,
+            steps_cursor: current,
+            output: Vec::new(),
+            snapshot: Snapshot::new(),
+            apply_error: None,
+            notice: None,
+            show_help: false,
+            show_hints: false,
+            menu: None,
+            search: None,
+            quitting: false,
+        }
+    }
+
+    pub fn step(&self) -> &crate::lesson::Step {
+        &self.lesson.steps[self.current]
+    }
+
+    pub fn editor(&self) -> &TextArea<'static> {
+        &self.editors[self.current]
+    }
+
+    /// What to save: progress and every draft that differs from its template.
+    pub fn saved_state(&self) -> SavedState {
+        let drafts = self
+            .lesson
+            .steps
+            .iter()
+            .zip(&self.editors)
+            .filter_map(|(step, editor)| {
+                let text = editor.lines().join("\n");
+                let template = step.template.clone().unwrap_or_default();
+                (text.trim_end() != template.trim_end()).then(|| (step.id.clone(), text))
+            })
+            .collect();
+        SavedState { current: self.current, unlocked: self.unlocked, drafts }
+    }
+
+    /// The command that focuses the engine on the current step.
+    pub fn focus_command(&self) -> Effect {
+        Effect::Engine(EngineCommand::Focus(self.current))
+    }
+}
+
+pub fn new_editor(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut editor = if lines.is_empty() { TextArea::default() } else { TextArea::new(lines) };
+    editor.set_tab_length(2);
+    editor.set_hard_tab_indent(false);
+    editor.set_max_histories(500);
+    editor
+}

@@ -1,0 +1,335 @@
+//! `update`: the only function that changes the app.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+
+use super::{App, Connection, Effect, MenuItem, Msg, Pane, new_editor};
+use crate::engine::actor::{EngineCommand, EngineUpdate};
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
+        Msg::Key(_) | Msg::Resize => Vec::new(),
+        Msg::Mouse(mouse) => {
+            match mouse.kind {
+                MouseEventKind::ScrollDown => scroll(app, 3),
+                MouseEventKind::ScrollUp => scroll(app, -3),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::Focus(pane) => {
+            app.focus = pane;
+            Vec::new()
+        }
+        Msg::Engine(update) => on_engine(app, update),
+        Msg::EngineFailed(reason) => {
+            app.connection = Connection::Unreachable(reason);
+            Vec::new()
+        }
+        Msg::Signal(_) => quit(app),
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quitting = true;
+    vec![Effect::Save, Effect::Quit]
+}
+
+fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
+    match update {
+        EngineUpdate::Progress(passed) => {
+            app.connection = Connection::Connected;
+            let first_open = passed.iter().position(|p| !p).unwrap_or(passed.len() - 1);
+            app.unlocked = app.unlocked.max(first_open);
+            app.passed = passed;
+            vec![app.focus_command()]
+        }
+        EngineUpdate::Step(report) => {
+            if report.index != app.current {
+                return Vec::new(); // an evaluation of a step we left
+            }
+            let index = report.index;
+            let passed = report.passed();
+            let mut effects = Vec::new();
+            let newly = passed && !app.passed[index];
+            app.passed[index] |= passed;
+            // The step in reach unlocks the next one, whether it just passed or
+            // already held when the learner arrived.
+            if passed && index == app.unlocked && index + 1 < app.lesson.steps.len() {
+                app.unlocked = index + 1;
+                app.notice = Some(format!("✓ Step {} done. Press n for the next step.", index + 1));
+                effects.push(Effect::Save);
+            } else if newly && index + 1 == app.lesson.steps.len() {
+                app.notice = Some("✓ Lesson complete. Well done!".into());
+            }
+            app.regressed[index] = app.passed[index] && !passed;
+            app.report = Some(report);
+            effects
+        }
+        EngineUpdate::Cluster(snapshot) => {
+            app.snapshot = snapshot;
+            Vec::new()
+        }
+        EngineUpdate::Applied(result) => {
+            match result {
+                Ok(applied) => {
+                    let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
+                    app.output.push(format!("applied {}", names.join(", ")));
+                    app.apply_error = None;
+                    app.editors[app.current].set_cursor_line_style(ratatui::style::Style::default());
+                }
+                Err(err) => {
+                    app.output.push(format!("apply failed: {err}"));
+                    if let Some(line) = err.line() {
+                        mark_error_line(app, line);
+                    }
+                    app.apply_error = Some(err);
+                }
+            }
+            Vec::new()
+        }
+        EngineUpdate::Action(output) => {
+            app.output.push(format!("── {} ──", output.title));
+            app.output.extend(output.lines);
+            app.output_scroll = 0;
+            Vec::new()
+        }
+        EngineUpdate::WatchTrouble(trouble) => {
+            app.connection = match trouble {
+                Some(reason) => Connection::Reconnecting(reason),
+                None => Connection::Connected,
+            };
+            Vec::new()
+        }
+    }
+}
+
+/// Puts the cursor on the line of an error and marks that line.
+fn mark_error_line(app: &mut App, line: usize) {
+    let editor = &mut app.editors[app.current];
+    let row = (line.saturating_sub(1)).min(editor.lines().len().saturating_sub(1));
+    editor.move_cursor(ratatui_textarea::CursorMove::Jump(row as u16, 0));
+    editor.set_cursor_line_style(crate::ui::theme::error_line());
+}
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if app.show_help {
+        app.show_help = false;
+        return Vec::new();
+    }
+    if let Some(selected) = app.menu {
+        return on_menu_key(app, key, selected);
+    }
+    if app.search.is_some() {
+        return on_search_key(app, key);
+    }
+    // Keys that work everywhere, the editor included.
+    match key.code {
+        _ if ctrl(&key, 's') => return apply(app),
+        KeyCode::F(5) => return apply(app),
+        _ if ctrl(&key, 'c') => return quit(app),
+        _ if ctrl(&key, 'n') => return go_to(app, app.current + 1),
+        _ if ctrl(&key, 'p') => return go_to(app, app.current.saturating_sub(1)),
+        KeyCode::F(1) => {
+            app.show_help = true;
+            return Vec::new();
+        }
+        KeyCode::F(2) => {
+            app.show_hints = !app.show_hints;
+            return Vec::new();
+        }
+        KeyCode::F(6) => return run_action(app),
+        KeyCode::Esc | KeyCode::F(10) => {
+            app.menu = Some(0);
+            return Vec::new();
+        }
+        KeyCode::Tab => {
+            app.focus = next_pane(app.focus, 1);
+            return Vec::new();
+        }
+        KeyCode::BackTab => {
+            app.focus = next_pane(app.focus, -1);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    if app.focus == Pane::Editor {
+        return on_editor_key(app, key);
+    }
+    match key.code {
+        KeyCode::Char('q') => return quit(app),
+        KeyCode::Char('?') => app.show_help = true,
+        KeyCode::Char('h') => app.show_hints = !app.show_hints,
+        KeyCode::Char('n') => return go_to(app, app.current + 1),
+        KeyCode::Char('p') => return go_to(app, app.current.saturating_sub(1)),
+        KeyCode::Char('r') => return run_action(app),
+        KeyCode::Enter if app.focus == Pane::Steps => return go_to(app, app.steps_cursor),
+        KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
+        KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
+        KeyCode::PageDown => scroll(app, 10),
+        KeyCode::PageUp => scroll(app, -10),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let editor = &mut app.editors[app.current];
+    if ctrl(&key, 'f') {
+        app.search = Some(String::new());
+        return Vec::new();
+    }
+    if ctrl(&key, 'z') {
+        editor.undo();
+    } else if ctrl(&key, 'y') {
+        editor.redo();
+    } else if !editor.input(key) {
+        return Vec::new(); // the key changed nothing
+    }
+    app.apply_error = None;
+    editor.set_cursor_line_style(ratatui::style::Style::default());
+    vec![Effect::Save]
+}
+
+fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let pattern = app.search.as_mut().expect("search is open");
+    let editor = &mut app.editors[app.current];
+    match key.code {
+        KeyCode::Esc => {
+            app.search = None;
+            let _ = editor.set_search_pattern("");
+        }
+        KeyCode::Enter => {
+            editor.search_forward(false);
+        }
+        KeyCode::Backspace => {
+            pattern.pop();
+            let _ = editor.set_search_pattern(regex_escape(pattern));
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            pattern.push(c);
+            let _ = editor.set_search_pattern(regex_escape(pattern));
+            editor.search_forward(true);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Search is for text, not regular expressions: `.` means a dot.
+fn regex_escape(text: &str) -> String {
+    text.chars().fold(String::new(), |mut out, c| {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+fn on_menu_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
+    let items = MenuItem::ALL.len();
+    match key.code {
+        KeyCode::Esc | KeyCode::F(10) => app.menu = None,
+        KeyCode::Down | KeyCode::Char('j') => app.menu = Some((selected + 1) % items),
+        KeyCode::Up | KeyCode::Char('k') => app.menu = Some((selected + items - 1) % items),
+        KeyCode::Enter => {
+            app.menu = None;
+            return choose(app, MenuItem::ALL[selected]);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
+    match item {
+        MenuItem::RevealSolution => match app.step().solution.clone() {
+            Some(solution) => {
+                app.editors[app.current] = new_editor(&solution);
+                app.focus = Pane::Editor;
+                app.notice = Some("Solution revealed into the editor: Ctrl-S applies it.".into());
+                vec![Effect::Save]
+            }
+            None => {
+                app.notice = Some("This step has no solution to reveal.".into());
+                Vec::new()
+            }
+        },
+        MenuItem::ResetEditor => {
+            let template = app.step().template.clone().unwrap_or_default();
+            app.editors[app.current] = new_editor(&template);
+            vec![Effect::Save]
+        }
+        MenuItem::RunAction => run_action(app),
+        MenuItem::Help => {
+            app.show_help = true;
+            Vec::new()
+        }
+        MenuItem::Quit => quit(app),
+    }
+}
+
+fn apply(app: &mut App) -> Vec<Effect> {
+    let text = app.editors[app.current].lines().join("\n");
+    if text.trim().is_empty() {
+        app.notice = Some("The editor is empty: nothing to apply.".into());
+        return Vec::new();
+    }
+    app.notice = None;
+    vec![Effect::Engine(EngineCommand::Apply(text))]
+}
+
+fn run_action(app: &mut App) -> Vec<Effect> {
+    if app.step().action.is_none() {
+        app.notice = Some("This step has no action to run.".into());
+        return Vec::new();
+    }
+    app.focus = Pane::Output;
+    vec![Effect::Engine(EngineCommand::RunAction(app.current))]
+}
+
+/// Opens step `index` if it is unlocked.
+fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
+    if index >= app.lesson.steps.len() {
+        app.notice = Some("This is the last step.".into());
+        return Vec::new();
+    }
+    if index > app.unlocked {
+        app.notice = Some(format!("Step {} is locked: finish step {} first.", index + 1, app.unlocked + 1));
+        return Vec::new();
+    }
+    if index == app.current {
+        return Vec::new();
+    }
+    app.current = index;
+    app.steps_cursor = index;
+    app.report = None;
+    app.apply_error = None;
+    app.notice = None;
+    app.lesson_scroll = 0;
+    vec![app.focus_command(), Effect::Save]
+}
+
+fn next_pane(pane: Pane, delta: isize) -> Pane {
+    let order = Pane::ORDER;
+    let at = order.iter().position(|p| *p == pane).unwrap_or(0) as isize;
+    order[(at + delta).rem_euclid(order.len() as isize) as usize]
+}
+
+fn scroll(app: &mut App, delta: i32) {
+    let apply = |value: &mut u16| *value = (*value as i32 + delta).max(0) as u16;
+    match app.focus {
+        Pane::Lesson | Pane::Editor => apply(&mut app.lesson_scroll),
+        Pane::Output => apply(&mut app.output_scroll),
+        Pane::Cluster | Pane::Checks => apply(&mut app.cluster_scroll),
+        Pane::Steps => {
+            let last = app.lesson.steps.len() as i32 - 1;
+            app.steps_cursor = (app.steps_cursor as i32 + delta).clamp(0, last) as usize;
+        }
+    }
+}

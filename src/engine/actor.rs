@@ -1,0 +1,95 @@
+//! The engine as a task for the TUI: it takes commands (focus a step, apply,
+//! run an action) and sends updates (check outcomes, cluster snapshots),
+//! re-evaluating the focused step whenever a watch reports a change.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::watch::WatchEvent;
+use super::{ActionOutput, Engine, SETTLE, StepReport, is_remote};
+use crate::checks::Snapshot;
+use crate::cluster::apply::{Applied, ApplyError};
+
+#[derive(Debug, Clone)]
+pub enum EngineCommand {
+    /// Evaluate this step now and whenever the cluster changes.
+    Focus(usize),
+    /// Apply YAML (the editor's text) into the lesson namespace.
+    Apply(String),
+    /// Run the action of this step.
+    RunAction(usize),
+}
+
+#[derive(Debug, Clone)]
+pub enum EngineUpdate {
+    /// Every step evaluated once (on start): which pass.
+    Progress(Vec<bool>),
+    Step(StepReport),
+    Cluster(Snapshot),
+    Applied(Result<Vec<Applied>, ApplyError>),
+    Action(ActionOutput),
+    /// A watch failed and retries; None when they work again.
+    WatchTrouble(Option<String>),
+}
+
+impl Engine {
+    /// Runs until the command channel closes.
+    pub async fn run(mut self, mut commands: UnboundedReceiver<EngineCommand>, updates: UnboundedSender<EngineUpdate>) {
+        let send = |u: EngineUpdate| updates.send(u).is_ok();
+        let mut progress = Vec::new();
+        for index in 0..self.lesson.steps.len() {
+            progress.push(self.evaluate_step(index).await.passed());
+        }
+        let mut focus = progress.iter().position(|p| !p).unwrap_or(0);
+        if !send(EngineUpdate::Progress(progress)) || !send(EngineUpdate::Cluster(self.snapshot())) {
+            return;
+        }
+        let mut settle = 0;
+        let mut last_failed_remote = false;
+        let mut troubled = false;
+        loop {
+            let recheck = (last_failed_remote && settle < SETTLE.len()).then(|| SETTLE[settle]);
+            let evaluate = tokio::select! {
+                command = commands.recv() => match command {
+                    None => return,
+                    Some(EngineCommand::Focus(index)) => { focus = index.min(self.lesson.steps.len() - 1); settle = 0; true }
+                    Some(EngineCommand::Apply(text)) => {
+                        let result = self.apply(&text).await;
+                        if !send(EngineUpdate::Applied(result)) { return; }
+                        false // the watches will report what changed
+                    }
+                    Some(EngineCommand::RunAction(index)) => {
+                        if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {
+                            let output = self.run_action(&action).await;
+                            if !send(EngineUpdate::Action(output)) { return; }
+                        }
+                        true
+                    }
+                },
+                event = self.events.recv() => {
+                    let Some(event) = event else { return };
+                    let mut trouble = match event { WatchEvent::Error { kind, message } => Some(format!("watching {kind}: {message}")), _ => None };
+                    while let Ok(Some(more)) = tokio::time::timeout(super::DEBOUNCE, self.events.recv()).await {
+                        if let WatchEvent::Error { kind, message } = more { trouble = Some(format!("watching {kind}: {message}")); }
+                    }
+                    if trouble.is_some() || troubled {
+                        troubled = trouble.is_some();
+                        if !send(EngineUpdate::WatchTrouble(trouble)) { return; }
+                    }
+                    if !send(EngineUpdate::Cluster(self.snapshot())) { return; }
+                    settle = 0;
+                    true
+                }
+                _ = tokio::time::sleep(recheck.unwrap_or(Duration::MAX)), if recheck.is_some() => { settle += 1; true }
+            };
+            if evaluate {
+                let report = self.evaluate_step(focus).await;
+                last_failed_remote = report.outcomes.iter().any(|(c, o)| !o.passed && is_remote(c));
+                if !send(EngineUpdate::Step(report)) {
+                    return;
+                }
+            }
+        }
+    }
+}

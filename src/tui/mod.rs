@@ -1,0 +1,191 @@
+//! The TUI runtime: terminal setup and restore, the one event loop, and the
+//! effect runner. State changes only in `app::update`; drawing only in `ui`.
+
+mod logging;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind};
+use crossterm::execute;
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::{self, App, ClusterLabel, Effect, Msg, saved};
+use crate::cli::{ClusterArgs, LessonArgs};
+use crate::cluster::connect::Target;
+use crate::engine::Engine;
+use crate::engine::actor::EngineCommand;
+
+/// Drafts and progress are written this long after the last change, so a crash
+/// loses at most this much typing.
+const SAVE_DELAY: Duration = Duration::from_millis(500);
+
+/// Test hook: panic right after the first frame, to prove the terminal is restored.
+const PANIC_HOOK_ENV: &str = "KUBETUTOR_TEST_PANIC";
+
+pub fn run(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
+    // Everything that can fail for a plain reason fails before the terminal is taken.
+    let lesson = lesson.load()?;
+    let state_dir = state_dir()?;
+    logging::init(&state_dir.join("kubetutor.log"))?;
+    let target = cluster.target();
+    let label = cluster_label(&target);
+    let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+    let app = App::new(lesson, label, saved::load(&saved_path));
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let result = runtime.block_on(event_loop(&mut terminal, app, target, &saved_path));
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn state_dir() -> anyhow::Result<PathBuf> {
+    let base = directories::BaseDirs::new().ok_or_else(|| anyhow::anyhow!("cannot find your home folder"))?;
+    let state = base.state_dir().map(PathBuf::from).unwrap_or_else(|| base.home_dir().join(".local/state"));
+    Ok(state.join("kubetutor"))
+}
+
+/// Context and server from the kubeconfig file alone (no network), for the
+/// status bar and the progress file's key.
+fn cluster_label(target: &Target) -> ClusterLabel {
+    let kubeconfig = match &target.kubeconfig {
+        Some(path) => kube::config::Kubeconfig::read_from(path),
+        None => kube::config::Kubeconfig::read(),
+    };
+    let Ok(kubeconfig) = kubeconfig else { return ClusterLabel::default() };
+    let context = target.context.clone().or(kubeconfig.current_context.clone()).unwrap_or_default();
+    let cluster_name = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone())
+        .unwrap_or_default();
+    let server = kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.server.clone())
+        .unwrap_or_default();
+    ClusterLabel { context, server }
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    mut app: App,
+    target: Target,
+    saved_path: &std::path::Path,
+) -> anyhow::Result<()> {
+    // The first frame comes before any network round trip.
+    terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+    if std::env::var_os(PANIC_HOOK_ENV).is_some() {
+        panic!("{PANIC_HOOK_ENV} is set: panicking on purpose after the first frame");
+    }
+
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel::<EngineCommand>();
+    start_engine(app.lesson.clone(), target, cmd_rx, msg_tx.clone());
+
+    let mut events = EventStream::new();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut save_at: Option<Instant> = None;
+
+    loop {
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        let area = terminal.size()?.into();
+                        match crate::ui::pane_at(area, mouse.column, mouse.row) {
+                            Some(pane) => Msg::Focus(pane),
+                            None => continue,
+                        }
+                    }
+                    _ => Msg::Mouse(mouse),
+                },
+                Some(Ok(_)) => Msg::Resize,
+                Some(Err(err)) => return Err(err.into()),
+                None => break,
+            },
+            Some(msg) = msg_rx.recv() => msg,
+            _ = terminate.recv() => Msg::Signal("SIGTERM"),
+            _ = interrupt.recv() => Msg::Signal("SIGINT"),
+            _ = hangup.recv() => Msg::Signal("SIGHUP"),
+            _ = tokio::time::sleep_until(save_at.unwrap_or_else(Instant::now)), if save_at.is_some() => {
+                save_at = None;
+                save(&app, saved_path);
+                continue;
+            }
+        };
+        let mut quit = false;
+        for effect in app::update(&mut app, msg) {
+            match effect {
+                Effect::Engine(command) => {
+                    if cmd_tx.send(command).is_err() {
+                        app.notice = Some("Not connected to a cluster: nothing was sent.".into());
+                    }
+                }
+                Effect::Save => {
+                    save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
+                }
+                Effect::Quit => quit = true,
+            }
+        }
+        if quit {
+            break;
+        }
+        terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+    }
+    save(&app, saved_path);
+    Ok(())
+}
+
+fn save(app: &App, path: &std::path::Path) {
+    if let Err(err) = saved::store(path, &app.saved_state()) {
+        tracing::error!("saving progress to {}: {err}", path.display());
+    }
+}
+
+/// Connects in the background; the UI is already up and says "connecting…".
+fn start_engine(
+    lesson: crate::lesson::Lesson,
+    target: Target,
+    commands: mpsc::UnboundedReceiver<EngineCommand>,
+    messages: mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        let started = async {
+            let config = target.config().await?;
+            Engine::start(lesson, config).await
+        };
+        match started.await {
+            Ok(engine) => {
+                let (update_tx, mut update_rx) = mpsc::unbounded_channel();
+                tokio::spawn(engine.run(commands, update_tx));
+                while let Some(update) = update_rx.recv().await {
+                    if messages.send(Msg::Engine(update)).is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::warn!("engine did not start: {err:#}");
+                let _ = messages.send(Msg::EngineFailed(format!(
+                    "{err:#}. Start the local lab with `kubetutor lab up`, or choose a cluster with --kubeconfig/--context."
+                )));
+            }
+        }
+    });
+}
