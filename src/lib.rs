@@ -3,13 +3,13 @@
 //! The binary (`src/main.rs`) is a thin CLI over this library, so the
 //! integration tests drive the same functions users do.
 
+pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
 pub mod lab;
 pub mod lesson;
-pub mod yaml;
-pub mod app;
-pub mod ui;
 pub mod tui;
+pub mod ui;
+pub mod yaml;

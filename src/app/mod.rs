@@ -51,7 +51,14 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 6] = [Pane::Steps, Pane::Lesson, Pane::Editor, Pane::Cluster, Pane::Checks, Pane::Output];
+    pub const ORDER: [Pane; 6] = [
+        Pane::Steps,
+        Pane::Lesson,
+        Pane::Editor,
+        Pane::Cluster,
+        Pane::Checks,
+        Pane::Output,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -91,8 +98,13 @@ pub enum MenuItem {
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 5] =
-        [MenuItem::RevealSolution, MenuItem::RunAction, MenuItem::ResetEditor, MenuItem::Help, MenuItem::Quit];
+    pub const ALL: [MenuItem; 5] = [
+        MenuItem::RevealSolution,
+        MenuItem::RunAction,
+        MenuItem::ResetEditor,
+        MenuItem::Help,
+        MenuItem::Quit,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -149,7 +161,12 @@ impl App {
             .steps
             .iter()
             .map(|step| {
-                let text = saved.drafts.get(&step.id).cloned().or_else(|| step.template.clone()).unwrap_or_default();
+                let text = saved
+                    .drafts
+                    .get(&step.id)
+                    .cloned()
+                    .or_else(|| step.template.clone())
+                    .unwrap_or_default();
                 new_editor(&text)
             })
             .collect();
@@ -203,7 +220,11 @@ impl App {
                 (text.trim_end() != template.trim_end()).then(|| (step.id.clone(), text))
             })
             .collect();
-        SavedState { current: self.current, unlocked: self.unlocked, drafts }
+        SavedState {
+            current: self.current,
+            unlocked: self.unlocked,
+            drafts,
+        }
     }
 
     /// The command that focuses the engine on the current step.
@@ -214,7 +235,11 @@ impl App {
 
 pub fn new_editor(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let mut editor = if lines.is_empty() { TextArea::default() } else { TextArea::new(lines) };
+    let mut editor = if lines.is_empty() {
+        TextArea::default()
+    } else {
+        TextArea::new(lines)
+    };
     editor.set_tab_length(2);
     editor.set_hard_tab_indent(false);
     editor.set_max_histories(500);

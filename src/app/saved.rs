@@ -50,7 +50,11 @@ mod tests {
         let a = path(&dir, "https://127.0.0.1:1", "ns", "l");
         assert_ne!(a, path(&dir, "https://127.0.0.1:2", "ns", "l"));
         assert_ne!(a, path(&dir, "https://127.0.0.1:1", "other", "l"));
-        let state = SavedState { current: 3, unlocked: 4, drafts: [("demo-sa".to_string(), "kind: x".to_string())].into() };
+        let state = SavedState {
+            current: 3,
+            unlocked: 4,
+            drafts: [("demo-sa".to_string(), "kind: x".to_string())].into(),
+        };
         store(&a, &state).unwrap();
         assert_eq!(load(&a), Some(state));
         std::fs::remove_dir_all(dir).unwrap();

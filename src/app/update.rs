@@ -57,7 +57,10 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             // already held when the learner arrived.
             if passed && index == app.unlocked && index + 1 < app.lesson.steps.len() {
                 app.unlocked = index + 1;
-                app.notice = Some(format!("✓ Step {} done. Press n for the next step.", index + 1));
+                app.notice = Some(format!(
+                    "✓ Step {} done. Press n for the next step.",
+                    index + 1
+                ));
                 effects.push(Effect::Save);
             } else if newly && index + 1 == app.lesson.steps.len() {
                 app.notice = Some("✓ Lesson complete. Well done!".into());
@@ -76,7 +79,8 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                     let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
                     app.output.push(format!("applied {}", names.join(", ")));
                     app.apply_error = None;
-                    app.editors[app.current].set_cursor_line_style(ratatui::style::Style::default());
+                    app.editors[app.current]
+                        .set_cursor_line_style(ratatui::style::Style::default());
                 }
                 Err(err) => {
                     app.output.push(format!("apply failed: {err}"));
@@ -300,7 +304,11 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
         return Vec::new();
     }
     if index > app.unlocked {
-        app.notice = Some(format!("Step {} is locked: finish step {} first.", index + 1, app.unlocked + 1));
+        app.notice = Some(format!(
+            "Step {} is locked: finish step {} first.",
+            index + 1,
+            app.unlocked + 1
+        ));
         return Vec::new();
     }
     if index == app.current {

@@ -35,14 +35,19 @@ pub enum EngineUpdate {
 
 impl Engine {
     /// Runs until the command channel closes.
-    pub async fn run(mut self, mut commands: UnboundedReceiver<EngineCommand>, updates: UnboundedSender<EngineUpdate>) {
+    pub async fn run(
+        mut self,
+        mut commands: UnboundedReceiver<EngineCommand>,
+        updates: UnboundedSender<EngineUpdate>,
+    ) {
         let send = |u: EngineUpdate| updates.send(u).is_ok();
         let mut progress = Vec::new();
         for index in 0..self.lesson.steps.len() {
             progress.push(self.evaluate_step(index).await.passed());
         }
         let mut focus = progress.iter().position(|p| !p).unwrap_or(0);
-        if !send(EngineUpdate::Progress(progress)) || !send(EngineUpdate::Cluster(self.snapshot())) {
+        if !send(EngineUpdate::Progress(progress)) || !send(EngineUpdate::Cluster(self.snapshot()))
+        {
             return;
         }
         let mut settle = 0;
@@ -85,7 +90,10 @@ impl Engine {
             };
             if evaluate {
                 let report = self.evaluate_step(focus).await;
-                last_failed_remote = report.outcomes.iter().any(|(c, o)| !o.passed && is_remote(c));
+                last_failed_remote = report
+                    .outcomes
+                    .iter()
+                    .any(|(c, o)| !o.passed && is_remote(c));
                 if !send(EngineUpdate::Step(report)) {
                     return;
                 }

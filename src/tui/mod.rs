@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind,
+};
 use crossterm::execute;
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
@@ -48,8 +50,12 @@ pub fn run(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCod
 }
 
 fn state_dir() -> anyhow::Result<PathBuf> {
-    let base = directories::BaseDirs::new().ok_or_else(|| anyhow::anyhow!("cannot find your home folder"))?;
-    let state = base.state_dir().map(PathBuf::from).unwrap_or_else(|| base.home_dir().join(".local/state"));
+    let base = directories::BaseDirs::new()
+        .ok_or_else(|| anyhow::anyhow!("cannot find your home folder"))?;
+    let state = base
+        .state_dir()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| base.home_dir().join(".local/state"));
     Ok(state.join("kubetutor"))
 }
 
@@ -60,8 +66,14 @@ fn cluster_label(target: &Target) -> ClusterLabel {
         Some(path) => kube::config::Kubeconfig::read_from(path),
         None => kube::config::Kubeconfig::read(),
     };
-    let Ok(kubeconfig) = kubeconfig else { return ClusterLabel::default() };
-    let context = target.context.clone().or(kubeconfig.current_context.clone()).unwrap_or_default();
+    let Ok(kubeconfig) = kubeconfig else {
+        return ClusterLabel::default();
+    };
+    let context = target
+        .context
+        .clone()
+        .or(kubeconfig.current_context.clone())
+        .unwrap_or_default();
     let cluster_name = kubeconfig
         .contexts
         .iter()

@@ -17,10 +17,17 @@ pub fn lines(snapshot: &Snapshot, namespace: &str) -> Vec<Line<'static>> {
         out.extend(items);
     };
 
-    let accounts: Vec<&str> = snapshot.in_namespace("ServiceAccount", namespace).map(name_of).collect();
+    let accounts: Vec<&str> = snapshot
+        .in_namespace("ServiceAccount", namespace)
+        .map(name_of)
+        .collect();
     section(
         format!("ServiceAccounts in {namespace}"),
-        if accounts.is_empty() { vec![] } else { vec![Line::from(format!("  {}", accounts.join(", ")))] },
+        if accounts.is_empty() {
+            vec![]
+        } else {
+            vec![Line::from(format!("  {}", accounts.join(", ")))]
+        },
     );
 
     section(
@@ -41,14 +48,26 @@ pub fn lines(snapshot: &Snapshot, namespace: &str) -> Vec<Line<'static>> {
                     .into_iter()
                     .flatten()
                     .map(|s| {
-                        let ns = s["namespace"].as_str().filter(|n| *n != namespace).map(|n| format!("{n}/")).unwrap_or_default();
-                        format!("{} {ns}{}", s["kind"].as_str().unwrap_or("?"), s["name"].as_str().unwrap_or("?"))
+                        let ns = s["namespace"]
+                            .as_str()
+                            .filter(|n| *n != namespace)
+                            .map(|n| format!("{n}/"))
+                            .unwrap_or_default();
+                        format!(
+                            "{} {ns}{}",
+                            s["kind"].as_str().unwrap_or("?"),
+                            s["name"].as_str().unwrap_or("?")
+                        )
                     })
                     .collect();
                 Line::from(format!(
                     "  {}: {} → {} {}",
                     name_of(b),
-                    if subjects.is_empty() { "(no subjects)".to_string() } else { subjects.join(", ") },
+                    if subjects.is_empty() {
+                        "(no subjects)".to_string()
+                    } else {
+                        subjects.join(", ")
+                    },
                     b["roleRef"]["kind"].as_str().unwrap_or("?"),
                     b["roleRef"]["name"].as_str().unwrap_or("?")
                 ))
@@ -62,11 +81,20 @@ pub fn lines(snapshot: &Snapshot, namespace: &str) -> Vec<Line<'static>> {
             .in_namespace("Pod", namespace)
             .map(|pod| {
                 let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
-                let style = if phase == "Running" { theme::pass() } else { theme::warn() };
+                let style = if phase == "Running" {
+                    theme::pass()
+                } else {
+                    theme::warn()
+                };
                 Line::from(vec![
                     Span::raw(format!("  {:<16} ", name_of(pod))),
                     Span::styled(format!("{phase:<9}"), style),
-                    Span::raw(format!(" sa {}", pod["spec"]["serviceAccountName"].as_str().unwrap_or("default"))),
+                    Span::raw(format!(
+                        " sa {}",
+                        pod["spec"]["serviceAccountName"]
+                            .as_str()
+                            .unwrap_or("default")
+                    )),
                 ])
             })
             .collect(),
@@ -75,7 +103,10 @@ pub fn lines(snapshot: &Snapshot, namespace: &str) -> Vec<Line<'static>> {
     if let Some(service) = snapshot.get("Service", "default", "kubernetes") {
         let ip = service["spec"]["clusterIP"].as_str().unwrap_or("?");
         let port = service["spec"]["ports"][0]["port"].as_i64().unwrap_or(0);
-        section("Service default/kubernetes".into(), vec![Line::from(format!("  ClusterIP {ip}, port {port}"))]);
+        section(
+            "Service default/kubernetes".into(),
+            vec![Line::from(format!("  ClusterIP {ip}, port {port}"))],
+        );
     }
     out
 }
@@ -90,15 +121,29 @@ fn rules_summary(role: &Value) -> String {
             let join = |field: &str| {
                 rule[field]
                     .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).map(|s| if s.is_empty() { "\"\"" } else { s }).collect::<Vec<_>>().join(","))
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(|s| if s.is_empty() { "\"\"" } else { s })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
                     .unwrap_or_default()
             };
             let groups = join("apiGroups");
-            let group = if groups == "\"\"" || groups.is_empty() { String::new() } else { format!(" (group {groups})") };
+            let group = if groups == "\"\"" || groups.is_empty() {
+                String::new()
+            } else {
+                format!(" (group {groups})")
+            };
             format!("{} {}{group}", join("verbs"), join("resources"))
         })
         .collect();
-    if rules.is_empty() { "no rules".into() } else { rules.join("; ") }
+    if rules.is_empty() {
+        "no rules".into()
+    } else {
+        rules.join("; ")
+    }
 }
 
 #[cfg(test)]
@@ -122,8 +167,19 @@ mod tests {
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect();
         assert!(text.contains(&"  demo-sa".to_string()), "{text:?}");
-        assert!(text.contains(&"  list-pods: list pods".to_string()), "{text:?}");
-        assert!(text.contains(&"  b: ServiceAccount demo-sa → Role list-pods".to_string()), "{text:?}");
-        assert!(text.iter().any(|l| l.contains("pod-demo-sa") && l.contains("Running") && l.contains("sa demo-sa")), "{text:?}");
+        assert!(
+            text.contains(&"  list-pods: list pods".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&"  b: ServiceAccount demo-sa → Role list-pods".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|l| l.contains("pod-demo-sa")
+                && l.contains("Running")
+                && l.contains("sa demo-sa")),
+            "{text:?}"
+        );
     }
 }

@@ -81,7 +81,10 @@ pub fn render(markdown: &str) -> Vec<Line<'static>> {
                 if let CodeBlockKind::Fenced(lang) = kind
                     && !lang.is_empty()
                 {
-                    lines.push(Line::from(Span::styled(format!("  ┌ {lang}"), theme::dim())));
+                    lines.push(Line::from(Span::styled(
+                        format!("  ┌ {lang}"),
+                        theme::dim(),
+                    )));
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -91,7 +94,10 @@ pub fn render(markdown: &str) -> Vec<Line<'static>> {
             Event::Code(text) => current.push(Span::styled(text.to_string(), theme::code())),
             Event::Text(text) if in_code_block => {
                 for line in text.lines() {
-                    lines.push(Line::from(Span::styled(format!("  │ {line}"), theme::code())));
+                    lines.push(Line::from(Span::styled(
+                        format!("  │ {line}"),
+                        theme::code(),
+                    )));
                 }
             }
             Event::Text(text) => current.push(Span::styled(text.to_string(), top(&styles))),
@@ -124,7 +130,10 @@ mod tests {
     use super::*;
 
     fn text(lines: &[Line]) -> Vec<String> {
-        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod cluster_view;
 pub mod markdown;
 mod overlay;
 mod panes;
+
+pub use panes::draw as draw_pane;
 pub mod theme;
 
 use ratatui::Frame;
@@ -21,9 +23,13 @@ pub const WIDE_MIN: (u16, u16) = (120, 30);
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    let [body, notice, status, footer] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    let [body, notice, status, footer] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     if area.width >= WIDE_MIN.0 && area.height >= WIDE_MIN.1 {
         draw_wide(frame, app, body);
     } else {
@@ -31,7 +37,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     frame.render_widget(notice_line(app), notice);
     frame.render_widget(status_line(app), status);
-    frame.render_widget(Paragraph::new(Span::styled(keys::FOOTER, theme::dim())), footer);
+    frame.render_widget(
+        Paragraph::new(Span::styled(keys::FOOTER, theme::dim())),
+        footer,
+    );
     if let Some(selected) = app.menu {
         overlay::menu(frame, selected);
     }
@@ -48,11 +57,18 @@ fn draw_wide(frame: &mut Frame, app: &App, area: Rect) {
 
 /// Where each pane goes on a wide terminal.
 fn wide_layout(area: Rect) -> [(Pane, Rect); 6] {
-    let [left, middle, right] =
-        Layout::horizontal([Constraint::Length(34), Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let [steps, checks] = Layout::vertical([Constraint::Min(8), Constraint::Percentage(45)]).areas(left);
-    let [lesson, output] = Layout::vertical([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(middle);
-    let [editor, cluster] = Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(right);
+    let [left, middle, right] = Layout::horizontal([
+        Constraint::Length(34),
+        Constraint::Percentage(50),
+        Constraint::Percentage(50),
+    ])
+    .areas(area);
+    let [steps, checks] =
+        Layout::vertical([Constraint::Min(8), Constraint::Percentage(45)]).areas(left);
+    let [lesson, output] =
+        Layout::vertical([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(middle);
+    let [editor, cluster] =
+        Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(right);
     [
         (Pane::Steps, steps),
         (Pane::Checks, checks),
@@ -67,9 +83,27 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let mut spans = Vec::new();
     for pane in Pane::ORDER {
-        let style = if pane == app.focus { theme::selected() } else { theme::dim() };
+        let style = if pane == app.focus {
+            theme::selected()
+        } else {
+            theme::dim()
+        };
         spans.push(Span::styled(format!(" {} ", pane.title()), style));
         spans.push(Span::raw(" "));
+    }
+    // The checks are not on screen: say how the step stands.
+    spans.push(Span::raw(format!(
+        "│ step {}/{} ",
+        app.current + 1,
+        app.lesson.steps.len()
+    )));
+    if let Some(report) = &app.report {
+        let failing = report.outcomes.iter().filter(|(_, o)| !o.passed).count();
+        spans.push(if failing == 0 {
+            Span::styled("✓", theme::pass())
+        } else {
+            Span::styled(format!("✗{failing}"), theme::fail())
+        });
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
     panes::draw(frame, app, app.focus, body);
@@ -80,7 +114,10 @@ pub fn pane_at(area: Rect, column: u16, row: u16) -> Option<Pane> {
     if area.width < WIDE_MIN.0 || area.height < WIDE_MIN.1 {
         return None;
     }
-    let body = Rect { height: area.height.saturating_sub(3), ..area };
+    let body = Rect {
+        height: area.height.saturating_sub(3),
+        ..area
+    };
     wide_layout(body)
         .into_iter()
         .find(|(_, r)| r.contains(ratatui::layout::Position { x: column, y: row }))
@@ -89,9 +126,15 @@ pub fn pane_at(area: Rect, column: u16, row: u16) -> Option<Pane> {
 
 fn notice_line(app: &App) -> Paragraph<'static> {
     match (&app.notice, &app.apply_error) {
-        (_, Some(error)) => Paragraph::new(Span::styled(format!(" ✗ apply: {error}"), theme::fail())),
+        (_, Some(error)) => {
+            Paragraph::new(Span::styled(format!(" ✗ apply: {error}"), theme::fail()))
+        }
         (Some(notice), None) => {
-            let style = if notice.starts_with('✓') { theme::pass() } else { theme::warn() };
+            let style = if notice.starts_with('✓') {
+                theme::pass()
+            } else {
+                theme::warn()
+            };
             Paragraph::new(Span::styled(format!(" {notice}"), style))
         }
         (None, None) => Paragraph::new(""),
@@ -107,7 +150,11 @@ fn status_line(app: &App) -> Paragraph<'static> {
     };
     let text = format!(
         " {} │ {} │ ns {} │ {} ",
-        if app.cluster.context.is_empty() { "(no context)" } else { &app.cluster.context },
+        if app.cluster.context.is_empty() {
+            "(no context)"
+        } else {
+            &app.cluster.context
+        },
         app.cluster.server,
         app.lesson.namespace,
         connection

@@ -9,8 +9,15 @@ use super::{cluster_view, markdown, theme};
 use crate::app::{App, Pane};
 
 fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
-    let style = if app.focus == pane { theme::focused_border() } else { theme::border() };
-    Block::default().borders(Borders::ALL).border_style(style).title(Span::styled(title, style))
+    let style = if app.focus == pane {
+        theme::focused_border()
+    } else {
+        theme::border()
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, style))
 }
 
 pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
@@ -30,7 +37,9 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
             let lines: Vec<Line> = app.output.iter().map(|l| Line::from(l.clone())).collect();
             // Newest at the bottom; scrolling goes back in time.
             let height = area.height.saturating_sub(2) as usize;
-            let top = lines.len().saturating_sub(height + app.output_scroll as usize);
+            let top = lines
+                .len()
+                .saturating_sub(height + app.output_scroll as usize);
             let widget = Paragraph::new(lines[top..].to_vec())
                 .block(block(app, pane, " Output ".into()))
                 .wrap(Wrap { trim: false });
@@ -65,11 +74,17 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
             if i == app.steps_cursor && app.focus == Pane::Steps {
                 style = style.patch(theme::selected());
             }
-            Line::from(Span::styled(format!("{mark} {:>2} {}", i + 1, step.title), style))
+            Line::from(Span::styled(
+                format!("{mark} {:>2} {}", i + 1, step.title),
+                style,
+            ))
         })
         .collect();
     let title = format!(" Steps {done}/{} ", app.lesson.steps.len());
-    frame.render_widget(Paragraph::new(lines).block(block(app, Pane::Steps, title)), area);
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, Pane::Steps, title)),
+        area,
+    );
 }
 
 fn lesson(frame: &mut Frame, app: &App, area: Rect) {
@@ -85,7 +100,12 @@ fn lesson(frame: &mut Frame, app: &App, area: Rect) {
 fn editor(frame: &mut Frame, app: &App, area: Rect) {
     let mut editor = app.editor().clone();
     let ratatui_textarea::DataCursor(row, column) = editor.cursor();
-    let mut title = format!(" Editor — step {} — Ln {}, Col {} ", app.current + 1, row + 1, column + 1);
+    let mut title = format!(
+        " Editor — step {} — Ln {}, Col {} ",
+        app.current + 1,
+        row + 1,
+        column + 1
+    );
     if let Some(pattern) = &app.search {
         title = format!(" Search: {pattern}▏ (Enter next, Esc close) ");
     }
@@ -95,7 +115,9 @@ fn editor(frame: &mut Frame, app: &App, area: Rect) {
         editor.set_cursor_style(ratatui::style::Style::default());
     }
     if app.step().template.is_none() && editor.is_empty() {
-        editor.set_placeholder_text("This step needs no YAML. Use kubectl, or r to run the step's action.");
+        editor.set_placeholder_text(
+            "This step needs no YAML. Use kubectl, or r to run the step's action.",
+        );
     }
     frame.render_widget(&editor, area);
 }
@@ -104,24 +126,44 @@ fn checks(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::new();
     match &app.report {
         None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
-        Some(report) if report.outcomes.is_empty() => {
-            lines.push(Line::from(Span::styled("✓ Nothing to check: read on.", theme::pass())))
-        }
+        Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(
+            "✓ Nothing to check: read on.",
+            theme::pass(),
+        ))),
         Some(report) => {
             for (check, outcome) in &report.outcomes {
-                let (mark, style) = if outcome.passed { ("✓", theme::pass()) } else { ("✗", theme::fail()) };
-                lines.push(Line::from(vec![Span::styled(format!("{mark} "), style), Span::raw(outcome.message.clone())]));
-                if !outcome.passed && app.show_hints {
-                    if let Some(hint) = check.hint() {
-                        lines.push(Line::from(Span::styled(format!("  hint: {hint}"), theme::warn())));
-                    }
+                let (mark, style) = if outcome.passed {
+                    ("✓", theme::pass())
+                } else {
+                    ("✗", theme::fail())
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark} "), style),
+                    Span::raw(outcome.message.clone()),
+                ]));
+                if !outcome.passed
+                    && app.show_hints
+                    && let Some(hint) = check.hint()
+                {
+                    lines.push(Line::from(Span::styled(
+                        format!("  hint: {hint}"),
+                        theme::warn(),
+                    )));
                 }
             }
-            if !report.passed() && !app.show_hints && report.outcomes.iter().any(|(c, o)| !o.passed && c.hint().is_some()) {
+            if !report.passed()
+                && !app.show_hints
+                && report
+                    .outcomes
+                    .iter()
+                    .any(|(c, o)| !o.passed && c.hint().is_some())
+            {
                 lines.push(Line::from(Span::styled("(h: show hints)", theme::dim())));
             }
         }
     }
-    let widget = Paragraph::new(lines).block(block(app, Pane::Checks, " Checks ".into())).wrap(Wrap { trim: false });
+    let widget = Paragraph::new(lines)
+        .block(block(app, Pane::Checks, " Checks ".into()))
+        .wrap(Wrap { trim: false });
     frame.render_widget(widget, area);
 }
