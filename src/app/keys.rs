@@ -50,6 +50,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("Ctrl-Y / Ctrl-R", "redo", "editor"),
     ("Ctrl-F", "search (Enter: next match, Esc: close)", "editor"),
     (
+        "Ctrl-Home / Ctrl-End",
+        "top / bottom of the buffer",
+        "editor",
+    ),
+    (
         "mouse",
         "click a pane to focus it, wheel to scroll",
         "everywhere",

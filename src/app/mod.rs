@@ -136,6 +136,7 @@ pub struct App {
     pub focus: Pane,
     /// Narrow terminals show one pane at a time.
     pub lesson_scroll: u16,
+    /// First line of `output` shown.
     pub output_scroll: u16,
     pub cluster_scroll: u16,
     pub steps_cursor: usize,

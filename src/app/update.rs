@@ -77,12 +77,14 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             match result {
                 Ok(applied) => {
                     let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
+                    app.output_scroll = app.output.len() as u16;
                     app.output.push(format!("applied {}", names.join(", ")));
                     app.apply_error = None;
                     app.editors[app.current]
                         .set_cursor_line_style(ratatui::style::Style::default());
                 }
                 Err(err) => {
+                    app.output_scroll = app.output.len() as u16;
                     app.output.push(format!("apply failed: {err}"));
                     if let Some(line) = err.line() {
                         mark_error_line(app, line);
@@ -93,9 +95,10 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             Vec::new()
         }
         EngineUpdate::Action(output) => {
+            // The newest result starts at the top of the pane; scroll down for the rest.
+            app.output_scroll = app.output.len() as u16;
             app.output.push(format!("── {} ──", output.title));
             app.output.extend(output.lines);
-            app.output_scroll = 0;
             Vec::new()
         }
         EngineUpdate::WatchTrouble(trouble) => {
@@ -185,6 +188,14 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let editor = &mut app.editors[app.current];
     if ctrl(&key, 'f') {
         app.search = Some(String::new());
+        return Vec::new();
+    }
+    let with_ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if with_ctrl && key.code == KeyCode::Home {
+        editor.move_cursor(ratatui_textarea::CursorMove::Top); // as in most editors
+        return Vec::new();
+    } else if with_ctrl && key.code == KeyCode::End {
+        editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
         return Vec::new();
     }
     if ctrl(&key, 'z') {

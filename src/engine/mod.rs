@@ -33,6 +33,9 @@ const SETTLE: [Duration; 3] = [
     Duration::from_secs(2),
 ];
 
+/// Lines of a response body shown under its summary.
+const BODY_LINES: usize = 40;
+
 /// The outcome of every check of one step.
 #[derive(Debug, Clone)]
 pub struct StepReport {
@@ -183,7 +186,12 @@ impl Engine {
                             .json()
                             .and_then(|j| serde_json::to_string_pretty(&j).ok())
                             .unwrap_or(response.body);
-                        lines.extend(body.lines().map(str::to_string));
+                        // Folded: the summary line above says what matters.
+                        let total = body.lines().count();
+                        lines.extend(body.lines().take(BODY_LINES).map(str::to_string));
+                        if total > BODY_LINES {
+                            lines.push(format!("… {} more lines of JSON", total - BODY_LINES));
+                        }
                         ActionOutput { title, lines }
                     }
                     Err(message) => ActionOutput {

@@ -34,14 +34,18 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
         }
         Pane::Checks => checks(frame, app, area),
         Pane::Output => {
-            let lines: Vec<Line> = app.output.iter().map(|l| Line::from(l.clone())).collect();
-            // Newest at the bottom; scrolling goes back in time.
-            let height = area.height.saturating_sub(2) as usize;
-            let top = lines
-                .len()
-                .saturating_sub(height + app.output_scroll as usize);
-            let widget = Paragraph::new(lines[top..].to_vec())
-                .block(block(app, pane, " Output ".into()))
+            let from = (app.output_scroll as usize).min(app.output.len());
+            let lines: Vec<Line> = app.output[from..]
+                .iter()
+                .map(|l| Line::from(l.clone()))
+                .collect();
+            let more = if from > 0 {
+                format!(" Output (↑ {from} earlier lines) ")
+            } else {
+                " Output ".to_string()
+            };
+            let widget = Paragraph::new(lines)
+                .block(block(app, pane, more))
                 .wrap(Wrap { trim: false });
             frame.render_widget(widget, area);
         }

@@ -189,3 +189,11 @@ spec:
         )
     }
 }
+
+pub mod tmux;
+
+/// Pty tests run one at a time (they are timing-sensitive and share the CPU).
+pub fn pty_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,140 @@
+//! Driving the TUI in a real terminal (tmux), as a person would: send keys,
+//! read the screen. Each session has its own tmux server socket.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `command` (run by sh) in a new tmux session of `width`×`height`.
+    pub fn start(command: &str, width: u16, height: u16) -> Tmux {
+        let socket = format!("kubetutor-test-{:08x}", rand::random::<u32>());
+        let tmux = Tmux { socket };
+        let status = tmux
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                command,
+            ])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        let _ = tmux
+            .cmd(&["set-option", "-t", "t", "remain-on-exit", "on"])
+            .status();
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("tmux");
+        command
+            .args(["-L", &self.socket])
+            .args(args)
+            .env_remove("TMUX");
+        command
+    }
+
+    /// Sends tmux key names (Enter, Down, C-s, …).
+    pub fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            assert!(
+                self.cmd(&["send-keys", "-t", "t", key])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Types text literally.
+    pub fn type_text(&self, text: &str) {
+        assert!(
+            self.cmd(&["send-keys", "-t", "t", "-l", text])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    pub fn screen(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text` (also across a wrapped line);
+    /// panics with the screen if it does not within `timeout`.
+    pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) || screen.replace('\n', "").contains(text) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("waited {timeout:?} for {text:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Pid of the process running in the pane.
+    pub fn pane_pid(&self) -> i32 {
+        let out = self
+            .cmd(&["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a pane pid")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+/// The text inside the box titled `title` on `screen`, its lines joined by
+/// spaces: what a pane says, whatever its wrapping.
+pub fn pane_text(screen: &str, title: &str) -> String {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let marker: Vec<char> = format!("┌ {title}").chars().collect();
+    for (r, row) in rows.iter().enumerate() {
+        let Some(left) = (0..row.len()).find(|&c| row[c..].starts_with(&marker)) else {
+            continue;
+        };
+        let Some(right) = (left + 1..row.len()).find(|&c| row[c] == '┐') else {
+            continue;
+        };
+        let mut text = Vec::new();
+        for line in &rows[r + 1..] {
+            if line.get(left) == Some(&'└') {
+                break;
+            }
+            let inner: String = line.iter().skip(left + 1).take(right - left - 1).collect();
+            text.push(inner.trim().to_string());
+        }
+        return text
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    String::new()
+}

@@ -1,0 +1,279 @@
+//! The TUI in a real terminal (tmux): the first lesson's editor steps done by
+//! typing YAML and applying it, drafts surviving SIGKILL, and the terminal
+//! restored after SIGTERM and after a panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::tmux::{Tmux, pane_text};
+use common::{KUBETUTOR, TestNamespace, lab};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A state folder of the test's own, so saved progress never leaks between runs.
+fn state_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubetutor-tui-{:08x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shell command that runs the TUI, then reports how it ended and whether
+/// the terminal is back in cooked mode (icanon) — then waits to be read.
+fn tui_command(state: &Path, kubeconfig: &Path, namespace: &str, extra_env: &str) -> String {
+    format!(
+        "cd {dir} && XDG_STATE_HOME={state} KUBECONFIG={kubeconfig} {extra_env} {KUBETUTOR} -n {namespace}; \
+         code=$?; mode=$(stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon); \
+         echo \"EXITED $code MODE $mode END\"; sleep 60",
+        dir = env!("CARGO_MANIFEST_DIR"),
+        state = state.display(),
+        kubeconfig = kubeconfig.display(),
+    )
+}
+
+/// Moves the editor cursor `down` lines from the top, to the end of that line, and types `text`.
+fn edit_line(tmux: &Tmux, down: usize, text: &str) {
+    tmux.keys(&["C-Home"]);
+    for _ in 0..down {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&["End"]);
+    tmux.type_text(text);
+}
+
+fn apply_and_expect_done(tmux: &Tmux, step: usize) -> String {
+    tmux.keys(&["C-s"]);
+    tmux.wait_for(&format!("✓ Step {step} done"), WAIT)
+}
+
+#[tokio::test]
+// The lock serialises whole pty tests; each test has its own runtime, so
+// holding it across awaits cannot deadlock.
+#[allow(clippy::await_holding_lock)]
+async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
+    let _one_at_a_time = common::pty_lock();
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "tui").await;
+    let state = state_home();
+    let tmux = Tmux::start(
+        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
+        160,
+        48,
+    );
+
+    let screen = tmux.wait_for("connected", WAIT);
+    assert!(
+        screen.contains("1. The API server behind the kubernetes Service"),
+        "{screen}"
+    );
+    // Steps 1-3 hold already (the Service, the default account, a token): move on.
+    for step in 2..=4 {
+        tmux.keys(&["C-n"]);
+        tmux.wait_for(&format!("{step}. "), WAIT);
+    }
+    wait_for_pane(&tmux, "Checks", "No Pod named pod-default");
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("  6   name:"),
+        "the template is in the editor:\n{screen}"
+    );
+
+    edit_line(&tmux, 5, " pod-default");
+    let screen = apply_and_expect_done(&tmux, 4);
+    assert!(screen.contains("applied Pod pod-default"), "{screen}");
+    assert!(
+        screen.contains("pod-default      Running   sa default"),
+        "the cluster pane shows it:\n{screen}"
+    );
+
+    // 5 (anonymous call) and 6 (default token) pass on the server's answers.
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("✓ Step 5 done", WAIT);
+    tmux.keys(&["C-n"]);
+    let screen = tmux.wait_for("✓ Step 6 done", WAIT);
+    assert!(screen.contains("403 Forbidden"), "{screen}");
+
+    tmux.keys(&["C-n"]);
+    wait_for_pane(&tmux, "Checks", "No ServiceAccount named");
+    edit_line(&tmux, 4, " demo-sa");
+    let screen = apply_and_expect_done(&tmux, 7);
+    assert!(screen.contains("default, demo-sa"), "{screen}");
+
+    tmux.keys(&["C-n"]);
+    wait_for_pane(&tmux, "Checks", "No Role named list-pods");
+    edit_line(&tmux, 11, "pods");
+    edit_line(&tmux, 13, "list");
+    let screen = apply_and_expect_done(&tmux, 8);
+    assert!(screen.contains("list-pods: list pods"), "{screen}");
+
+    // A typo first: the explainer names it, and the step stays locked.
+    tmux.keys(&["C-n"]);
+    wait_for_pane(&tmux, "Checks", "No RoleBinding named list-pods_demo-sa");
+    edit_line(&tmux, 8, " list-pod");
+    edit_line(&tmux, 12, " demo-sa");
+    tmux.keys(&["C-s"]);
+    wait_for_pane(
+        &tmux,
+        "Checks",
+        "refers to Role list-pod, which does not exist",
+    );
+    let out = lab().kubectl(
+        &[
+            "delete",
+            "rolebinding",
+            "list-pods_demo-sa",
+            "-n",
+            &ns.name,
+            "--wait=true",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "roleRef cannot change: the learner deletes the binding"
+    );
+    edit_line(&tmux, 8, "s");
+    let screen = apply_and_expect_done(&tmux, 9);
+    assert!(
+        screen.contains("ServiceAccount demo-sa → Role list-pods"),
+        "{screen}"
+    );
+
+    tmux.keys(&["C-n"]);
+    wait_for_pane(&tmux, "Checks", "No Pod named pod-demo-sa");
+    edit_line(&tmux, 6, ""); // the end of "spec:"
+    tmux.keys(&["Enter"]);
+    tmux.type_text("  serviceAccountName: demo-sa");
+    let screen = apply_and_expect_done(&tmux, 10);
+    assert!(
+        screen.contains("pod-demo-sa      Running   sa demo-sa"),
+        "{screen}"
+    );
+
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("✓ Step 11 done", WAIT);
+    tmux.keys(&["F6"]);
+    wait_for_pane(
+        &tmux,
+        "Output",
+        "200 OK (PodList: pod-default, pod-demo-sa)",
+    );
+    let screen = tmux.screen();
+    assert!(!screen.contains("eyJ"), "no token on screen:\n{screen}");
+
+    tmux.keys(&["Tab", "q"]);
+    tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
+fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
+    let _one_at_a_time = common::pty_lock();
+    let state = state_home();
+    // No cluster: the tutor still opens and says why.
+    let missing = state.join("no-such-kubeconfig");
+    let command = tui_command(&state, &missing, "scratch", "");
+    let tmux = Tmux::start(&command, 160, 48);
+    let screen = tmux.wait_for("unreachable:", WAIT);
+    assert!(
+        screen.contains("kubetutor lab up"),
+        "it says how to get a cluster:\n{screen}"
+    );
+
+    tmux.type_text("draft typed before a crash");
+    tmux.wait_for("draft typed before a crash", WAIT);
+    std::thread::sleep(Duration::from_millis(1500)); // the save delay is 500 ms
+    let pid = child_of(tmux.pane_pid());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    tmux.wait_for("EXITED 137", WAIT); // SIGKILL: nothing could restore the terminal
+    drop(tmux);
+
+    let tmux = Tmux::start(&command, 160, 48);
+    tmux.wait_for("unreachable:", WAIT);
+    let screen = tmux.wait_for("draft typed before a crash", WAIT);
+    assert!(screen.contains("Editor"), "{screen}");
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
+fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
+    let _one_at_a_time = common::pty_lock();
+    let state = state_home();
+    let kubeconfig = lab().paths.kubeconfig();
+
+    let tmux = Tmux::start(&tui_command(&state, &kubeconfig, "default", ""), 120, 40);
+    tmux.wait_for("Tab focus", WAIT);
+    let pid = child_of(tmux.pane_pid());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let screen = tmux.wait_for("END", WAIT);
+    assert!(
+        screen.contains("EXITED 0 MODE icanon END"),
+        "exit 0, cooked mode back:\n{screen}"
+    );
+    assert!(
+        !screen.contains("Tab focus"),
+        "the alternate screen is gone:\n{screen}"
+    );
+    drop(tmux);
+
+    let tmux = Tmux::start(
+        &tui_command(
+            &state,
+            &kubeconfig,
+            "default",
+            "KUBETUTOR_TEST_PANIC=1 RUST_BACKTRACE=0",
+        ),
+        120,
+        40,
+    );
+    let screen = tmux.wait_for("END", WAIT);
+    assert!(
+        screen.contains("EXITED 101 MODE icanon END"),
+        "panic exit code, cooked mode back:\n{screen}"
+    );
+    assert!(
+        screen.contains("panicking on purpose"),
+        "the panic message is readable:\n{screen}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}
+
+/// Waits until the pane titled `pane` says `text`.
+fn wait_for_pane(tmux: &Tmux, pane: &str, text: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let said = pane_text(&tmux.screen(), pane);
+        if said.contains(text) {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "the {pane} pane never said {text:?}; it says: {said}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The kubetutor process under the pane's shell.
+fn child_of(shell: i32) -> i32 {
+    for _ in 0..50 {
+        if let Ok(children) =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        {
+            if let Some(pid) = children.split_whitespace().next() {
+                return pid.parse().unwrap();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no child process under the pane's shell {shell}");
+}
