@@ -266,12 +266,9 @@ fn wait_for_pane(tmux: &Tmux, pane: &str, text: &str) {
 /// The kubetutor process under the pane's shell.
 fn child_of(shell: i32) -> i32 {
     for _ in 0..50 {
-        if let Ok(children) =
-            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-        {
-            if let Some(pid) = children.split_whitespace().next() {
-                return pid.parse().unwrap();
-            }
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"));
+        if let Some(pid) = children.unwrap_or_default().split_whitespace().next() {
+            return pid.parse().unwrap();
         }
         std::thread::sleep(Duration::from_millis(100));
     }
