@@ -1,80 +1,12 @@
 //! Every pane and the whole screen, rendered from fixture state with
 //! ratatui's TestBackend, at 80×24 (tabs) and 160×48 (all panes).
 
-use std::path::Path;
+mod common;
 
-use kubetutor::app::{App, ClusterLabel, Connection, Msg, Pane, update};
-use kubetutor::checks::{Outcome, Snapshot};
-use kubetutor::engine::StepReport;
-use kubetutor::engine::actor::EngineUpdate;
-use kubetutor::lesson::Lesson;
+use common::fixture::fixture;
+use kubetutor::app::{App, Pane};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::json;
-
-/// The first lesson in namespace `lab`, on step 9 (RoleBinding), with the
-/// cluster and checks as a learner halfway through would see them.
-fn fixture() -> App {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
-    let lesson = Lesson::load(&dir, Some("lab")).unwrap();
-    let label = ClusterLabel {
-        context: "kubetutor-lab".into(),
-        server: "https://127.0.0.1:6443".into(),
-    };
-    let saved = kubetutor::app::SavedState {
-        current: 8,
-        unlocked: 8,
-        drafts: Default::default(),
-    };
-    let mut app = App::new(lesson, label, Some(saved));
-    let progress = vec![
-        true, true, true, true, true, true, true, true, false, false, false, true,
-    ];
-    update(&mut app, Msg::Engine(EngineUpdate::Progress(progress)));
-    let snapshot = Snapshot::new()
-        .with(json!({"kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "lab"}}))
-        .with(json!({"kind": "ServiceAccount", "metadata": {"name": "demo-sa", "namespace": "lab"}}))
-        .with(json!({"kind": "Role", "metadata": {"name": "list-pods", "namespace": "lab"},
-            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]}))
-        .with(json!({"kind": "RoleBinding", "metadata": {"name": "list-pods_demo-sa", "namespace": "lab"},
-            "roleRef": {"kind": "Role", "name": "list-pod"},
-            "subjects": [{"kind": "ServiceAccount", "name": "demo-sa", "namespace": "lab"}]}))
-        .with(json!({"kind": "Pod", "metadata": {"name": "pod-default", "namespace": "lab"},
-            "spec": {"serviceAccountName": "default"}, "status": {"phase": "Running"}}))
-        .with(json!({"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
-            "spec": {"clusterIP": "10.96.0.1", "ports": [{"port": 443}]}}));
-    update(&mut app, Msg::Engine(EngineUpdate::Cluster(snapshot)));
-    let checks = app.lesson.steps[8].checks.clone();
-    let report = StepReport {
-        index: 8,
-        outcomes: vec![
-            (
-                checks[0].clone(),
-                Outcome::pass("RoleBinding list-pods_demo-sa exists in lab"),
-            ),
-            (
-                checks[1].clone(),
-                Outcome::fail(
-                    "The API server says ServiceAccount demo-sa may not list pods in lab yet: RoleBinding \
-                 list-pods_demo-sa refers to Role list-pod, which does not exist",
-                ),
-            ),
-        ],
-    };
-    update(&mut app, Msg::Engine(EngineUpdate::Step(report)));
-    update(
-        &mut app,
-        Msg::Engine(EngineUpdate::Action(kubetutor::engine::ActionOutput {
-            title: "GET /api/v1/namespaces/lab/pods".into(),
-            lines: vec![
-                "as Pod pod-default (ServiceAccount default)".into(),
-                "→ 403 Forbidden: pods is forbidden".into(),
-            ],
-        })),
-    );
-    assert_eq!(app.connection, Connection::Connected);
-    app
-}
 
 fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -127,4 +59,14 @@ fn help_and_menu_overlays() {
     app.show_help = false;
     app.menu = Some(0);
     insta::assert_snapshot!("menu_80x24", render(&app, 80, 24));
+}
+
+#[test]
+fn the_readme_lists_every_key_the_help_shows() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (keys, what, scope) in kubetutor::app::keys::KEYS {
+        let row = format!("| {keys} | {what} | {scope} |");
+        assert!(readme.contains(&row), "README lacks the key row {row}");
+    }
 }

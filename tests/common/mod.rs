@@ -190,6 +190,7 @@ spec:
     }
 }
 
+pub mod fixture;
 pub mod tmux;
 
 /// Pty tests run one at a time (they are timing-sensitive and share the CPU).
