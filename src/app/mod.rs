@@ -37,6 +37,8 @@ pub enum Effect {
     Engine(EngineCommand),
     /// Progress or drafts changed: save soon (debounced).
     Save,
+    /// Leave this lesson for another (by id); progress is saved first.
+    SwitchLesson(String),
     Quit,
 }
 
@@ -93,21 +95,24 @@ pub enum MenuItem {
     RevealSolution,
     RunAction,
     ResetEditor,
+    ChooseLesson,
     Help,
     Quit,
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 5] = [
+    pub const ALL: [MenuItem; 6] = [
         MenuItem::RevealSolution,
         MenuItem::RunAction,
         MenuItem::ResetEditor,
+        MenuItem::ChooseLesson,
         MenuItem::Help,
         MenuItem::Quit,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
+            MenuItem::ChooseLesson => "Choose a lesson",
             MenuItem::RevealSolution => "Reveal the solution into the editor",
             MenuItem::RunAction => "Run this step's action",
             MenuItem::ResetEditor => "Put the step's template back in the editor",
@@ -148,6 +153,10 @@ pub struct App {
     pub show_help: bool,
     pub show_hints: bool,
     pub menu: Option<usize>,
+    /// Every lesson there is: (id, title), for the lesson picker.
+    pub lessons: Vec<(String, String)>,
+    /// The lesson picker, while open: the highlighted row.
+    pub picker: Option<usize>,
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
@@ -195,6 +204,8 @@ impl App {
             show_help: false,
             show_hints: false,
             menu: None,
+            lessons: Vec::new(),
+            picker: None,
             search: None,
             quitting: false,
         }

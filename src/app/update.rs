@@ -131,6 +131,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(selected) = app.menu {
         return on_menu_key(app, key, selected);
     }
+    if let Some(selected) = app.picker {
+        return on_picker_key(app, key, selected);
+    }
     if app.search.is_some() {
         return on_search_key(app, key);
     }
@@ -261,8 +264,36 @@ fn on_menu_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
     Vec::new()
 }
 
+fn on_picker_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
+    let count = app.lessons.len().max(1);
+    match key.code {
+        KeyCode::Esc => app.picker = None,
+        KeyCode::Down | KeyCode::Char('j') => app.picker = Some((selected + 1) % count),
+        KeyCode::Up | KeyCode::Char('k') => app.picker = Some((selected + count - 1) % count),
+        KeyCode::Enter => {
+            app.picker = None;
+            if let Some((id, _)) = app.lessons.get(selected)
+                && *id != app.lesson.id
+            {
+                return vec![Effect::Save, Effect::SwitchLesson(id.clone())];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
 fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
     match item {
+        MenuItem::ChooseLesson => {
+            let at = app
+                .lessons
+                .iter()
+                .position(|(id, _)| *id == app.lesson.id)
+                .unwrap_or(0);
+            app.picker = Some(at);
+            Vec::new()
+        }
         MenuItem::RevealSolution => match app.step().solution.clone() {
             Some(solution) => {
                 app.editors[app.current] = new_editor(&solution);
@@ -350,5 +381,100 @@ fn scroll(app: &mut App, delta: i32) {
             let last = app.lesson.steps.len() as i32 - 1;
             app.steps_cursor = (app.steps_cursor as i32 + delta).clamp(0, last) as usize;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ClusterLabel;
+    use crossterm::event::KeyEvent;
+
+    fn app() -> App {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+        let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
+        App::new(lesson, ClusterLabel::default(), None)
+    }
+
+    fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    #[test]
+    fn the_menu_picks_another_lesson() {
+        let mut app = app();
+        app.lessons = vec![
+            ("other".into(), "Another lesson".into()),
+            (
+                "serviceaccount-rbac".into(),
+                "ServiceAccounts and RBAC".into(),
+            ),
+        ];
+        press(&mut app, KeyCode::Esc);
+        let at = MenuItem::ALL
+            .iter()
+            .position(|m| *m == MenuItem::ChooseLesson)
+            .unwrap();
+        for _ in 0..at {
+            press(&mut app, KeyCode::Down);
+        }
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(
+            app.picker,
+            Some(1),
+            "the picker opens on the current lesson"
+        );
+        press(&mut app, KeyCode::Up);
+        let effects = press(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Save, Effect::SwitchLesson(id)] if id == "other"),
+            "{effects:?}"
+        );
+    }
+
+    #[test]
+    fn locked_steps_stay_locked_and_a_passing_step_unlocks_the_next() {
+        let mut app = app();
+        update(
+            &mut app,
+            Msg::Engine(EngineUpdate::Progress(vec![false; 12])),
+        );
+        assert!(press(&mut app, KeyCode::Tab).is_empty());
+        press(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.current, 0);
+        assert!(app.notice.as_deref().unwrap_or_default().contains("locked"));
+        let report = crate::engine::StepReport {
+            index: 0,
+            outcomes: vec![],
+        };
+        update(&mut app, Msg::Engine(EngineUpdate::Step(report)));
+        assert_eq!(app.unlocked, 1);
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Step 1 done")
+        );
+        let effects = press(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.current, 1);
+        assert!(matches!(
+            effects.first(),
+            Some(Effect::Engine(EngineCommand::Focus(1)))
+        ));
+    }
+
+    #[test]
+    fn typing_in_the_editor_asks_for_a_save_and_q_types_a_q() {
+        let mut app = app();
+        assert_eq!(app.focus, Pane::Editor);
+        let effects = press(&mut app, KeyCode::Char('q'));
+        assert!(!app.quitting, "q in the editor is text");
+        assert!(matches!(effects.as_slice(), [Effect::Save]));
+        assert!(
+            app.saved_state()
+                .drafts
+                .contains_key(&app.lesson.steps[0].id)
+        );
     }
 }

@@ -21,6 +21,7 @@ use crate::cli::{ClusterArgs, LessonArgs};
 use crate::cluster::connect::Target;
 use crate::engine::Engine;
 use crate::engine::actor::EngineCommand;
+use crate::lesson::catalog;
 
 /// Drafts and progress are written this long after the last change, so a crash
 /// loses at most this much typing.
@@ -29,24 +30,51 @@ const SAVE_DELAY: Duration = Duration::from_millis(500);
 /// Test hook: panic right after the first frame, to prove the terminal is restored.
 const PANIC_HOOK_ENV: &str = "KUBETUTOR_TEST_PANIC";
 
-pub fn run(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
+pub fn run(lesson_args: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
     // Everything that can fail for a plain reason fails before the terminal is taken.
-    let lesson = lesson.load()?;
+    let mut args = lesson_args.clone();
+    let mut lesson = args.load()?;
     let state_dir = state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
     let target = cluster.target();
     let label = cluster_label(&target);
-    let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
-    let app = App::new(lesson, label, saved::load(&saved_path));
+    let lessons = lesson_titles(&args.root());
 
     let runtime = tokio::runtime::Runtime::new()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = runtime.block_on(event_loop(&mut terminal, app, target, &saved_path));
+    let result = loop {
+        let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+        let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
+        app.lessons = lessons.clone();
+        match runtime.block_on(event_loop(&mut terminal, app, target.clone(), &saved_path)) {
+            Ok(Some(next)) => {
+                args.lesson = next;
+                match args.load() {
+                    Ok(next) => lesson = next,
+                    Err(err) => break Err(err),
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(err) => break Err(err),
+        }
+    };
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// (id, title) of every lesson that loads, for the lesson picker.
+fn lesson_titles(root: &std::path::Path) -> Vec<(String, String)> {
+    catalog::list(root)
+        .into_iter()
+        .filter_map(|(id, dir)| {
+            crate::lesson::Lesson::load(&dir, None)
+                .ok()
+                .map(|l| (id, l.title))
+        })
+        .collect()
 }
 
 fn state_dir() -> anyhow::Result<PathBuf> {
@@ -91,12 +119,13 @@ fn cluster_label(target: &Target) -> ClusterLabel {
     ClusterLabel { context, server }
 }
 
+/// Runs one lesson until the learner quits (None) or picks another lesson (its id).
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut app: App,
     target: Target,
     saved_path: &std::path::Path,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     // The first frame comes before any network round trip.
     terminal.draw(|frame| crate::ui::draw(frame, &app))?;
     if std::env::var_os(PANIC_HOOK_ENV).is_some() {
@@ -129,7 +158,7 @@ async fn event_loop(
                 },
                 Some(Ok(_)) => Msg::Resize,
                 Some(Err(err)) => return Err(err.into()),
-                None => break,
+                None => return Ok(None),
             },
             Some(msg) = msg_rx.recv() => msg,
             _ = terminate.recv() => Msg::Signal("SIGTERM"),
@@ -142,6 +171,7 @@ async fn event_loop(
             }
         };
         let mut quit = false;
+        let mut next_lesson = None;
         for effect in app::update(&mut app, msg) {
             match effect {
                 Effect::Engine(command) => {
@@ -152,16 +182,17 @@ async fn event_loop(
                 Effect::Save => {
                     save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
                 }
+                Effect::SwitchLesson(id) => next_lesson = Some(id),
                 Effect::Quit => quit = true,
             }
         }
-        if quit {
-            break;
+        if quit || next_lesson.is_some() {
+            // Dropping the command channel stops this lesson's engine.
+            save(&app, saved_path);
+            return Ok(next_lesson);
         }
         terminal.draw(|frame| crate::ui::draw(frame, &app))?;
     }
-    save(&app, saved_path);
-    Ok(())
 }
 
 fn save(app: &App, path: &std::path::Path) {

@@ -44,6 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(selected) = app.menu {
         overlay::menu(frame, selected);
     }
+    if let Some(selected) = app.picker {
+        overlay::lesson_picker(frame, &app.lessons, &app.lesson.id, selected);
+    }
     if app.show_help {
         overlay::help(frame);
     }

@@ -58,3 +58,31 @@ pub fn menu(frame: &mut Frame, selected: usize) {
         .title(" Menu (↑↓ Enter, Esc closes) ");
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
+
+pub fn lesson_picker(
+    frame: &mut Frame,
+    lessons: &[(String, String)],
+    current: &str,
+    selected: usize,
+) {
+    let lines: Vec<Line> = lessons
+        .iter()
+        .enumerate()
+        .map(|(i, (id, title))| {
+            let style = if i == selected {
+                theme::selected()
+            } else {
+                ratatui::style::Style::default()
+            };
+            let mark = if id == current { "▶" } else { " " };
+            Line::from(Span::styled(format!(" {mark} {title} ({id}) "), style))
+        })
+        .collect();
+    let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 2;
+    let area = centered(frame.area(), width.max(44), lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Lessons (↑↓ Enter, Esc closes) ");
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
