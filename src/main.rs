@@ -39,6 +39,30 @@ enum Command {
         #[command(flatten)]
         lesson: LessonArgs,
     },
+    /// Create a token for a ServiceAccount (TokenRequest) and show its claims.
+    Token {
+        /// The ServiceAccount.
+        service_account: String,
+        /// Its namespace (default: the kubeconfig context's).
+        #[arg(long, short = 'n')]
+        namespace: Option<String>,
+        /// Print the whole token (it is a password: only on a screen nobody else sees).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Send a request to the API server as anonymous, a ServiceAccount, or a Pod.
+    Call {
+        /// anonymous, sa:NAME, or pod:NAME (the Pod's own token, bound to it).
+        #[arg(long = "as", default_value = "anonymous")]
+        caller: String,
+        /// Namespace of the ServiceAccount or Pod (default: the kubeconfig context's).
+        #[arg(long, short = 'n')]
+        namespace: Option<String>,
+        /// GET, POST, …
+        method: String,
+        /// e.g. /api/v1/namespaces/default/pods
+        path: String,
+    },
     /// Apply the reference solutions and run the actions, step by step.
     Solve {
         #[command(flatten)]
@@ -93,6 +117,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Verify { lesson } => runtime()?.block_on(cli::run::verify(&lesson, &cli.cluster)),
+        Command::Token {
+            service_account,
+            namespace,
+            reveal,
+        } => runtime()?.block_on(cli::calls::token(
+            &cli.cluster,
+            namespace.as_deref(),
+            &service_account,
+            reveal,
+        )),
+        Command::Call {
+            caller,
+            namespace,
+            method,
+            path,
+        } => runtime()?.block_on(cli::calls::call(
+            &cli.cluster,
+            namespace.as_deref(),
+            &caller,
+            &method,
+            &path,
+        )),
         Command::Solve { lesson, through } => {
             runtime()?.block_on(cli::run::solve(&lesson, &cli.cluster, through.as_deref()))
         }

@@ -1,5 +1,6 @@
 //! Command-line twins of what the TUI does, built on the same functions.
 
+pub mod calls;
 pub mod lab;
 pub mod lessons;
 pub mod run;

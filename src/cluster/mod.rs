@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod describe;
 pub mod jwt;
 pub mod kinds;
 pub mod request;

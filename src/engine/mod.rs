@@ -9,17 +9,16 @@ pub mod watch;
 use std::time::Duration;
 
 use kube::{Client, Config};
-use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::checks::remote::{self, RemoteContext};
 use crate::checks::{Outcome, Snapshot, local};
 use crate::cluster::apply::{self, Applied, ApplyError, ApplyTarget};
+use crate::cluster::describe;
 use crate::cluster::kinds::Kinds;
-use crate::cluster::{jwt, token};
 use crate::lesson::Lesson;
-use crate::lesson::model::{Action, Check};
+use crate::lesson::model::{Action, Caller, Check};
 use watch::{WatchEvent, Watches};
 
 /// Changes that arrive this close together are evaluated once.
@@ -171,35 +170,23 @@ impl Engine {
             snapshot: &snapshot,
         };
         match action {
-            Action::Token(t) => {
-                token_output(&self.client, self.namespace(), &t.service_account).await
-            }
-            Action::Request(spec) => {
-                let title = format!("{} {}", spec.method, spec.path);
-                match remote::send(spec, &ctx).await {
-                    Ok((response, who)) => {
-                        let mut lines = vec![
-                            format!("as {who}"),
-                            format!("→ {}", remote::describe(&response)),
-                        ];
-                        let body = response
-                            .json()
-                            .and_then(|j| serde_json::to_string_pretty(&j).ok())
-                            .unwrap_or(response.body);
-                        // Folded: the summary line above says what matters.
-                        let total = body.lines().count();
-                        lines.extend(body.lines().take(BODY_LINES).map(str::to_string));
-                        if total > BODY_LINES {
-                            lines.push(format!("… {} more lines of JSON", total - BODY_LINES));
-                        }
-                        ActionOutput { title, lines }
-                    }
-                    Err(message) => ActionOutput {
-                        title,
-                        lines: vec![message],
-                    },
-                }
-            }
+            Action::Token(t) => ActionOutput {
+                title: format!("Token for ServiceAccount {}", t.service_account),
+                lines: describe::token(&self.client, self.namespace(), &t.service_account, false)
+                    .await,
+            },
+            Action::Request(spec) => ActionOutput {
+                title: format!("{} {}", spec.method, spec.path),
+                lines: match remote::send(spec, &ctx).await {
+                    Ok((response, who)) => describe::response(
+                        &response,
+                        &who,
+                        matches!(spec.caller, Caller::Pod(_)),
+                        BODY_LINES,
+                    ),
+                    Err(message) => vec![message],
+                },
+            },
         }
     }
 }
@@ -209,43 +196,4 @@ fn is_remote(check: &Check) -> bool {
         check,
         Check::Access(_) | Check::Request(_) | Check::Token(_)
     )
-}
-
-async fn token_output(client: &Client, namespace: &str, account: &str) -> ActionOutput {
-    let title = format!("Token for ServiceAccount {account}");
-    let token = match token::request(
-        client,
-        namespace,
-        account,
-        token::DEFAULT_EXPIRATION_SECONDS,
-        None,
-    )
-    .await
-    {
-        Ok(token) => token,
-        Err(e) => {
-            return ActionOutput {
-                title,
-                lines: vec![apply::server_message(&e)],
-            };
-        }
-    };
-    let secret = token.expose_secret();
-    let mut lines = vec![format!("token: {}", jwt::mask(secret))];
-    match jwt::decode(secret) {
-        Ok(decoded) => {
-            lines.push(format!("header: {}", decoded.header));
-            lines.push("claims:".into());
-            let claims = serde_json::to_string_pretty(&decoded.claims).unwrap_or_default();
-            lines.extend(claims.lines().map(|l| format!("  {l}")));
-            if let Some(seconds) = decoded.lifetime_seconds() {
-                lines.push(format!(
-                    "lifetime (exp − iat): {seconds} s = {} min",
-                    seconds / 60
-                ));
-            }
-        }
-        Err(e) => lines.push(format!("the token does not decode: {e}")),
-    }
-    ActionOutput { title, lines }
 }
