@@ -207,7 +207,7 @@ fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
     let kubeconfig = lab().paths.kubeconfig();
 
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, "default", ""), 120, 40);
-    tmux.wait_for("Tab focus", WAIT);
+    tmux.wait_for("Tab pane", WAIT);
     let pid = child_of(tmux.pane_pid());
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
@@ -220,7 +220,7 @@ fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
         "exit 0, cooked mode back:\n{screen}"
     );
     assert!(
-        !screen.contains("Tab focus"),
+        !screen.contains("Tab pane"),
         "the alternate screen is gone:\n{screen}"
     );
     drop(tmux);
@@ -273,4 +273,55 @@ fn child_of(shell: i32) -> i32 {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("no child process under the pane's shell {shell}");
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn the_shell_key_suspends_and_resumes_the_tutor() {
+    let _one_at_a_time = common::pty_lock();
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "shell").await;
+    lab().apply(&ns.name, &common::seed::pod("pod-default", None));
+    let state = state_home();
+    let tmux = Tmux::start(
+        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
+        160,
+        48,
+    );
+    tmux.wait_for("connected", WAIT);
+    tmux.wait_for("pod-default      Running", WAIT);
+
+    tmux.keys(&["Tab", "s"]);
+    let screen = tmux.wait_for(
+        "This shell runs on your machine, not in Pod pod-default",
+        WAIT,
+    );
+    assert!(
+        !screen.contains("Tab pane"),
+        "the TUI is suspended:\n{screen}"
+    );
+    tmux.type_text("echo \"ns=$NAMESPACE token-length=${#TOKEN}\"");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&format!("ns={}", ns.name), WAIT);
+    assert!(
+        !screen.contains("token-length=0"),
+        "the Pod's token is in the environment:\n{screen}"
+    );
+    tmux.type_text("exit");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Back from the shell of Pod pod-default", WAIT);
+    assert!(
+        screen.contains("Tab pane") && screen.contains("┌ Steps"),
+        "the screen is redrawn:\n{screen}"
+    );
+    assert!(
+        !screen.contains("This shell runs"),
+        "nothing of the shell is left on screen:\n{screen}"
+    );
+
+    // Keys work again.
+    tmux.keys(&["?"]);
+    tmux.wait_for("Keys (any key closes this)", WAIT);
+    tmux.keys(&["Escape", "Tab", "Tab", "q"]);
+    let _ = std::fs::remove_dir_all(state);
 }

@@ -63,4 +63,4 @@ pub const KEYS: &[(&str, &str, &str)] = &[
 
 /// The footer: the most used keys, short.
 pub const FOOTER: &str =
-    "Tab focus · ^S apply · n next · r run · h hint · ? help · Esc menu · q quit";
+    "^S apply · n next · r run · s shell · h hint · Tab pane · ? help · Esc · q quit";

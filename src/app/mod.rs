@@ -29,6 +29,8 @@ pub enum Msg {
     EngineFailed(String),
     /// SIGTERM, SIGINT or SIGHUP.
     Signal(&'static str),
+    /// The shell opened with `s` ended: what to tell the learner.
+    ShellClosed(String),
 }
 
 /// What `update` asks the runtime to do.
@@ -37,6 +39,8 @@ pub enum Effect {
     Engine(EngineCommand),
     /// Progress or drafts changed: save soon (debounced).
     Save,
+    /// Suspend the TUI and open a shell for this pod.
+    Shell(String),
     /// Leave this lesson for another (by id); progress is saved first.
     SwitchLesson(String),
     Quit,

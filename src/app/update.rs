@@ -27,6 +27,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Signal(_) => quit(app),
+        Msg::ShellClosed(message) => {
+            app.notice = Some(message);
+            Vec::new()
+        }
     }
 }
 
@@ -153,6 +157,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         KeyCode::F(6) => return run_action(app),
+        KeyCode::F(7) => return shell(app),
         KeyCode::Esc | KeyCode::F(10) => {
             app.menu = Some(0);
             return Vec::new();
@@ -177,6 +182,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('n') => return go_to(app, app.current + 1),
         KeyCode::Char('p') => return go_to(app, app.current.saturating_sub(1)),
         KeyCode::Char('r') => return run_action(app),
+        KeyCode::Char('s') => return shell(app),
         KeyCode::Enter if app.focus == Pane::Steps => return go_to(app, app.steps_cursor),
         KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
         KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
@@ -328,6 +334,41 @@ fn apply(app: &mut App) -> Vec<Effect> {
     }
     app.notice = None;
     vec![Effect::Engine(EngineCommand::Apply(text))]
+}
+
+/// The pod a shell opens in: the one the step calls from, else the first Pod
+/// of the namespace.
+fn shell_pod(app: &App) -> Option<String> {
+    use crate::lesson::model::{Action, Caller, Check};
+    let step = app.step();
+    let from_action = match &step.action {
+        Some(Action::Request(r)) => Some(&r.caller),
+        _ => None,
+    };
+    let from_checks = step.checks.iter().find_map(|c| match c {
+        Check::Request(r) => Some(&r.caller),
+        _ => None,
+    });
+    if let Some(Caller::Pod(name)) = from_action.or(from_checks) {
+        return Some(name.clone());
+    }
+    app.snapshot
+        .in_namespace("Pod", &app.lesson.namespace)
+        .next()
+        .map(|pod| crate::checks::snapshot::name_of(pod).to_string())
+}
+
+fn shell(app: &mut App) -> Vec<Effect> {
+    match shell_pod(app) {
+        Some(pod) => vec![Effect::Save, Effect::Shell(pod)],
+        None => {
+            app.notice = Some(format!(
+                "No Pod in {} to open a shell in: create one first.",
+                app.lesson.namespace
+            ));
+            Vec::new()
+        }
+    }
 }
 
 fn run_action(app: &mut App) -> Vec<Effect> {

@@ -7,4 +7,5 @@ pub mod describe;
 pub mod jwt;
 pub mod kinds;
 pub mod request;
+pub mod shell;
 pub mod token;

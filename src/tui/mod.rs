@@ -47,7 +47,13 @@ pub fn run(lesson_args: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Ex
         let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
         app.lessons = lessons.clone();
-        match runtime.block_on(event_loop(&mut terminal, app, target.clone(), &saved_path)) {
+        match runtime.block_on(event_loop(
+            &mut terminal,
+            app,
+            target.clone(),
+            &saved_path,
+            &state_dir,
+        )) {
             Ok(Some(next)) => {
                 args.lesson = next;
                 match args.load() {
@@ -125,6 +131,7 @@ async fn event_loop(
     mut app: App,
     target: Target,
     saved_path: &std::path::Path,
+    state_dir: &std::path::Path,
 ) -> anyhow::Result<Option<String>> {
     // The first frame comes before any network round trip.
     terminal.draw(|frame| crate::ui::draw(frame, &app))?;
@@ -134,7 +141,7 @@ async fn event_loop(
 
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel::<EngineCommand>();
-    start_engine(app.lesson.clone(), target, cmd_rx, msg_tx.clone());
+    start_engine(app.lesson.clone(), target.clone(), cmd_rx, msg_tx.clone());
 
     let mut events = EventStream::new();
     let mut terminate = signal(SignalKind::terminate())?;
@@ -172,6 +179,7 @@ async fn event_loop(
         };
         let mut quit = false;
         let mut next_lesson = None;
+        let mut shell_pod = None;
         for effect in app::update(&mut app, msg) {
             match effect {
                 Effect::Engine(command) => {
@@ -183,6 +191,7 @@ async fn event_loop(
                     save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
                 }
                 Effect::SwitchLesson(id) => next_lesson = Some(id),
+                Effect::Shell(pod) => shell_pod = Some(pod),
                 Effect::Quit => quit = true,
             }
         }
@@ -191,7 +200,90 @@ async fn event_loop(
             save(&app, saved_path);
             return Ok(next_lesson);
         }
+        if let Some(pod) = shell_pod {
+            save(&app, saved_path);
+            // Stop the input reader first, so the shell gets every key.
+            drop(events);
+            let message = open_shell(terminal, &target, &app, &pod, state_dir).await;
+            events = EventStream::new();
+            let _ = msg_tx.send(Msg::ShellClosed(message));
+        }
         terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+    }
+}
+
+/// Suspends the TUI, runs a shell for `pod`, and takes the terminal back:
+/// raw mode and the alternate screen restored, the screen cleared, keys typed
+/// meanwhile discarded. Returns what to tell the learner.
+async fn open_shell(
+    terminal: &mut ratatui::DefaultTerminal,
+    target: &Target,
+    app: &App,
+    pod: &str,
+    state_dir: &std::path::Path,
+) -> String {
+    use crate::cluster::shell::{self, ShellPlan};
+    let Some(pod_json) = app.snapshot.get("Pod", &app.lesson.namespace, pod).cloned() else {
+        return format!("Pod {pod} does not exist (yet).");
+    };
+    let plan = async {
+        let config = target.config().await.map_err(|e| format!("{e:#}"))?;
+        let client = kube::Client::try_from(config.clone()).map_err(|e| e.to_string())?;
+        let ca_file = state_dir.join("cluster-ca.crt");
+        shell::plan(
+            &client,
+            &config,
+            target.kubeconfig.as_ref(),
+            target.context.as_deref(),
+            &pod_json,
+            ca_file,
+        )
+        .await
+    };
+    let plan = match plan.await {
+        Ok(plan) => plan,
+        Err(message) => return format!("No shell for Pod {pod}: {message}"),
+    };
+
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    let status = tokio::task::block_in_place(|| match &plan {
+        ShellPlan::Exec { program, args } => {
+            println!(
+                "kubetutor: {} {} (type exit to come back)",
+                program.display(),
+                args.join(" ")
+            );
+            std::process::Command::new(program).args(args).status()
+        }
+        ShellPlan::PodView { env, banner } => {
+            println!("{banner}\n");
+            let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
+            let mut command = std::process::Command::new(shell);
+            command.envs(env.iter().map(|(k, v)| (k, v)));
+            if command.get_program().to_string_lossy().ends_with("bash") {
+                command.arg("--norc"); // keep our PS1
+            }
+            command.status()
+        }
+    });
+    let _ = crossterm::terminal::enable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    );
+    // A blank frame overwrites every cell the last frame drew, so the next draw
+    // paints the whole screen. (Terminal::clear would ask the terminal for the
+    // cursor position, an answer that can be lost while input changes hands.)
+    let _ = terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()));
+    while crossterm::event::poll(Duration::ZERO).unwrap_or(false) {
+        let _ = crossterm::event::read(); // keys typed while the shell closed
+    }
+    match status {
+        Ok(status) if status.success() => format!("Back from the shell of Pod {pod}."),
+        Ok(status) => format!("The shell of Pod {pod} ended with {status}."),
+        Err(err) => format!("Could not start the shell for Pod {pod}: {err}"),
     }
 }
 

@@ -95,7 +95,7 @@ fn main() {
     for _ in 0..20 {
         let t0 = Instant::now();
         let (child, master) = start(&state);
-        read_until(&master, "Tab focus");
+        read_until(&master, "Tab pane");
         startups.push(t0.elapsed());
         stop(child);
     }
@@ -106,7 +106,7 @@ fn main() {
 
     // Idle: connected, nothing happening, for 60 s.
     let (child, master) = start(&state);
-    read_until(&master, "Tab focus");
+    read_until(&master, "Tab pane");
     // Keep draining the terminal so the app never blocks on a full pty buffer.
     let drain = std::thread::spawn(move || {
         let mut file = std::fs::File::from(master);
