@@ -184,3 +184,29 @@ fn the_jwt_detector_finds_tokens_and_not_masks() {
     assert!(contains_jwt(&format!("token: {token}\n")));
     assert!(!contains_jwt("token: eyJhbGciOi… (677 characters, hidden)"));
 }
+
+#[tokio::test]
+async fn pods_on_the_kwok_node_are_never_exec_targets() {
+    // An exec would make the API server dial the fake node's address: the lab
+    // must take the bound-token path every time.
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "noexec").await;
+    lab().apply(&ns.name, &seed::pod("pod-default", None));
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), &ns.name);
+    let scheduled = kube::runtime::wait::await_condition(
+        pods.clone(),
+        "pod-default",
+        |p: Option<&k8s_openapi::api::core::v1::Pod>| {
+            p.and_then(|p| p.spec.as_ref())
+                .and_then(|s| s.node_name.as_ref())
+                .is_some()
+        },
+    );
+    tokio::time::timeout(Duration::from_secs(10), scheduled)
+        .await
+        .unwrap()
+        .unwrap();
+    let pod = serde_json::to_value(pods.get("pod-default").await.unwrap()).unwrap();
+    assert!(!kubetutor::cluster::pod_exec::runs_containers(&client, &pod).await);
+}

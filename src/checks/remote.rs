@@ -13,9 +13,9 @@ use super::outcome::Outcome;
 use super::path;
 use super::rbac::{self, AccessRequest};
 use super::snapshot::Snapshot;
-use crate::cluster::jwt;
 use crate::cluster::request::{self, ApiResponse, Identity};
 use crate::cluster::token::{self, BoundPod, DEFAULT_EXPIRATION_SECONDS};
+use crate::cluster::{jwt, pod_exec};
 use crate::lesson::model::{
     AccessCheck, Caller, Check, RequestCheck, RequestSpec, Subject, TokenCheck,
 };
@@ -185,24 +185,74 @@ pub async fn identity(
     }
 }
 
-/// Sends a lesson's request; Err is a sentence for the learner.
-pub async fn send(
-    spec: &RequestSpec,
-    ctx: &RemoteContext<'_>,
-) -> Result<(ApiResponse, String), String> {
+/// A request's answer, who sent it, and how (said on screen when it was not
+/// sent from inside the Pod the lesson names).
+pub struct Sent {
+    pub response: ApiResponse,
+    pub who: String,
+    pub note: Option<String>,
+}
+
+/// Sends a lesson's request; Err is a sentence for the learner. A request
+/// "from a Pod" runs inside its container (curl with the mounted token) where
+/// the Pod runs a real container; otherwise — the kwok lab, or an image
+/// without curl — kubetutor sends it with the Pod's own bound token and says so.
+pub async fn send(spec: &RequestSpec, ctx: &RemoteContext<'_>) -> Result<Sent, String> {
+    let mut why_not_inside = None;
+    if let Caller::Pod(name) = &spec.caller
+        && let Some(pod) = ctx.snapshot.get("Pod", ctx.namespace, name)
+        && pod_exec::runs_containers(ctx.client, pod).await
+    {
+        let anonymous = false;
+        match pod_exec::request(
+            ctx.client,
+            ctx.namespace,
+            name,
+            &spec.method,
+            &spec.path,
+            anonymous,
+        )
+        .await
+        {
+            Ok(response) => {
+                let account = pod["spec"]["serviceAccountName"]
+                    .as_str()
+                    .unwrap_or("default");
+                let who =
+                    format!("Pod {name} (ServiceAccount {account}), from inside its container");
+                return Ok(Sent {
+                    response,
+                    who,
+                    note: None,
+                });
+            }
+            Err(why) => why_not_inside = Some(why),
+        }
+    }
     let (identity, who) = identity(&spec.caller, ctx).await?;
     let method = http::Method::from_bytes(spec.method.as_bytes())
         .map_err(|_| format!("{:?} is not an HTTP method", spec.method))?;
     let response = request::send(ctx.config, &identity, method, &spec.path, None)
         .await
         .map_err(|e| format!("{} {} as {who} failed: {e:#}", spec.method, spec.path))?;
-    Ok((response, who))
+    let note = matches!(spec.caller, Caller::Pod(_)).then(|| match why_not_inside {
+        Some(why) => format!(
+            "{} Running it inside the Pod failed: {why}",
+            crate::cluster::describe::FROM_POD_NOTE
+        ),
+        None => crate::cluster::describe::FROM_POD_NOTE.to_string(),
+    });
+    Ok(Sent {
+        response,
+        who,
+        note,
+    })
 }
 
 async fn request_check(c: &RequestCheck, ctx: &RemoteContext<'_>) -> Outcome {
     let spec = c.request();
-    let (response, who) = match send(&spec, ctx).await {
-        Ok(answer) => answer,
+    let Sent { response, who, .. } = match send(&spec, ctx).await {
+        Ok(sent) => sent,
         Err(message) => return Outcome::fail(message),
     };
     let summary = format!(

@@ -96,16 +96,11 @@ pub async fn call(
         method: method.to_uppercase(),
         path: path.to_string(),
     };
-    let (response, who) = remote::send(&spec, &ctx)
+    let sent = remote::send(&spec, &ctx)
         .await
         .map_err(|m| anyhow::anyhow!(m))?;
     println!("{} {path}", spec.method);
-    for line in describe::response(
-        &response,
-        &who,
-        matches!(caller, Caller::Pod(_)),
-        BODY_LINES,
-    ) {
+    for line in describe::response(&sent.response, &sent.who, sent.note.as_deref(), BODY_LINES) {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)

@@ -62,12 +62,12 @@ pub const FROM_POD_NOTE: &str = "(sent by kubetutor to the API server with this 
 pub fn response(
     response: &ApiResponse,
     who: &str,
-    from_pod: bool,
+    note: Option<&str>,
     body_lines: usize,
 ) -> Vec<String> {
     let mut lines = vec![format!("as {who}")];
-    if from_pod {
-        lines.push(FROM_POD_NOTE.to_string());
+    if let Some(note) = note {
+        lines.push(note.to_string());
     }
     lines.push(format!("→ {}", crate::checks::remote::describe(response)));
     let body = response

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod describe;
 pub mod jwt;
 pub mod kinds;
+pub mod pod_exec;
 pub mod request;
 pub mod shell;
 pub mod token;

@@ -7,8 +7,7 @@
 
 use std::path::PathBuf;
 
-use k8s_openapi::api::core::v1::Node;
-use kube::{Api, Client, Config};
+use kube::{Client, Config};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -47,15 +46,7 @@ pub async fn plan(
     if node.is_empty() {
         return Err(format!("Pod {name} is not scheduled on a node yet"));
     }
-    let fake = match Api::<Node>::all(client.clone()).get_opt(node).await {
-        Ok(Some(node)) => node
-            .metadata
-            .annotations
-            .is_some_and(|a| a.get("kwok.x-k8s.io/node").is_some_and(|v| v == "fake")),
-        // Without the right to read nodes, assume a real one: kubectl says what it can.
-        _ => false,
-    };
-    if !fake {
+    if super::pod_exec::runs_containers(client, pod).await {
         let mut args = Vec::new();
         if let Some(path) = kubeconfig {
             args.push(format!("--kubeconfig={}", path.display()));

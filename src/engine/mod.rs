@@ -18,7 +18,7 @@ use crate::cluster::apply::{self, Applied, ApplyError, ApplyTarget};
 use crate::cluster::describe;
 use crate::cluster::kinds::Kinds;
 use crate::lesson::Lesson;
-use crate::lesson::model::{Action, Caller, Check};
+use crate::lesson::model::{Action, Check};
 use watch::{WatchEvent, Watches};
 
 /// Changes that arrive this close together are evaluated once.
@@ -178,10 +178,10 @@ impl Engine {
             Action::Request(spec) => ActionOutput {
                 title: format!("{} {}", spec.method, spec.path),
                 lines: match remote::send(spec, &ctx).await {
-                    Ok((response, who)) => describe::response(
-                        &response,
-                        &who,
-                        matches!(spec.caller, Caller::Pod(_)),
+                    Ok(sent) => describe::response(
+                        &sent.response,
+                        &sent.who,
+                        sent.note.as_deref(),
                         BODY_LINES,
                     ),
                     Err(message) => vec![message],
