@@ -98,6 +98,7 @@ pub struct ClusterLabel {
 pub enum MenuItem {
     RevealSolution,
     RunAction,
+    RevealToken,
     ResetEditor,
     ChooseLesson,
     Help,
@@ -105,9 +106,10 @@ pub enum MenuItem {
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 6] = [
+    pub const ALL: [MenuItem; 7] = [
         MenuItem::RevealSolution,
         MenuItem::RunAction,
+        MenuItem::RevealToken,
         MenuItem::ResetEditor,
         MenuItem::ChooseLesson,
         MenuItem::Help,
@@ -117,6 +119,7 @@ impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
             MenuItem::ChooseLesson => "Choose a lesson",
+            MenuItem::RevealToken => "Show this step's token in full",
             MenuItem::RevealSolution => "Reveal the solution into the editor",
             MenuItem::RunAction => "Run this step's action",
             MenuItem::ResetEditor => "Put the step's template back in the editor",

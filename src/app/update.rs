@@ -291,6 +291,18 @@ fn on_picker_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
 
 fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
     match item {
+        MenuItem::RevealToken => match app.step().action.clone() {
+            Some(crate::lesson::model::Action::Token(t)) => {
+                app.focus = Pane::Output;
+                vec![Effect::Engine(EngineCommand::RevealToken(
+                    t.service_account,
+                ))]
+            }
+            _ => {
+                app.notice = Some("This step creates no token (step 3 does).".into());
+                Vec::new()
+            }
+        },
         MenuItem::ChooseLesson => {
             let at = app
                 .lessons

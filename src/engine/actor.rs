@@ -19,6 +19,9 @@ pub enum EngineCommand {
     Apply(String),
     /// Run the action of this step.
     RunAction(usize),
+    /// Create a token for this ServiceAccount and show it unmasked (asked for
+    /// explicitly by the learner; never in presenter mode).
+    RevealToken(String),
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +66,12 @@ impl Engine {
                         let result = self.apply(&text).await;
                         if !send(EngineUpdate::Applied(result)) { return; }
                         false // the watches will report what changed
+                    }
+                    Some(EngineCommand::RevealToken(account)) => {
+                        let lines = crate::cluster::describe::token(&self.client, self.namespace(), &account, true).await;
+                        let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
+                        if !send(EngineUpdate::Action(super::ActionOutput { title, lines })) { return; }
+                        false
                     }
                     Some(EngineCommand::RunAction(index)) => {
                         if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {
