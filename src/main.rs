@@ -39,6 +39,23 @@ enum Command {
         #[command(flatten)]
         lesson: LessonArgs,
     },
+    /// Delete what a lesson made (nothing else) and start it over, or one step.
+    Reset {
+        #[command(flatten)]
+        lesson: LessonArgs,
+        /// Go back to this step (id): its objects and later steps' are deleted.
+        #[arg(long)]
+        step: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Keep the editor drafts (default: back to the templates).
+        #[arg(long)]
+        keep_drafts: bool,
+        /// Seconds to wait for deletions (finalizers) before giving up.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Create a token for a ServiceAccount (TokenRequest) and show its claims.
     Token {
         /// The ServiceAccount.
@@ -117,6 +134,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Verify { lesson } => runtime()?.block_on(cli::run::verify(&lesson, &cli.cluster)),
+        Command::Reset {
+            lesson,
+            step,
+            yes,
+            keep_drafts,
+            timeout,
+        } => {
+            let options = cli::reset::ResetOptions {
+                step: step.as_deref(),
+                yes,
+                keep_drafts,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            runtime()?.block_on(cli::reset::run(&lesson, &cli.cluster, &options))
+        }
         Command::Token {
             service_account,
             namespace,

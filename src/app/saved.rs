@@ -16,6 +16,17 @@ pub struct SavedState {
     pub drafts: BTreeMap<String, String>,
 }
 
+/// `$XDG_STATE_HOME/kubetutor` (`~/.local/state/kubetutor`): progress, drafts, the log.
+pub fn state_dir() -> std::io::Result<PathBuf> {
+    let base = directories::BaseDirs::new()
+        .ok_or_else(|| std::io::Error::other("cannot find your home folder"))?;
+    let state = base
+        .state_dir()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| base.home_dir().join(".local/state"));
+    Ok(state.join("kubetutor"))
+}
+
 /// The file for one (cluster server, namespace, lesson).
 pub fn path(state_dir: &Path, server: &str, namespace: &str, lesson: &str) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod lab;
 pub mod lessons;
+pub mod reset;
 pub mod run;
 
 use std::path::PathBuf;

@@ -8,5 +8,6 @@ pub mod jwt;
 pub mod kinds;
 pub mod pod_exec;
 pub mod request;
+pub mod reset;
 pub mod shell;
 pub mod token;

@@ -3,7 +3,6 @@
 
 mod logging;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -34,7 +33,7 @@ pub fn run(lesson_args: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Ex
     // Everything that can fail for a plain reason fails before the terminal is taken.
     let mut args = lesson_args.clone();
     let mut lesson = args.load()?;
-    let state_dir = state_dir()?;
+    let state_dir = saved::state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
     let target = cluster.target();
     let label = cluster_label(&target);
@@ -83,19 +82,9 @@ fn lesson_titles(root: &std::path::Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn state_dir() -> anyhow::Result<PathBuf> {
-    let base = directories::BaseDirs::new()
-        .ok_or_else(|| anyhow::anyhow!("cannot find your home folder"))?;
-    let state = base
-        .state_dir()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| base.home_dir().join(".local/state"));
-    Ok(state.join("kubetutor"))
-}
-
 /// Context and server from the kubeconfig file alone (no network), for the
 /// status bar and the progress file's key.
-fn cluster_label(target: &Target) -> ClusterLabel {
+pub fn cluster_label(target: &Target) -> ClusterLabel {
     let kubeconfig = match &target.kubeconfig {
         Some(path) => kube::config::Kubeconfig::read_from(path),
         None => kube::config::Kubeconfig::read(),

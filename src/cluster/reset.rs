@@ -1,0 +1,256 @@
+//! Resetting a lesson: find exactly what the lesson made — the objects it owns
+//! and those kubetutor labelled for it — delete them with foreground
+//! propagation, and confirm each deletion through a watch. Anything else in
+//! the namespace, the namespace itself, the default ServiceAccount and the
+//! `kubernetes` Service are never touched.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
+use kube::discovery::ApiResource;
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{Client, ResourceExt};
+
+use super::apply::{LESSON_LABEL, server_message};
+use super::kinds::Kinds;
+use crate::lesson::Lesson;
+
+/// One object a reset will delete.
+#[derive(Debug, Clone)]
+pub struct Doomed {
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    resource: ApiResource,
+}
+
+impl std::fmt::Display for Doomed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+/// What happens during a reset, for progress display.
+#[derive(Debug, Clone)]
+pub enum ResetEvent {
+    Deleting(String),
+    Gone {
+        object: String,
+        seconds: f64,
+    },
+    /// Still there after a moment because of these finalizers.
+    HeldBy {
+        object: String,
+        finalizers: Vec<String>,
+    },
+}
+
+/// Objects no reset may delete, whatever a lesson says.
+fn protected(kind: &str, name: &str, namespace: &str) -> bool {
+    matches!(
+        (kind, name, namespace),
+        ("ServiceAccount", "default", _)
+            | ("Service", "kubernetes", "default")
+            | ("ConfigMap", "kube-root-ca.crt", _)
+    ) || kind == "Namespace"
+}
+
+/// (kind, name) of the objects written in the YAML of these steps' solutions and templates.
+fn named_in_steps(lesson: &Lesson, from: usize) -> BTreeSet<(String, String)> {
+    let mut named = BTreeSet::new();
+    for step in &lesson.steps[from..] {
+        for text in step.solution.iter().chain(step.template.iter()) {
+            for doc in crate::yaml::documents(text).unwrap_or_default() {
+                if let (Some(kind), Some(name)) =
+                    (doc["kind"].as_str(), doc["metadata"]["name"].as_str())
+                {
+                    named.insert((kind.to_string(), name.to_string()));
+                }
+            }
+        }
+    }
+    named
+}
+
+/// What a reset of `lesson` (from step `from`, 0 = all) would delete, in
+/// reverse creation order (pods before bindings before roles before accounts).
+pub async fn plan(
+    client: &Client,
+    kinds: &Kinds,
+    lesson: &Lesson,
+    from: usize,
+) -> Result<Vec<Doomed>, String> {
+    let ns = lesson.namespace.as_str();
+    let later = named_in_steps(lesson, from);
+    let mut candidate_kinds: Vec<String> = lesson.owns.iter().map(|o| o.kind.clone()).collect();
+    candidate_kinds.extend(later.iter().map(|(k, _)| k.clone()));
+    let mut seen = BTreeSet::new();
+    let mut doomed = Vec::new();
+    for kind in candidate_kinds {
+        if !seen.insert(kind.clone()) {
+            continue;
+        }
+        let Some((resource, capabilities)) = kinds.by_kind(&kind) else {
+            continue;
+        };
+        let namespaced = Kinds::is_namespaced(&capabilities);
+        let api: Api<DynamicObject> = if namespaced {
+            Api::namespaced_with(client.clone(), ns, &resource)
+        } else {
+            Api::all_with(client.clone(), &resource)
+        };
+        let owned_names: BTreeSet<&str> = lesson
+            .owns
+            .iter()
+            .filter(|o| o.kind == kind && o.namespace.as_deref().unwrap_or(ns) == ns)
+            .map(|o| o.name.as_str())
+            .collect();
+        let labelled = format!("{LESSON_LABEL}={}", lesson.id);
+        let listed = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| format!("listing {kind} in {ns}: {}", server_message(&e)))?;
+        for object in listed.items {
+            let name = object.name_any();
+            let ours = owned_names.contains(name.as_str())
+                || object
+                    .labels()
+                    .get(LESSON_LABEL)
+                    .is_some_and(|v| format!("{LESSON_LABEL}={v}") == labelled);
+            let in_scope = from == 0 || later.contains(&(kind.clone(), name.clone()));
+            if ours && in_scope && !protected(&kind, &name, ns) {
+                doomed.push(Doomed {
+                    kind: kind.clone(),
+                    namespace: object.namespace().unwrap_or_default(),
+                    uid: object.uid().unwrap_or_default(),
+                    name,
+                    resource: resource.clone(),
+                });
+            }
+        }
+    }
+    let order = |kind: &str| match kind {
+        "Pod" => 0,
+        "RoleBinding" | "ClusterRoleBinding" => 1,
+        "Role" | "ClusterRole" => 2,
+        "ServiceAccount" => 4,
+        _ => 3,
+    };
+    doomed.sort_by_key(|d| (order(&d.kind), d.name.clone()));
+    Ok(doomed)
+}
+
+/// Deletes `doomed` (foreground propagation) and waits, through watches, until
+/// each is gone. Objects still there after `timeout` are returned by name with
+/// why (finalizers), never skipped silently.
+pub async fn execute(
+    client: &Client,
+    doomed: &[Doomed],
+    timeout: Duration,
+    progress: &mut dyn FnMut(ResetEvent),
+) -> Result<(), Vec<String>> {
+    let mut failures = Vec::new();
+    let mut waits = Vec::new();
+    for object in doomed {
+        let api: Api<DynamicObject> = if object.namespace.is_empty() {
+            Api::all_with(client.clone(), &object.resource)
+        } else {
+            Api::namespaced_with(client.clone(), &object.namespace, &object.resource)
+        };
+        progress(ResetEvent::Deleting(object.to_string()));
+        match api.delete(&object.name, &DeleteParams::foreground()).await {
+            Ok(_) => waits.push((object, api)),
+            Err(kube::Error::Api(status)) if status.code == 404 => progress(ResetEvent::Gone {
+                object: object.to_string(),
+                seconds: 0.0,
+            }),
+            Err(err) => failures.push(format!(
+                "{object}: the API server refused the delete: {}",
+                server_message(&err)
+            )),
+        }
+    }
+    let started = Instant::now();
+    for (object, api) in waits {
+        let gone = await_condition(
+            api.clone(),
+            &object.name,
+            conditions::is_deleted(&object.uid),
+        );
+        let mut gone = std::pin::pin!(gone);
+        // Say early when finalizers hold an object, then keep waiting.
+        let early = Duration::from_secs(2).min(timeout);
+        if tokio::time::timeout(early, &mut gone).await.is_err() {
+            if let Ok(Some(current)) = api.get_opt(&object.name).await {
+                let finalizers = current.finalizers().to_vec();
+                if !finalizers.is_empty() {
+                    progress(ResetEvent::HeldBy {
+                        object: object.to_string(),
+                        finalizers,
+                    });
+                }
+            }
+            let remaining = timeout.saturating_sub(started.elapsed());
+            if tokio::time::timeout(remaining, &mut gone).await.is_err() {
+                let finalizers = api
+                    .get_opt(&object.name)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|o| o.finalizers().to_vec())
+                    .unwrap_or_default();
+                failures.push(if finalizers.is_empty() {
+                    format!("{object} is still being deleted after {} s", timeout.as_secs())
+                } else {
+                    format!(
+                        "{object} is held by finalizers {}: whatever owns them has not let go; remove them with \
+                         `kubectl patch {} {} -n {} --type=merge -p '{{\"metadata\":{{\"finalizers\":null}}}}'` if you are sure",
+                        finalizers.join(", "),
+                        object.kind.to_lowercase(),
+                        object.name,
+                        object.namespace
+                    )
+                });
+                continue;
+            }
+        }
+        progress(ResetEvent::Gone {
+            object: object.to_string(),
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_account_the_kubernetes_service_and_namespaces_are_protected() {
+        assert!(protected("ServiceAccount", "default", "lab"));
+        assert!(protected("Service", "kubernetes", "default"));
+        assert!(protected("Namespace", "lab", ""));
+        assert!(protected("ConfigMap", "kube-root-ca.crt", "lab"));
+        assert!(!protected("ServiceAccount", "demo-sa", "lab"));
+        assert!(!protected("Service", "kubernetes", "lab"));
+    }
+
+    #[test]
+    fn step_resets_cover_the_objects_of_that_step_and_later_ones() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+        let lesson = Lesson::load(&dir, Some("lab")).unwrap();
+        let from_role = named_in_steps(&lesson, lesson.step_index("role").unwrap());
+        assert!(from_role.contains(&("Role".into(), "list-pods".into())));
+        assert!(from_role.contains(&("Pod".into(), "pod-demo-sa".into())));
+        assert!(!from_role.contains(&("ServiceAccount".into(), "demo-sa".into())));
+        assert!(!from_role.contains(&("Pod".into(), "pod-default".into())));
+    }
+}
