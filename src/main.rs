@@ -17,6 +17,9 @@ struct Cli {
     /// Start the local lab first (building it on first use) and use it.
     #[arg(long)]
     lab: bool,
+    /// Presenter mode for a shared screen: big titles, every step open, tokens masked.
+    #[arg(long)]
+    presenter: bool,
 }
 
 #[derive(Subcommand)]
@@ -119,7 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli::lab::run(cli::lab::LabAction::Up { port: None })?;
             cluster.kubeconfig = Some(kubetutor::lab::LabPaths::from_env()?.kubeconfig());
         }
-        return kubetutor::tui::run(&cli.lesson, &cluster);
+        return kubetutor::tui::run(&cli.lesson, &cluster, cli.presenter);
     };
     match command {
         Command::Lab { action } => cli::lab::run(action),

@@ -19,6 +19,51 @@ fn state_home() -> PathBuf {
     dir
 }
 
+/// The instructor's view: jump ahead (no locks in presenter mode), solve the
+/// step from the menu, watch it turn green.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn an_instructor_jumps_ahead_and_solves_a_step_in_presenter_mode() {
+    let _one_at_a_time = common::pty_lock();
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "presenter").await;
+    let state = state_home();
+    let command = tui_command(&state, &lab().paths.kubeconfig(), &ns.name, "")
+        .replace(" -n ", " --presenter -n ");
+    let tmux = Tmux::start(&command, 100, 30);
+    tmux.wait_for("connected", WAIT);
+    for _ in 0..6 {
+        tmux.keys(&["C-n"]);
+    }
+    let screen = tmux.wait_for("Create the demo-sa ServiceAccount", WAIT);
+    assert!(
+        !screen.contains("locked"),
+        "presenter mode has no locks:\n{screen}"
+    );
+    tmux.wait_for("No ServiceAccount named demo-sa", WAIT);
+    tmux.keys(&["F10", "Down", "Enter"]); // "Solve this step"
+    let screen = tmux.wait_for("✓ Step 7 done", WAIT);
+    assert!(
+        screen.contains("keys: ") && screen.contains("[Enter]"),
+        "the last keys are shown:\n{screen}"
+    );
+    assert!(
+        screen.contains("name: demo-sa"),
+        "the solution is in the editor:\n{screen}"
+    );
+
+    // Tokens stay masked, even when asked for.
+    for _ in 0..4 {
+        tmux.keys(&["C-p"]);
+    }
+    tmux.wait_for("A token for the default ServiceAccount", WAIT);
+    tmux.keys(&["F10", "Down", "Down", "Down", "Enter"]);
+    tmux.wait_for("Tokens stay masked in presenter mode", WAIT);
+    tmux.keys(&["Tab", "q"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
 /// The shell command that runs the TUI, then reports how it ended and whether
 /// the terminal is back in cooked mode (icanon) — then waits to be read.
 fn tui_command(state: &Path, kubeconfig: &Path, namespace: &str, extra_env: &str) -> String {

@@ -70,3 +70,15 @@ fn the_readme_lists_every_key_the_help_shows() {
         assert!(readme.contains(&row), "README lacks the key row {row}");
     }
 }
+
+#[test]
+fn presenter_layout_100x30_and_160x48() {
+    let mut app = fixture();
+    app.presenter = true;
+    app.last_keys = ["F10", "Down", "Enter", "Ctrl-S"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    insta::assert_snapshot!("presenter_100x30", render(&app, 100, 30));
+    insta::assert_snapshot!("presenter_160x48", render(&app, 160, 48));
+}

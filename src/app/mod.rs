@@ -99,17 +99,21 @@ pub enum MenuItem {
     RevealSolution,
     RunAction,
     RevealToken,
+    SolveStep,
     ResetEditor,
     ChooseLesson,
+    TogglePresenter,
     Help,
     Quit,
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 7] = [
+    pub const ALL: [MenuItem; 9] = [
         MenuItem::RevealSolution,
+        MenuItem::SolveStep,
         MenuItem::RunAction,
         MenuItem::RevealToken,
+        MenuItem::TogglePresenter,
         MenuItem::ResetEditor,
         MenuItem::ChooseLesson,
         MenuItem::Help,
@@ -119,6 +123,8 @@ impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
             MenuItem::ChooseLesson => "Choose a lesson",
+            MenuItem::SolveStep => "Solve this step (apply the solution, run the action)",
+            MenuItem::TogglePresenter => "Presenter mode on/off",
             MenuItem::RevealToken => "Show this step's token in full",
             MenuItem::RevealSolution => "Reveal the solution into the editor",
             MenuItem::RunAction => "Run this step's action",
@@ -164,6 +170,10 @@ pub struct App {
     pub lessons: Vec<(String, String)>,
     /// The lesson picker, while open: the highlighted row.
     pub picker: Option<usize>,
+    /// Presenter mode: big titles, free navigation, tokens always masked.
+    pub presenter: bool,
+    /// The last keys pressed, newest last, shown in presenter mode.
+    pub last_keys: std::collections::VecDeque<String>,
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
@@ -213,6 +223,8 @@ impl App {
             menu: None,
             lessons: Vec::new(),
             picker: None,
+            presenter: false,
+            last_keys: std::collections::VecDeque::new(),
             search: None,
             quitting: false,
         }

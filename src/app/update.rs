@@ -66,6 +66,8 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                     index + 1
                 ));
                 effects.push(Effect::Save);
+            } else if newly && app.presenter {
+                app.notice = Some(format!("✓ Step {} done.", index + 1));
             } else if newly && index + 1 == app.lesson.steps.len() {
                 app.notice = Some("✓ Lesson complete. Well done!".into());
             }
@@ -127,7 +129,30 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
+/// How many keys the presenter's key indicator shows.
+const KEYS_SHOWN: usize = 6;
+
+/// A key as the audience should read it: "Ctrl-S", "Tab", "n".
+fn key_label(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", name.to_uppercase())
+    } else {
+        name
+    }
+}
+
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    app.last_keys.push_back(key_label(&key));
+    while app.last_keys.len() > KEYS_SHOWN {
+        app.last_keys.pop_front();
+    }
     if app.show_help {
         app.show_help = false;
         return Vec::new();
@@ -160,6 +185,15 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::F(7) => return shell(app),
         KeyCode::Esc | KeyCode::F(10) => {
             app.menu = Some(0);
+            return Vec::new();
+        }
+        // Presenter mode shows two panes: Tab moves between them.
+        KeyCode::Tab | KeyCode::BackTab if app.presenter => {
+            app.focus = if app.focus == Pane::Editor {
+                Pane::Lesson
+            } else {
+                Pane::Editor
+            };
             return Vec::new();
         }
         KeyCode::Tab => {
@@ -291,6 +325,33 @@ fn on_picker_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
 
 fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
     match item {
+        MenuItem::RevealToken if app.presenter => {
+            app.notice = Some("Tokens stay masked in presenter mode.".into());
+            Vec::new()
+        }
+        MenuItem::TogglePresenter => {
+            app.presenter = !app.presenter;
+            app.notice = Some(if app.presenter {
+                "Presenter mode: every step is open; tokens stay masked.".into()
+            } else {
+                "Self-paced mode: steps unlock as they pass.".into()
+            });
+            Vec::new()
+        }
+        MenuItem::SolveStep => {
+            let mut effects = Vec::new();
+            if let Some(solution) = app.step().solution.clone() {
+                app.editors[app.current] = new_editor(&solution);
+                effects.push(Effect::Engine(EngineCommand::Apply(solution)));
+            }
+            if app.step().action.is_some() {
+                effects.push(Effect::Engine(EngineCommand::RunAction(app.current)));
+            }
+            if effects.is_empty() {
+                app.notice = Some("This step has nothing to solve: read on.".into());
+            }
+            effects
+        }
         MenuItem::RevealToken => match app.step().action.clone() {
             Some(crate::lesson::model::Action::Token(t)) => {
                 app.focus = Pane::Output;
@@ -398,7 +459,7 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
         app.notice = Some("This is the last step.".into());
         return Vec::new();
     }
-    if index > app.unlocked {
+    if index > app.unlocked && !app.presenter {
         app.notice = Some(format!(
             "Step {} is locked: finish step {} first.",
             index + 1,

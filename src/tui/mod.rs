@@ -29,7 +29,11 @@ const SAVE_DELAY: Duration = Duration::from_millis(500);
 /// Test hook: panic right after the first frame, to prove the terminal is restored.
 const PANIC_HOOK_ENV: &str = "KUBETUTOR_TEST_PANIC";
 
-pub fn run(lesson_args: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
+pub fn run(
+    lesson_args: &LessonArgs,
+    cluster: &ClusterArgs,
+    presenter: bool,
+) -> anyhow::Result<ExitCode> {
     // Everything that can fail for a plain reason fails before the terminal is taken.
     let mut args = lesson_args.clone();
     let mut lesson = args.load()?;
@@ -46,6 +50,7 @@ pub fn run(lesson_args: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Ex
         let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
         app.lessons = lessons.clone();
+        app.presenter = presenter;
         match runtime.block_on(event_loop(
             &mut terminal,
             app,
@@ -145,7 +150,7 @@ async fn event_loop(
                 Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         let area = terminal.size()?.into();
-                        match crate::ui::pane_at(area, mouse.column, mouse.row) {
+                        match crate::ui::pane_at(&app, area, mouse.column, mouse.row) {
                             Some(pane) => Msg::Focus(pane),
                             None => continue,
                         }

@@ -7,6 +7,7 @@ pub mod cluster_view;
 pub mod markdown;
 mod overlay;
 mod panes;
+mod presenter;
 
 pub use panes::draw as draw_pane;
 pub mod theme;
@@ -30,7 +31,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    if area.width >= WIDE_MIN.0 && area.height >= WIDE_MIN.1 {
+    if app.presenter {
+        presenter::draw(frame, app, body);
+    } else if area.width >= WIDE_MIN.0 && area.height >= WIDE_MIN.1 {
         draw_wide(frame, app, body);
     } else {
         draw_tabs(frame, app, body);
@@ -113,8 +116,8 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The pane under a mouse click on a wide terminal.
-pub fn pane_at(area: Rect, column: u16, row: u16) -> Option<Pane> {
-    if area.width < WIDE_MIN.0 || area.height < WIDE_MIN.1 {
+pub fn pane_at(app: &App, area: Rect, column: u16, row: u16) -> Option<Pane> {
+    if app.presenter || area.width < WIDE_MIN.0 || area.height < WIDE_MIN.1 {
         return None;
     }
     let body = Rect {
