@@ -64,6 +64,64 @@ async fn an_instructor_jumps_ahead_and_solves_a_step_in_presenter_mode() {
     let _ = std::fs::remove_dir_all(state);
 }
 
+/// Resetting the lab from the menu: what will go is shown first, progress
+/// while it goes, and the lesson starts over.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn the_lab_is_reset_from_the_menu() {
+    let _one_at_a_time = common::pty_lock();
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "menureset").await;
+    let state = state_home();
+    let kubeconfig = lab().paths.kubeconfig();
+    let out = common::kubetutor(
+        &["solve", "-n", &ns.name],
+        &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
+    );
+    assert!(out.status.success());
+    lab().apply(
+        &ns.name,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-the-lessons\n",
+    );
+
+    let tmux = Tmux::start(&tui_command(&state, &kubeconfig, &ns.name, ""), 160, 48);
+    tmux.wait_for("connected", WAIT);
+    tmux.keys(&["F10", "Down", "Down", "Down", "Down", "Down", "Enter"]); // "Reset the lab"
+    let screen = tmux.wait_for("These 5 objects will be deleted", WAIT);
+    assert!(
+        screen.contains("Pod pod-demo-sa") && screen.contains("ServiceAccount demo-sa"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not-the-lessons"), "{screen}");
+    tmux.keys(&["Enter"]);
+    // Progress starts over (step 1 holds by itself again at once).
+    tmux.wait_for("Steps 1/12", WAIT);
+
+    let left = lab().kubectl(
+        &[
+            "get",
+            "serviceaccounts,pods,roles,rolebindings,configmaps",
+            "-n",
+            &ns.name,
+            "-o",
+            "name",
+        ],
+        None,
+    );
+    let left = String::from_utf8_lossy(&left.stdout).into_owned();
+    assert!(
+        !left.contains("demo-sa") && !left.contains("pod/") && !left.contains("list-pods"),
+        "{left}"
+    );
+    assert!(
+        left.contains("configmap/not-the-lessons") && left.contains("serviceaccount/default"),
+        "{left}"
+    );
+    tmux.keys(&["Tab", "q"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
 /// The shell command that runs the TUI, then reports how it ended and whether
 /// the terminal is back in cooked mode (icanon) — then waits to be read.
 fn tui_command(state: &Path, kubeconfig: &Path, namespace: &str, extra_env: &str) -> String {

@@ -82,3 +82,35 @@ fn presenter_layout_100x30_and_160x48() {
     insta::assert_snapshot!("presenter_100x30", render(&app, 100, 30));
     insta::assert_snapshot!("presenter_160x48", render(&app, 160, 48));
 }
+
+#[test]
+fn reset_dialogs() {
+    use kubetutor::app::ResetView;
+    let mut app = fixture();
+    let objects: Vec<String> = [
+        "Pod pod-default",
+        "RoleBinding list-pods_demo-sa",
+        "Role list-pods",
+        "ServiceAccount demo-sa",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    app.reset = Some(ResetView::Confirm {
+        from: 0,
+        objects: objects.clone(),
+    });
+    insta::assert_snapshot!("reset_confirm_100x30", render(&app, 100, 30));
+    let lines = vec![
+        "deleting Pod pod-default …".to_string(),
+        "✓ Pod pod-default is gone".to_string(),
+    ];
+    app.reset = Some(ResetView::Running {
+        from: 0,
+        objects,
+        gone: 1,
+        keep_drafts: false,
+        lines,
+    });
+    insta::assert_snapshot!("reset_running_100x30", render(&app, 100, 30));
+}

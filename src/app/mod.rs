@@ -100,6 +100,8 @@ pub enum MenuItem {
     RunAction,
     RevealToken,
     SolveStep,
+    ResetLesson,
+    ResetStep,
     ResetEditor,
     ChooseLesson,
     TogglePresenter,
@@ -108,12 +110,14 @@ pub enum MenuItem {
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 9] = [
+    pub const ALL: [MenuItem; 11] = [
         MenuItem::RevealSolution,
         MenuItem::SolveStep,
         MenuItem::RunAction,
         MenuItem::RevealToken,
         MenuItem::TogglePresenter,
+        MenuItem::ResetLesson,
+        MenuItem::ResetStep,
         MenuItem::ResetEditor,
         MenuItem::ChooseLesson,
         MenuItem::Help,
@@ -125,6 +129,8 @@ impl MenuItem {
             MenuItem::ChooseLesson => "Choose a lesson",
             MenuItem::SolveStep => "Solve this step (apply the solution, run the action)",
             MenuItem::TogglePresenter => "Presenter mode on/off",
+            MenuItem::ResetLesson => "Reset the lab: delete what this lesson made",
+            MenuItem::ResetStep => "Reset this step (and the ones after it)",
             MenuItem::RevealToken => "Show this step's token in full",
             MenuItem::RevealSolution => "Reveal the solution into the editor",
             MenuItem::RunAction => "Run this step's action",
@@ -133,6 +139,25 @@ impl MenuItem {
             MenuItem::Quit => "Quit",
         }
     }
+}
+
+/// Where a reset started from the menu stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetView {
+    /// Asking the cluster what the lesson made.
+    Planning { from: usize },
+    /// Showing what will be deleted; waiting for the learner's answer.
+    Confirm { from: usize, objects: Vec<String> },
+    /// Deleting: `gone` of `objects`; `lines` says what happens.
+    Running {
+        from: usize,
+        objects: Vec<String>,
+        gone: usize,
+        keep_drafts: bool,
+        lines: Vec<String>,
+    },
+    /// Finished with objects left (named in `lines`), or could not start.
+    Failed { lines: Vec<String> },
 }
 
 pub struct App {
@@ -170,6 +195,8 @@ pub struct App {
     pub lessons: Vec<(String, String)>,
     /// The lesson picker, while open: the highlighted row.
     pub picker: Option<usize>,
+    /// The reset dialog, while open.
+    pub reset: Option<ResetView>,
     /// Presenter mode: big titles, free navigation, tokens always masked.
     pub presenter: bool,
     /// The last keys pressed, newest last, shown in presenter mode.
@@ -223,6 +250,7 @@ impl App {
             menu: None,
             lessons: Vec::new(),
             picker: None,
+            reset: None,
             presenter: false,
             last_keys: std::collections::VecDeque::new(),
             search: None,

@@ -2,7 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
-use super::{App, Connection, Effect, MenuItem, Msg, Pane, new_editor};
+use super::{App, Connection, Effect, MenuItem, Msg, Pane, ResetView, new_editor};
+use crate::cluster::reset::ResetEvent;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -107,6 +108,53 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             app.output.extend(output.lines);
             Vec::new()
         }
+        EngineUpdate::ResetPlan(plan) => {
+            if let Some(ResetView::Planning { from }) = app.reset {
+                app.reset = Some(match plan {
+                    Ok(objects) => ResetView::Confirm { from, objects },
+                    Err(message) => ResetView::Failed {
+                        lines: vec![message],
+                    },
+                });
+            }
+            Vec::new()
+        }
+        EngineUpdate::ResetProgress(event) => {
+            if let Some(ResetView::Running { gone, lines, .. }) = &mut app.reset {
+                match event {
+                    ResetEvent::Deleting(object) => lines.push(format!("deleting {object} …")),
+                    ResetEvent::Gone { object, .. } => {
+                        *gone += 1;
+                        lines.push(format!("✓ {object} is gone"));
+                    }
+                    ResetEvent::HeldBy { object, finalizers } => lines.push(format!(
+                        "{object} is held by finalizers {}: waiting …",
+                        finalizers.join(", ")
+                    )),
+                }
+            }
+            Vec::new()
+        }
+        EngineUpdate::ResetDone(result) => {
+            let Some(ResetView::Running {
+                from, keep_drafts, ..
+            }) = app.reset.clone()
+            else {
+                return Vec::new();
+            };
+            match result {
+                Ok(()) => {
+                    app.reset = None;
+                    restart_from(app, from, keep_drafts);
+                    vec![app.focus_command(), Effect::Save]
+                }
+                Err(mut failures) => {
+                    failures.push("Progress was not reset. Fix the above and reset again.".into());
+                    app.reset = Some(ResetView::Failed { lines: failures });
+                    Vec::new()
+                }
+            }
+        }
         EngineUpdate::WatchTrouble(trouble) => {
             app.connection = match trouble {
                 Some(reason) => Connection::Reconnecting(reason),
@@ -162,6 +210,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     if let Some(selected) = app.picker {
         return on_picker_key(app, key, selected);
+    }
+    if app.reset.is_some() {
+        return on_reset_key(app, key);
     }
     if app.search.is_some() {
         return on_search_key(app, key);
@@ -304,6 +355,64 @@ fn on_menu_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
     Vec::new()
 }
 
+fn on_reset_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match (app.reset.clone(), key.code) {
+        (Some(ResetView::Confirm { from, objects }), KeyCode::Enter | KeyCode::Char('k')) => {
+            let keep_drafts = key.code == KeyCode::Char('k');
+            app.reset = Some(ResetView::Running {
+                from,
+                objects,
+                gone: 0,
+                keep_drafts,
+                lines: Vec::new(),
+            });
+            vec![Effect::Engine(EngineCommand::ExecuteReset)]
+        }
+        (
+            Some(ResetView::Confirm { .. } | ResetView::Planning { .. } | ResetView::Failed { .. }),
+            KeyCode::Esc,
+        ) => {
+            app.reset = None;
+            Vec::new()
+        }
+        (Some(ResetView::Failed { .. }), KeyCode::Enter) => {
+            app.reset = None;
+            Vec::new()
+        }
+        _ => Vec::new(), // a running reset cannot be interrupted halfway
+    }
+}
+
+/// After a reset from step `from`: that step is current, the ones after it are
+/// locked and not done, and their editors hold the templates again (unless kept).
+fn restart_from(app: &mut App, from: usize, keep_drafts: bool) {
+    app.current = from;
+    app.steps_cursor = from;
+    app.unlocked = from;
+    app.report = None;
+    for index in from..app.lesson.steps.len() {
+        app.passed[index] = false;
+        app.regressed[index] = false;
+        if !keep_drafts {
+            app.editors[index] = new_editor(
+                app.lesson.steps[index]
+                    .template
+                    .as_deref()
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    let drafts = if keep_drafts {
+        "drafts kept"
+    } else {
+        "editors back to their templates"
+    };
+    app.notice = Some(format!(
+        "✓ Reset done: back to step {}, {drafts}.",
+        from + 1
+    ));
+}
+
 fn on_picker_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
     let count = app.lessons.len().max(1);
     match key.code {
@@ -328,6 +437,15 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
         MenuItem::RevealToken if app.presenter => {
             app.notice = Some("Tokens stay masked in presenter mode.".into());
             Vec::new()
+        }
+        MenuItem::ResetLesson | MenuItem::ResetStep => {
+            let from = if item == MenuItem::ResetLesson {
+                0
+            } else {
+                app.current
+            };
+            app.reset = Some(ResetView::Planning { from });
+            vec![Effect::Engine(EngineCommand::PlanReset(from))]
         }
         MenuItem::TogglePresenter => {
             app.presenter = !app.presenter;

@@ -149,7 +149,7 @@ pub async fn execute(
     client: &Client,
     doomed: &[Doomed],
     timeout: Duration,
-    progress: &mut dyn FnMut(ResetEvent),
+    progress: &mut (dyn FnMut(ResetEvent) + Send),
 ) -> Result<(), Vec<String>> {
     let mut failures = Vec::new();
     let mut waits = Vec::new();

@@ -10,6 +10,10 @@ use super::watch::WatchEvent;
 use super::{ActionOutput, Engine, SETTLE, StepReport, is_remote};
 use crate::checks::Snapshot;
 use crate::cluster::apply::{Applied, ApplyError};
+use crate::cluster::reset::{self, Doomed, ResetEvent};
+
+/// How long the TUI's reset waits for deletions (finalizers) before saying what is left.
+const RESET_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub enum EngineCommand {
@@ -22,6 +26,10 @@ pub enum EngineCommand {
     /// Create a token for this ServiceAccount and show it unmasked (asked for
     /// explicitly by the learner; never in presenter mode).
     RevealToken(String),
+    /// Work out what resetting from this step (0 = the whole lesson) deletes.
+    PlanReset(usize),
+    /// Carry out the last planned reset.
+    ExecuteReset,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +42,11 @@ pub enum EngineUpdate {
     Action(ActionOutput),
     /// A watch failed and retries; None when they work again.
     WatchTrouble(Option<String>),
+    /// What a reset would delete (or why it cannot be planned).
+    ResetPlan(Result<Vec<String>, String>),
+    ResetProgress(ResetEvent),
+    /// The reset finished; Err lists what is still there and why.
+    ResetDone(Result<(), Vec<String>>),
 }
 
 impl Engine {
@@ -56,6 +69,7 @@ impl Engine {
         let mut settle = 0;
         let mut last_failed_remote = false;
         let mut troubled = false;
+        let mut planned: Vec<Doomed> = Vec::new();
         loop {
             let recheck = (last_failed_remote && settle < SETTLE.len()).then(|| SETTLE[settle]);
             let evaluate = tokio::select! {
@@ -72,6 +86,19 @@ impl Engine {
                         let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
                         if !send(EngineUpdate::Action(super::ActionOutput { title, lines })) { return; }
                         false
+                    }
+                    Some(EngineCommand::PlanReset(from)) => {
+                        let plan = reset::plan(&self.client, &self.kinds, &self.lesson, from).await;
+                        planned = plan.clone().unwrap_or_default();
+                        if !send(EngineUpdate::ResetPlan(plan.map(|d| d.iter().map(ToString::to_string).collect()))) { return; }
+                        false
+                    }
+                    Some(EngineCommand::ExecuteReset) => {
+                        let doomed = std::mem::take(&mut planned);
+                        let mut progress = |event| { let _ = updates.send(EngineUpdate::ResetProgress(event)); };
+                        let result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
+                        if !send(EngineUpdate::ResetDone(result)) { return; }
+                        true
                     }
                     Some(EngineCommand::RunAction(index)) => {
                         if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {

@@ -50,6 +50,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(selected) = app.picker {
         overlay::lesson_picker(frame, &app.lessons, &app.lesson.id, selected);
     }
+    if let Some(view) = &app.reset {
+        overlay::reset(frame, view);
+    }
     if app.show_help {
         overlay::help(frame);
     }

@@ -86,3 +86,98 @@ pub fn lesson_picker(
         .title(" Lessons (↑↓ Enter, Esc closes) ");
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
+
+pub fn reset(frame: &mut Frame, view: &crate::app::ResetView) {
+    use crate::app::ResetView;
+    use ratatui::widgets::Gauge;
+    let (title, mut lines, gauge) = match view {
+        ResetView::Planning { .. } => (
+            " Reset ",
+            vec![Line::from("Looking for what the lesson made …")],
+            None,
+        ),
+        ResetView::Confirm { from, objects } => {
+            let what = if *from == 0 {
+                "the whole lesson".to_string()
+            } else {
+                format!("step {} and later ones", from + 1)
+            };
+            let mut lines = vec![Line::from(Span::styled(
+                format!("Reset {what}"),
+                theme::heading(),
+            ))];
+            if objects.is_empty() {
+                lines.push(Line::from(
+                    "Nothing of the lesson is in the cluster; only your progress goes back.",
+                ));
+            } else {
+                lines.push(Line::from(format!(
+                    "These {} objects will be deleted (nothing else):",
+                    objects.len()
+                )));
+                lines.extend(objects.iter().map(|o| Line::from(format!("  {o}"))));
+            }
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Enter: delete, editors back to templates · k: delete, keep drafts · Esc: cancel",
+                theme::strong(),
+            )));
+            (" Reset ", lines, None)
+        }
+        ResetView::Running {
+            objects,
+            gone,
+            lines,
+            ..
+        } => {
+            let ratio = if objects.is_empty() {
+                1.0
+            } else {
+                *gone as f64 / objects.len() as f64
+            };
+            let shown: Vec<Line> = lines
+                .iter()
+                .rev()
+                .take(12)
+                .rev()
+                .map(|l| Line::from(l.clone()))
+                .collect();
+            (
+                " Resetting … ",
+                shown,
+                Some((ratio, format!("{gone}/{} deleted", objects.len()))),
+            )
+        }
+        ResetView::Failed { lines } => {
+            let mut shown: Vec<Line> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(l.clone(), theme::fail())))
+                .collect();
+            shown.push(Line::from(Span::styled(
+                "Esc or Enter closes",
+                theme::dim(),
+            )));
+            (" Reset incomplete ", shown, None)
+        }
+    };
+    let height = lines.len() as u16 + if gauge.is_some() { 4 } else { 2 };
+    let area = centered(frame.area(), 90, height.max(5));
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some((ratio, label)) = gauge {
+        let [bar, rest] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+        frame.render_widget(
+            Gauge::default()
+                .ratio(ratio)
+                .label(label)
+                .gauge_style(theme::pass()),
+            bar,
+        );
+        frame.render_widget(Paragraph::new(std::mem::take(&mut lines)), rest);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
