@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Instant;
 
 use common::{TestNamespace, lab};
@@ -21,35 +20,12 @@ fn inventory(namespace: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn run(args: &[&str], state: &Path) -> (bool, String) {
-    let kubeconfig = lab().paths.kubeconfig();
-    let out = common::kubetutor(
-        args,
-        &[
-            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("XDG_STATE_HOME", state.to_str().unwrap()),
-        ],
-    );
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn state_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubetutor-reset-{:08x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn a_full_reset_leaves_the_namespace_as_it_was() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "reset").await;
     let n = ns.name.as_str();
-    let state = state_dir();
+    let state = common::temp_dir("reset");
     // Someone else's objects, some with names like the lesson's kinds.
     lab().apply(
         n,
@@ -62,12 +38,12 @@ async fn a_full_reset_leaves_the_namespace_as_it_was() {
     lab().apply(n, &common::seed::pod("bystander", None));
     let before = inventory(n);
 
-    let (ok, out) = run(&["solve", "-n", n], &state);
+    let (ok, out) = common::run_on_lab(&["solve", "-n", n], &state);
     assert!(ok, "{out}");
     assert_ne!(inventory(n), before);
 
     let started = Instant::now();
-    let (ok, out) = run(&["reset", "-n", n, "--yes"], &state);
+    let (ok, out) = common::run_on_lab(&["reset", "-n", n, "--yes"], &state);
     eprintln!(
         "reset of the whole lesson took {:.2} s",
         started.elapsed().as_secs_f64()
@@ -81,7 +57,7 @@ async fn a_full_reset_leaves_the_namespace_as_it_was() {
     );
     assert_eq!(inventory(n), before, "exactly what was there before");
 
-    let (ok, out) = run(&["verify", "-n", n], &state);
+    let (ok, out) = common::run_on_lab(&["verify", "-n", n], &state);
     assert!(!ok);
     assert!(
         out.contains("current step: 4. A Pod that uses the default ServiceAccount"),
@@ -95,11 +71,11 @@ async fn a_step_reset_goes_back_to_that_step() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "stepreset").await;
     let n = ns.name.as_str();
-    let state = state_dir();
-    let (ok, out) = run(&["solve", "-n", n], &state);
+    let state = common::temp_dir("reset");
+    let (ok, out) = common::run_on_lab(&["solve", "-n", n], &state);
     assert!(ok, "{out}");
 
-    let (ok, out) = run(&["reset", "-n", n, "--step", "role", "--yes"], &state);
+    let (ok, out) = common::run_on_lab(&["reset", "-n", n, "--step", "role", "--yes"], &state);
     assert!(ok, "{out}");
     let left = inventory(n);
     for gone in [
@@ -119,7 +95,7 @@ async fn a_step_reset_goes_back_to_that_step() {
             "{kept} belongs to earlier steps: {left:?}"
         );
     }
-    let (_, out) = run(&["verify", "-n", n], &state);
+    let (_, out) = common::run_on_lab(&["verify", "-n", n], &state);
     assert!(
         out.contains("current step: 8. A Role that may list Pods"),
         "{out}"
@@ -144,12 +120,12 @@ async fn an_object_held_by_a_finalizer_is_named() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "finalizer").await;
     let n = ns.name.as_str();
-    let state = state_dir();
+    let state = common::temp_dir("reset");
     lab().apply(
         n,
         "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: held-sa\n  labels: {kubetutor.dev/lesson: serviceaccount-rbac}\n  finalizers: [kubetutor.dev/test-hold]\n",
     );
-    let (ok, out) = run(&["reset", "-n", n, "--yes", "--timeout", "4"], &state);
+    let (ok, out) = common::run_on_lab(&["reset", "-n", n, "--yes", "--timeout", "4"], &state);
     assert!(!ok, "the reset is not complete:\n{out}");
     assert!(
         out.contains("ServiceAccount held-sa is held by finalizers kubetutor.dev/test-hold"),

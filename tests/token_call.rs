@@ -4,28 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::tmux::Tmux;
 use common::{KUBETUTOR, TestNamespace, lab, seed};
-
-fn run(args: &[&str], state: &Path) -> (bool, String) {
-    let kubeconfig = lab().paths.kubeconfig();
-    let out = common::kubetutor(
-        args,
-        &[
-            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("XDG_STATE_HOME", state.to_str().unwrap()),
-        ],
-    );
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 /// True when `text` holds something shaped like a whole JWT (three base64url parts).
 fn contains_jwt(text: &str) -> bool {
@@ -41,20 +23,14 @@ fn contains_jwt(text: &str) -> bool {
     })
 }
 
-fn state_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubetutor-calls-{:08x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn the_seed_answers_from_the_command_line() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "calls").await;
     let n = ns.name.as_str();
-    let state = state_dir();
+    let state = common::temp_dir("calls");
 
-    let (ok, out) = run(&["token", "default", "-n", n], &state);
+    let (ok, out) = common::run_on_lab(&["token", "default", "-n", n], &state);
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("\"sub\": \"system:serviceaccount:{n}:default\"")),
@@ -64,13 +40,13 @@ async fn the_seed_answers_from_the_command_line() {
         out.contains("hidden") && !contains_jwt(&out),
         "masked by default:\n{out}"
     );
-    let (ok, out) = run(&["token", "default", "-n", n, "--reveal"], &state);
+    let (ok, out) = common::run_on_lab(&["token", "default", "-n", n, "--reveal"], &state);
     assert!(
         ok && contains_jwt(&out),
         "--reveal prints the token:\n{out}"
     );
 
-    let (_, out) = run(&["call", "--as", "anonymous", "GET", "/api/v1"], &state);
+    let (_, out) = common::run_on_lab(&["call", "--as", "anonymous", "GET", "/api/v1"], &state);
     assert!(
         out.contains(
             r#"→ 403 Forbidden: forbidden: User "system:anonymous" cannot get path "/api/v1""#
@@ -78,13 +54,13 @@ async fn the_seed_answers_from_the_command_line() {
         "{out}"
     );
 
-    let (_, out) = run(
+    let (_, out) = common::run_on_lab(
         &["call", "--as", "sa:default", "-n", n, "GET", "/api/v1"],
         &state,
     );
     assert!(out.contains("→ 200 OK (APIResourceList"), "{out}");
     let pods = format!("/api/v1/namespaces/{n}/pods");
-    let (_, out) = run(
+    let (_, out) = common::run_on_lab(
         &["call", "--as", "sa:default", "-n", n, "GET", &pods],
         &state,
     );
@@ -100,7 +76,7 @@ async fn the_seed_answers_from_the_command_line() {
     lab().apply(n, &seed::role_binding_list_pods(n));
     lab().apply(n, &seed::pod("pod-demo-sa", Some("demo-sa")));
     tokio::time::sleep(Duration::from_millis(500)).await; // the authorizer's informer catches up
-    let (_, out) = run(
+    let (_, out) = common::run_on_lab(
         &["call", "--as", "pod:pod-demo-sa", "-n", n, "GET", &pods],
         &state,
     );
@@ -114,7 +90,7 @@ async fn the_seed_answers_from_the_command_line() {
         "the fallback says so:\n{out}"
     );
 
-    let (ok, out) = run(
+    let (ok, out) = common::run_on_lab(
         &["call", "--as", "pod:nope", "-n", n, "GET", "/api"],
         &state,
     );
@@ -128,11 +104,11 @@ async fn no_token_is_written_to_the_state_folder_or_the_logs() {
     let _one_at_a_time = common::pty_lock();
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "notoken").await;
-    let state = state_dir();
+    let state = common::temp_dir("calls");
 
-    let (ok, out) = run(&["solve", "-n", &ns.name], &state);
+    let (ok, out) = common::run_on_lab(&["solve", "-n", &ns.name], &state);
     assert!(ok, "{out}");
-    run(&["token", "demo-sa", "-n", &ns.name], &state);
+    common::run_on_lab(&["token", "demo-sa", "-n", &ns.name], &state);
     // The TUI too: run the token action (step 3) and a call from a pod (step 11).
     let command = format!(
         "XDG_STATE_HOME={} KUBECONFIG={} KUBETUTOR_LOG=debug {KUBETUTOR} -n {}; sleep 30",

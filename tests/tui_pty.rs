@@ -4,20 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::tmux::{Tmux, pane_text};
 use common::{KUBETUTOR, TestNamespace, lab};
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A state folder of the test's own, so saved progress never leaks between runs.
-fn state_home() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubetutor-tui-{:08x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The instructor's view: jump ahead (no locks in presenter mode), solve the
 /// step from the menu, watch it turn green.
@@ -27,7 +20,7 @@ async fn an_instructor_jumps_ahead_and_solves_a_step_in_presenter_mode() {
     let _one_at_a_time = common::pty_lock();
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "presenter").await;
-    let state = state_home();
+    let state = common::temp_dir("tui");
     let command = tui_command(&state, &lab().paths.kubeconfig(), &ns.name, "")
         .replace(" -n ", " --presenter -n ");
     let tmux = Tmux::start(&command, 100, 30);
@@ -72,7 +65,7 @@ async fn the_lab_is_reset_from_the_menu() {
     let _one_at_a_time = common::pty_lock();
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "menureset").await;
-    let state = state_home();
+    let state = common::temp_dir("tui");
     let kubeconfig = lab().paths.kubeconfig();
     let out = common::kubetutor(
         &["solve", "-n", &ns.name],
@@ -158,7 +151,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     let _one_at_a_time = common::pty_lock();
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "tui").await;
-    let state = state_home();
+    let state = common::temp_dir("tui");
     let tmux = Tmux::start(
         &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
         160,
@@ -273,7 +266,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
 #[test]
 fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
     let _one_at_a_time = common::pty_lock();
-    let state = state_home();
+    let state = common::temp_dir("tui");
     // No cluster: the tutor still opens and says why.
     let missing = state.join("no-such-kubeconfig");
     let command = tui_command(&state, &missing, "scratch", "");
@@ -306,7 +299,7 @@ fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
 #[test]
 fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
     let _one_at_a_time = common::pty_lock();
-    let state = state_home();
+    let state = common::temp_dir("tui");
     let kubeconfig = lab().paths.kubeconfig();
 
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, "default", ""), 120, 40);
@@ -385,7 +378,7 @@ async fn the_shell_key_suspends_and_resumes_the_tutor() {
     let client = lab().client().await;
     let ns = TestNamespace::create(&client, "shell").await;
     lab().apply(&ns.name, &common::seed::pod("pod-default", None));
-    let state = state_home();
+    let state = common::temp_dir("tui");
     let tmux = Tmux::start(
         &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
         160,

@@ -2,8 +2,6 @@
 //! in-lab component. Certificates are embedded, so a copied file still works.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
@@ -54,15 +52,7 @@ fn write_one(
         &b64(&format!("{cert_stem}.key"))?,
     );
     // It holds a private key: readable by its owner only.
-    let mut out = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(file)
-        .with_context(|| format!("writing {}", file.display()))?;
-    out.write_all(text.as_bytes())?;
-    Ok(())
+    super::pki::write_private(file, &text)
 }
 
 fn render(server: &str, context: &str, ca: &str, cert: &str, key: &str) -> String {

@@ -169,7 +169,7 @@ fn write_public(path: &Path, pem: &str) -> anyhow::Result<()> {
     fs::write(path, pem).with_context(|| format!("writing {}", path.display()))
 }
 
-fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+pub(super) fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -91,6 +91,32 @@ pub fn kubetutor(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("kubetutor runs")
 }
 
+/// A fresh folder under the system temp dir, e.g. for $XDG_STATE_HOME.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("kubetutor-{prefix}-{:08x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs kubetutor against the lab with its own state folder: (success, stdout + stderr).
+pub fn run_on_lab(args: &[&str], state: &std::path::Path) -> (bool, String) {
+    let kubeconfig = lab().paths.kubeconfig();
+    let out = kubetutor(
+        args,
+        &[
+            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
+            ("XDG_STATE_HOME", state.to_str().unwrap()),
+        ],
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// A namespace of the test's own, deleted (without waiting) when dropped.
 pub struct TestNamespace {
     pub name: String,
