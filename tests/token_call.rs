@@ -141,7 +141,7 @@ async fn no_token_is_written_to_the_state_folder_or_the_logs() {
     tmux.wait_for("11. The same call", Duration::from_secs(10));
     tmux.keys(&["F6"]);
     tmux.wait_for("PodList", Duration::from_secs(10));
-    tmux.keys(&["Tab", "q"]);
+    tmux.keys(&["C-c"]);
     std::thread::sleep(Duration::from_millis(500));
     drop(tmux);
 

@@ -52,7 +52,7 @@ async fn an_instructor_jumps_ahead_and_solves_a_step_in_presenter_mode() {
     tmux.wait_for("A token for the default ServiceAccount", WAIT);
     tmux.keys(&["F10", "Down", "Down", "Down", "Enter"]);
     tmux.wait_for("Tokens stay masked in presenter mode", WAIT);
-    tmux.keys(&["Tab", "q"]);
+    tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0", WAIT);
     let _ = std::fs::remove_dir_all(state);
 }
@@ -110,7 +110,7 @@ async fn the_lab_is_reset_from_the_menu() {
         left.contains("configmap/not-the-lessons") && left.contains("serviceaccount/default"),
         "{left}"
     );
-    tmux.keys(&["Tab", "q"]);
+    tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0", WAIT);
     let _ = std::fs::remove_dir_all(state);
 }
@@ -258,7 +258,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     let screen = tmux.screen();
     assert!(!screen.contains("eyJ"), "no token on screen:\n{screen}");
 
-    tmux.keys(&["Tab", "q"]);
+    tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
     let _ = std::fs::remove_dir_all(state);
 }
@@ -277,6 +277,7 @@ fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
         "it says how to get a cluster:\n{screen}"
     );
 
+    tmux.keys(&["Tab"]); // step 1 opens on the lesson text; the editor is next
     tmux.type_text("draft typed before a crash");
     tmux.wait_for("draft typed before a crash", WAIT);
     std::thread::sleep(Duration::from_millis(1500)); // the save delay is 500 ms
@@ -387,7 +388,7 @@ async fn the_shell_key_suspends_and_resumes_the_tutor() {
     tmux.wait_for("connected", WAIT);
     tmux.wait_for("pod-default      Running", WAIT);
 
-    tmux.keys(&["Tab", "s"]);
+    tmux.keys(&["F7"]);
     let screen = tmux.wait_for(
         "This shell runs on your machine, not in Pod pod-default",
         WAIT,
@@ -418,6 +419,8 @@ async fn the_shell_key_suspends_and_resumes_the_tutor() {
     // Keys work again.
     tmux.keys(&["?"]);
     tmux.wait_for("Keys (any key closes this)", WAIT);
-    tmux.keys(&["Escape", "Tab", "Tab", "q"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
     let _ = std::fs::remove_dir_all(state);
 }

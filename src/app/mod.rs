@@ -226,7 +226,7 @@ impl App {
             .collect();
         let unlocked = saved.unlocked.min(steps - 1);
         let current = saved.current.min(unlocked);
-        App {
+        let mut app = App {
             lesson,
             cluster,
             connection: Connection::Connecting,
@@ -236,7 +236,7 @@ impl App {
             regressed: vec![false; steps],
             report: None,
             editors,
-            focus: Pane::Editor,
+            focus: Pane::Lesson,
             lesson_scroll: 0,
             output_scroll: 0,
             cluster_scroll: 0,
@@ -255,6 +255,18 @@ impl App {
             last_keys: std::collections::VecDeque::new(),
             search: None,
             quitting: false,
+        };
+        app.focus = app.home_pane();
+        app
+    }
+
+    /// Where the learner starts on a step: the editor when the step asks for
+    /// YAML, else the lesson text (what a one-pane terminal shows).
+    pub fn home_pane(&self) -> Pane {
+        if self.step().template.is_some() {
+            Pane::Editor
+        } else {
+            Pane::Lesson
         }
     }
 

@@ -594,6 +594,7 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
     app.apply_error = None;
     app.notice = None;
     app.lesson_scroll = 0;
+    app.focus = app.home_pane();
     vec![app.focus_command(), Effect::Save]
 }
 
@@ -672,7 +673,11 @@ mod tests {
             &mut app,
             Msg::Engine(EngineUpdate::Progress(vec![false; 12])),
         );
-        assert!(press(&mut app, KeyCode::Tab).is_empty());
+        assert_eq!(
+            app.focus,
+            Pane::Lesson,
+            "step 1 asks for no YAML: the lesson text has the keys"
+        );
         press(&mut app, KeyCode::Char('n'));
         assert_eq!(app.current, 0);
         assert!(app.notice.as_deref().unwrap_or_default().contains("locked"));
@@ -699,6 +704,7 @@ mod tests {
     #[test]
     fn typing_in_the_editor_asks_for_a_save_and_q_types_a_q() {
         let mut app = app();
+        assert!(press(&mut app, KeyCode::Tab).is_empty());
         assert_eq!(app.focus, Pane::Editor);
         let effects = press(&mut app, KeyCode::Char('q'));
         assert!(!app.quitting, "q in the editor is text");
