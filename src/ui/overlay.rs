@@ -25,7 +25,7 @@ pub fn help(frame: &mut Frame) {
     ];
     for (keys, what, scope) in keys::KEYS {
         lines.push(Line::from(vec![
-            Span::styled(format!("{keys:<18}"), theme::strong()),
+            Span::styled(format!("{keys:<21}"), theme::strong()),
             Span::raw(what.to_string()),
             Span::styled(format!("  [{scope}]"), theme::dim()),
         ]));
