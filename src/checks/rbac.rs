@@ -265,21 +265,16 @@ pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Op
     };
     let (verbs, groups, resources) = (list("verbs"), list("apiGroups"), list("resources"));
     let matches = |items: &[String], wanted: &str| items.iter().any(|i| i == "*" || i == wanted);
-    let resource_close = resources.iter().any(|r| {
+    // A resource written nearly right: another case, or singular for plural.
+    let close_spelling = resources.iter().find(|r| {
         r.eq_ignore_ascii_case(resource)
             || format!("{r}s").eq_ignore_ascii_case(resource)
             || r.eq_ignore_ascii_case(resource.trim_end_matches('s'))
     });
     if !matches(&resources, resource) {
-        if resource_close {
-            let written = resources.iter().find(|r| {
-                r.eq_ignore_ascii_case(resource)
-                    || format!("{r}s").eq_ignore_ascii_case(resource)
-                    || r.eq_ignore_ascii_case(resource.trim_end_matches('s'))
-            });
+        if let Some(written) = close_spelling {
             return Some(format!(
-                "resources has {:?}; resource names are lower-case plurals: write {resource:?}",
-                written.cloned().unwrap_or_default()
+                "resources has {written:?}; resource names are lower-case plurals: write {resource:?}"
             ));
         }
         return None; // a rule about something else entirely

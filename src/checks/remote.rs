@@ -13,6 +13,7 @@ use super::outcome::Outcome;
 use super::path;
 use super::rbac::{self, AccessRequest};
 use super::snapshot::Snapshot;
+use crate::cluster::apply::server_message;
 use crate::cluster::request::{self, ApiResponse, Identity};
 use crate::cluster::token::{self, BoundPod, DEFAULT_EXPIRATION_SECONDS};
 use crate::cluster::{jwt, pod_exec};
@@ -136,7 +137,7 @@ pub async fn identity(
             .map_err(|e| {
                 format!(
                     "could not get a token for ServiceAccount {name}: {}",
-                    crate::cluster::apply::server_message(&e)
+                    server_message(&e)
                 )
             })?;
             Ok((Identity::Bearer(token), format!("ServiceAccount {name}")))
@@ -174,7 +175,7 @@ pub async fn identity(
             .map_err(|e| {
                 format!(
                     "could not get the token of Pod {name}: {}",
-                    crate::cluster::apply::server_message(&e)
+                    server_message(&e)
                 )
             })?;
             Ok((
@@ -331,7 +332,7 @@ async fn token_check(c: &TokenCheck, ctx: &RemoteContext<'_>) -> Outcome {
             return Outcome::fail(format!(
                 "could not create a token for ServiceAccount {}: {}",
                 c.service_account,
-                crate::cluster::apply::server_message(&e)
+                server_message(&e)
             ));
         }
     };

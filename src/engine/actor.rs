@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use super::watch::WatchEvent;
-use super::{ActionOutput, Engine, SETTLE, StepReport, is_remote};
+use super::{ActionOutput, Engine, StepReport};
 use crate::checks::Snapshot;
 use crate::cluster::apply::{Applied, ApplyError};
 use crate::cluster::reset::{self, Doomed, ResetEvent};
@@ -71,7 +70,7 @@ impl Engine {
         let mut troubled = false;
         let mut planned: Vec<Doomed> = Vec::new();
         loop {
-            let recheck = (last_failed_remote && settle < SETTLE.len()).then(|| SETTLE[settle]);
+            let recheck = super::settle_delay(last_failed_remote, settle);
             let evaluate = tokio::select! {
                 command = commands.recv() => match command {
                     None => return,
@@ -110,10 +109,7 @@ impl Engine {
                 },
                 event = self.events.recv() => {
                     let Some(event) = event else { return };
-                    let mut trouble = match event { WatchEvent::Error { kind, message } => Some(format!("watching {kind}: {message}")), _ => None };
-                    while let Ok(Some(more)) = tokio::time::timeout(super::DEBOUNCE, self.events.recv()).await {
-                        if let WatchEvent::Error { kind, message } = more { trouble = Some(format!("watching {kind}: {message}")); }
-                    }
+                    let trouble = self.drain_burst(event).await;
                     if trouble.is_some() || troubled {
                         troubled = trouble.is_some();
                         if !send(EngineUpdate::WatchTrouble(trouble)) { return; }
@@ -126,10 +122,7 @@ impl Engine {
             };
             if evaluate {
                 let report = self.evaluate_step(focus).await;
-                last_failed_remote = report
-                    .outcomes
-                    .iter()
-                    .any(|(c, o)| !o.passed && is_remote(c));
+                last_failed_remote = report.server_check_failed();
                 if !send(EngineUpdate::Step(report)) {
                     return;
                 }

@@ -42,7 +42,17 @@ pub struct StepReport {
     pub outcomes: Vec<(Check, Outcome)>,
 }
 
+/// When to ask the server again after a change (see SETTLE), if at all.
+fn settle_delay(server_check_failed: bool, settle: usize) -> Option<Duration> {
+    SETTLE.get(settle).copied().filter(|_| server_check_failed)
+}
+
 impl StepReport {
+    /// A check only the API server answers failed: worth asking again shortly.
+    fn server_check_failed(&self) -> bool {
+        self.outcomes.iter().any(|(c, o)| !o.passed && is_remote(c))
+    }
+
     /// A step passes when all its checks pass (a step without checks passes when read).
     pub fn passed(&self) -> bool {
         self.outcomes.iter().all(|(_, o)| o.passed)
@@ -129,15 +139,11 @@ impl Engine {
             if report.passed() {
                 return Ok(report);
             }
-            let server_failed = report
-                .outcomes
-                .iter()
-                .any(|(c, o)| !o.passed && is_remote(c));
-            let recheck = (server_failed && settle < SETTLE.len()).then(|| SETTLE[settle]);
+            let recheck = settle_delay(report.server_check_failed(), settle);
             tokio::select! {
                 event = self.events.recv() => {
-                    if event.is_none() { return Err(report); }
-                    self.drain_burst().await;
+                    let Some(event) = event else { return Err(report) };
+                    self.drain_burst(event).await;
                     settle = 0;
                 }
                 _ = tokio::time::sleep(recheck.unwrap_or(Duration::MAX)), if recheck.is_some() => settle += 1,
@@ -146,9 +152,18 @@ impl Engine {
         }
     }
 
-    /// Swallows the rest of a burst of events (an apply of three objects).
-    async fn drain_burst(&mut self) {
-        while let Ok(Some(_)) = tokio::time::timeout(DEBOUNCE, self.events.recv()).await {}
+    /// Swallows the rest of a burst of events that began with `first` (an apply
+    /// of three objects is one change), returning the last watch failure in it.
+    async fn drain_burst(&mut self, first: WatchEvent) -> Option<String> {
+        let describe = |event: WatchEvent| match event {
+            WatchEvent::Error { kind, message } => Some(format!("watching {kind}: {message}")),
+            WatchEvent::Changed { .. } => None,
+        };
+        let mut trouble = describe(first);
+        while let Ok(Some(more)) = tokio::time::timeout(DEBOUNCE, self.events.recv()).await {
+            trouble = describe(more).or(trouble);
+        }
+        trouble
     }
 
     /// Server-side applies `text` into the lesson namespace.

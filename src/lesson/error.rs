@@ -61,11 +61,15 @@ impl std::error::Error for LessonError {}
 
 /// 1-based line and column of the first occurrence of `needle` in `text`.
 pub fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let offset = text.find(needle)?;
-    let before = &text[..offset];
+    Some(position(text, text.find(needle)?))
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
+    (line, column)
 }
 
 #[cfg(test)]

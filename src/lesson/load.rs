@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::error::LessonError;
+use super::error::{self, LessonError};
 use super::model::{Action, Caller, Check, LessonSpec, ObjectRef, StepSpec};
 use super::vars;
 use crate::checks::path;
@@ -78,7 +78,7 @@ impl Lesson {
 
 fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, LessonError> {
     let text = vars::substitute(raw, namespace).map_err(|(offset, name)| {
-        let (line, column) = position_of_offset(raw, offset);
+        let (line, column) = error::position(raw, offset);
         LessonError::new(
             file,
             line,
@@ -92,13 +92,6 @@ fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, Les
 /// A YAML error as a lesson error.
 fn yaml_error(file: &Path, err: YamlError) -> LessonError {
     LessonError::new(file, err.line, err.column, err.message)
-}
-
-fn position_of_offset(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// Namespace names are DNS labels.
@@ -209,7 +202,7 @@ impl Loader<'_> {
         let text = match vars::substitute(&raw, self.namespace) {
             Ok(text) => text,
             Err((offset, name)) => {
-                let (line, column) = position_of_offset(&raw, offset);
+                let (line, column) = error::position(&raw, offset);
                 self.errors.push(LessonError::new(
                     &path,
                     line,
@@ -295,7 +288,7 @@ impl Loader<'_> {
             .raw
             .match_indices(needle)
             .nth(nth)
-            .map_or((0, 0), |(offset, _)| position_of_offset(self.raw, offset));
+            .map_or((0, 0), |(offset, _)| error::position(self.raw, offset));
         self.errors
             .push(LessonError::new(self.file, line, column, message));
     }
