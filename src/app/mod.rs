@@ -7,10 +7,11 @@ mod update;
 
 use ratatui_textarea::TextArea;
 
-use crate::checks::Snapshot;
 use crate::cluster::apply::ApplyError;
 use crate::engine::StepReport;
-use crate::engine::actor::{EngineCommand, EngineUpdate};
+use crate::engine::actor::EngineUpdate;
+use crate::engine::link::Link;
+use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
 pub use saved::SavedState;
 pub use update::update;
@@ -36,7 +37,7 @@ pub enum Msg {
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Engine(EngineCommand),
+    Engine(crate::engine::actor::EngineCommand),
     /// Progress or drafts changed: save soon (debounced).
     Save,
     /// Suspend the TUI and open a shell for this pod.
@@ -81,10 +82,16 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
     Connecting,
-    Connected,
-    /// Connected, but a watch is failing and retrying.
-    Reconnecting(String),
+    /// The engine runs: connected, or reconnecting and why.
+    Link(Link),
+    /// The engine could not start.
     Unreachable(String),
+}
+
+impl Connection {
+    pub fn is_connected(&self) -> bool {
+        matches!(self, Connection::Link(link) if link.is_connected())
+    }
 }
 
 /// Where the learner is talking to.
@@ -172,8 +179,8 @@ pub struct App {
     pub passed: Vec<bool>,
     /// Passed steps whose checks fail again now.
     pub regressed: Vec<bool>,
-    /// The latest evaluation of the current step.
-    pub report: Option<StepReport>,
+    /// The latest evaluation of every step (the engine evaluates them all).
+    pub reports: Vec<Option<StepReport>>,
     /// One editor per step, holding the draft.
     pub editors: Vec<TextArea<'static>>,
     pub focus: Pane,
@@ -184,7 +191,7 @@ pub struct App {
     pub cluster_scroll: u16,
     pub steps_cursor: usize,
     pub output: Vec<String>,
-    pub snapshot: Snapshot,
+    pub cluster_view: ClusterView,
     pub apply_error: Option<ApplyError>,
     /// A short message in the footer ("Step done, press n…").
     pub notice: Option<String>,
@@ -234,7 +241,7 @@ impl App {
             unlocked,
             passed: vec![false; steps],
             regressed: vec![false; steps],
-            report: None,
+            reports: vec![None; steps],
             editors,
             focus: Pane::Lesson,
             lesson_scroll: 0,
@@ -242,7 +249,7 @@ impl App {
             cluster_scroll: 0,
             steps_cursor: current,
             output: Vec::new(),
-            snapshot: Snapshot::new(),
+            cluster_view: ClusterView::default(),
             apply_error: None,
             notice: None,
             show_help: false,
@@ -274,6 +281,18 @@ impl App {
         &self.lesson.steps[self.current]
     }
 
+    /// The latest evaluation of the step shown.
+    pub fn report(&self) -> Option<&StepReport> {
+        self.reports[self.current].as_ref()
+    }
+
+    /// The step could not be decided (the learner may not see what it needs).
+    pub fn undecided(&self, index: usize) -> bool {
+        self.reports[index]
+            .as_ref()
+            .is_some_and(StepReport::undecided)
+    }
+
     pub fn editor(&self) -> &TextArea<'static> {
         &self.editors[self.current]
     }
@@ -296,11 +315,6 @@ impl App {
             unlocked: self.unlocked,
             drafts,
         }
-    }
-
-    /// The command that focuses the engine on the current step.
-    pub fn focus_command(&self) -> Effect {
-        Effect::Engine(EngineCommand::Focus(self.current))
     }
 }
 

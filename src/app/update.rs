@@ -42,42 +42,31 @@ fn quit(app: &mut App) -> Vec<Effect> {
 
 fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
     match update {
-        EngineUpdate::Progress(passed) => {
-            app.connection = Connection::Connected;
-            let first_open = passed.iter().position(|p| !p).unwrap_or(passed.len() - 1);
+        EngineUpdate::Started(reports) => {
+            for report in reports {
+                record(app, report);
+            }
+            // Progress saved earlier may be behind the cluster: open every
+            // step up to the first one that still needs the learner.
+            let first_open = (0..app.lesson.steps.len())
+                .find(|i| !app.passed[*i] && !app.undecided(*i))
+                .unwrap_or(app.lesson.steps.len() - 1);
             app.unlocked = app.unlocked.max(first_open);
-            app.passed = passed;
-            vec![app.focus_command()]
+            vec![Effect::Save]
         }
-        EngineUpdate::Step(report) => {
-            if report.index != app.current {
-                return Vec::new(); // an evaluation of a step we left
-            }
-            let index = report.index;
-            let passed = report.passed();
+        EngineUpdate::Steps(reports) => {
             let mut effects = Vec::new();
-            let newly = passed && !app.passed[index];
-            app.passed[index] |= passed;
-            // The step in reach unlocks the next one, whether it just passed or
-            // already held when the learner arrived.
-            if passed && index == app.unlocked && index + 1 < app.lesson.steps.len() {
-                app.unlocked = index + 1;
-                app.notice = Some(format!(
-                    "✓ Step {} done. Press n for the next step.",
-                    index + 1
-                ));
-                effects.push(Effect::Save);
-            } else if newly && app.presenter {
-                app.notice = Some(format!("✓ Step {} done.", index + 1));
-            } else if newly && index + 1 == app.lesson.steps.len() {
-                app.notice = Some("✓ Lesson complete. Well done!".into());
+            for report in reports {
+                effects.extend(on_step_report(app, report));
             }
-            app.regressed[index] = app.passed[index] && !passed;
-            app.report = Some(report);
             effects
         }
-        EngineUpdate::Cluster(snapshot) => {
-            app.snapshot = snapshot;
+        EngineUpdate::Cluster(view) => {
+            app.cluster_view = view;
+            Vec::new()
+        }
+        EngineUpdate::Link(link) => {
+            app.connection = Connection::Link(link);
             Vec::new()
         }
         EngineUpdate::Applied(result) => {
@@ -146,7 +135,7 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                 Ok(()) => {
                     app.reset = None;
                     restart_from(app, from, keep_drafts);
-                    vec![app.focus_command(), Effect::Save]
+                    vec![Effect::Save]
                 }
                 Err(mut failures) => {
                     failures.push("Progress was not reset. Fix the above and reset again.".into());
@@ -155,13 +144,61 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                 }
             }
         }
-        EngineUpdate::WatchTrouble(trouble) => {
-            app.connection = match trouble {
-                Some(reason) => Connection::Reconnecting(reason),
-                None => Connection::Connected,
-            };
-            Vec::new()
+    }
+}
+
+/// Stores a step's report: passed at some point, regressed (passed before,
+/// failing now — not merely undecided, as during an outage).
+fn record(app: &mut App, report: crate::engine::StepReport) {
+    let index = report.index;
+    let passed = report.passed();
+    app.passed[index] |= passed;
+    app.regressed[index] = app.passed[index] && !passed && !report.undecided();
+    app.reports[index] = Some(report);
+}
+
+/// A step's report changed, whichever step it is: marks, unlocking, and a
+/// notice when a step the learner is not looking at turns green or breaks.
+fn on_step_report(app: &mut App, report: crate::engine::StepReport) -> Vec<Effect> {
+    let index = report.index;
+    let was_passed = app.passed[index];
+    let was_regressed = app.regressed[index];
+    let unlocked_before = app.unlocked;
+    let first_failure = report
+        .outcomes
+        .iter()
+        .find(|(_, o)| !o.passed && !o.undecided)
+        .map(|(_, o)| o.message.clone());
+    record(app, report);
+    let last = app.lesson.steps.len() - 1;
+    // Each step in reach that holds (or cannot be decided) opens the next,
+    // so work done ahead (with kubectl, in another terminal) counts at once.
+    while app.unlocked < last && (app.passed[app.unlocked] || app.undecided(app.unlocked)) {
+        app.unlocked += 1;
+    }
+    let step = index + 1;
+    if app.regressed[index] && !was_regressed {
+        if let Some(why) = first_failure {
+            app.notice = Some(format!("! Step {step} no longer holds: {why}"));
         }
+    } else if app.passed[index] && !was_passed {
+        app.notice = Some(if index == last {
+            "✓ Lesson complete. Well done!".into()
+        } else if index == app.current && !app.presenter && app.unlocked > index {
+            format!("✓ Step {step} done. Press n for the next step.")
+        } else if index == app.current {
+            format!("✓ Step {step} done.")
+        } else {
+            format!(
+                "✓ Step {step} ({}) is done: seen in the cluster.",
+                app.lesson.steps[index].title
+            )
+        });
+    }
+    if app.unlocked != unlocked_before {
+        vec![Effect::Save]
+    } else {
+        Vec::new()
     }
 }
 
@@ -389,8 +426,9 @@ fn restart_from(app: &mut App, from: usize, keep_drafts: bool) {
     app.current = from;
     app.steps_cursor = from;
     app.unlocked = from;
-    app.report = None;
     for index in from..app.lesson.steps.len() {
+        // The engine sends every step's report again once the deletions are in.
+        app.reports[index] = None;
         app.passed[index] = false;
         app.regressed[index] = false;
         if !keep_drafts {
@@ -543,10 +581,7 @@ fn shell_pod(app: &App) -> Option<String> {
     if let Some(Caller::Pod(name)) = from_action.or(from_checks) {
         return Some(name.clone());
     }
-    app.snapshot
-        .in_namespace("Pod", &app.lesson.namespace)
-        .next()
-        .map(|pod| crate::checks::snapshot::name_of(pod).to_string())
+    app.cluster_view.first_of("Pod").map(str::to_string)
 }
 
 fn shell(app: &mut App) -> Vec<Effect> {
@@ -590,12 +625,11 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
     }
     app.current = index;
     app.steps_cursor = index;
-    app.report = None;
     app.apply_error = None;
     app.notice = None;
     app.lesson_scroll = 0;
     app.focus = app.home_pane();
-    vec![app.focus_command(), Effect::Save]
+    vec![Effect::Save]
 }
 
 fn next_pane(pane: Pane, delta: isize) -> Pane {
@@ -609,7 +643,11 @@ fn scroll(app: &mut App, delta: i32) {
     match app.focus {
         Pane::Lesson | Pane::Editor => apply(&mut app.lesson_scroll),
         Pane::Output => apply(&mut app.output_scroll),
-        Pane::Cluster | Pane::Checks => apply(&mut app.cluster_scroll),
+        Pane::Cluster | Pane::Checks => {
+            apply(&mut app.cluster_scroll);
+            let last = app.cluster_view.line_count().saturating_sub(1);
+            app.cluster_scroll = app.cluster_scroll.min(last.min(u16::MAX as usize) as u16);
+        }
         Pane::Steps => {
             let last = app.lesson.steps.len() as i32 - 1;
             app.steps_cursor = (app.steps_cursor as i32 + delta).clamp(0, last) as usize;
@@ -621,6 +659,7 @@ fn scroll(app: &mut App, delta: i32) {
 mod tests {
     use super::*;
     use crate::app::ClusterLabel;
+    use crate::engine::StepReport;
     use crossterm::event::KeyEvent;
 
     fn app() -> App {
@@ -666,13 +705,45 @@ mod tests {
         );
     }
 
+    fn report(app: &App, index: usize, outcome: Option<crate::checks::Outcome>) -> StepReport {
+        StepReport {
+            index,
+            outcomes: app.lesson.steps[index]
+                .checks
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        outcome
+                            .clone()
+                            .unwrap_or_else(|| crate::checks::Outcome::pass("ok")),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn failing(app: &App, index: usize) -> StepReport {
+        report(
+            app,
+            index,
+            Some(crate::checks::Outcome::fail(
+                "RoleBinding list-pods_demo-sa is gone",
+            )),
+        )
+    }
+
+    fn started_with_nothing_done(app: &mut App) {
+        let reports = (0..app.lesson.steps.len())
+            .map(|i| failing(app, i))
+            .collect();
+        update(app, Msg::Engine(EngineUpdate::Started(reports)));
+    }
+
     #[test]
     fn locked_steps_stay_locked_and_a_passing_step_unlocks_the_next() {
         let mut app = app();
-        update(
-            &mut app,
-            Msg::Engine(EngineUpdate::Progress(vec![false; 12])),
-        );
+        started_with_nothing_done(&mut app);
         assert_eq!(
             app.focus,
             Pane::Lesson,
@@ -681,24 +752,83 @@ mod tests {
         press(&mut app, KeyCode::Char('n'));
         assert_eq!(app.current, 0);
         assert!(app.notice.as_deref().unwrap_or_default().contains("locked"));
-        let report = crate::engine::StepReport {
-            index: 0,
-            outcomes: vec![],
-        };
-        update(&mut app, Msg::Engine(EngineUpdate::Step(report)));
+        let passed = report(&app, 0, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![passed])));
         assert_eq!(app.unlocked, 1);
         assert!(
             app.notice
                 .as_deref()
                 .unwrap_or_default()
-                .contains("Step 1 done")
+                .contains("Step 1 done. Press n")
         );
-        let effects = press(&mut app, KeyCode::Char('n'));
+        press(&mut app, KeyCode::Char('n'));
         assert_eq!(app.current, 1);
-        assert!(matches!(
-            effects.first(),
-            Some(Effect::Engine(EngineCommand::Focus(1)))
-        ));
+    }
+
+    #[test]
+    fn a_step_done_ahead_is_marked_at_once_and_counted_when_its_turn_comes() {
+        let mut app = app();
+        started_with_nothing_done(&mut app);
+        // The RoleBinding, applied with kubectl while the learner reads step 1.
+        let ahead = report(&app, 8, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![ahead])));
+        assert!(app.passed[8], "step 9 is marked done");
+        assert_eq!(app.unlocked, 0, "but it unlocks nothing yet");
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Step 9 (Bind the Role to demo-sa) is done"),
+            "{:?}",
+            app.notice
+        );
+        // Steps 1–8 done: the unlock runs past 9, which already holds.
+        let done: Vec<StepReport> = (0..8).map(|i| report(&app, i, None)).collect();
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(done)));
+        assert_eq!(app.unlocked, 9);
+    }
+
+    #[test]
+    fn a_done_step_that_breaks_is_regressed_and_said_so_but_an_outage_is_not() {
+        let mut app = app();
+        started_with_nothing_done(&mut app);
+        let done = report(&app, 6, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![done])));
+        let unreachable = report(
+            &app,
+            6,
+            Some(crate::checks::Outcome::undecided("could not reach")),
+        );
+        update(
+            &mut app,
+            Msg::Engine(EngineUpdate::Steps(vec![unreachable])),
+        );
+        assert!(!app.regressed[6], "an undecided check is no regression");
+        let broken = failing(&app, 6);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![broken])));
+        assert!(app.regressed[6]);
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("! Step 7 no longer holds: RoleBinding list-pods_demo-sa is gone")
+        );
+    }
+
+    #[test]
+    fn a_step_that_cannot_be_decided_does_not_block_the_lesson() {
+        let mut app = app();
+        let mut reports: Vec<StepReport> = (0..app.lesson.steps.len())
+            .map(|i| failing(&app, i))
+            .collect();
+        reports[0] = report(
+            &app,
+            0,
+            Some(crate::checks::Outcome::undecided(
+                "you may not get Service kubernetes in default",
+            )),
+        );
+        update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+        assert!(app.undecided(0) && !app.passed[0]);
+        assert_eq!(app.unlocked, 1);
     }
 
     #[test]

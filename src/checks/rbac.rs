@@ -139,6 +139,17 @@ pub fn granting_binding(snapshot: &Snapshot, request: &AccessRequest) -> Option<
 /// Why `request` is denied: the likely mistakes, most specific first. Empty
 /// when the snapshot shows nothing close to a grant.
 pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<String> {
+    explain_denial_as_seen(snapshot, request, true)
+}
+
+/// `explain_denial` for a viewer who may or may not read ClusterRoles and
+/// ClusterRoleBindings: when they cannot, a ClusterRole missing from the
+/// snapshot proves nothing and is not called missing.
+pub fn explain_denial_as_seen(
+    snapshot: &Snapshot,
+    request: &AccessRequest,
+    cluster_rbac_seen: bool,
+) -> Vec<String> {
     let mut reasons = Vec::new();
     let what = format!(
         "{} {}",
@@ -198,6 +209,7 @@ pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<Strin
         let role_kind = binding["roleRef"]["kind"].as_str().unwrap_or_default();
         let role_name = binding["roleRef"]["name"].as_str().unwrap_or_default();
         match rules_of(snapshot, binding) {
+            None if role_kind == "ClusterRole" && !cluster_rbac_seen => {}
             None => {
                 let other = match role_kind {
                     "Role" if snapshot.get("ClusterRole", "", role_name).is_some() => {
@@ -243,8 +255,13 @@ pub fn explain_denial(snapshot: &Snapshot, request: &AccessRequest) -> Vec<Strin
     if reasons.is_empty()
         && let Some((_, sa_name)) = sa
     {
+        let cluster = if cluster_rbac_seen {
+            "(and no ClusterRoleBinding)"
+        } else {
+            "(ClusterRoleBindings are not visible to you)"
+        };
         reasons.push(format!(
-            "no RoleBinding in {} (and no ClusterRoleBinding) gives ServiceAccount {sa_name} a role that allows {what}",
+            "no RoleBinding in {} {cluster} gives ServiceAccount {sa_name} a role that allows {what}",
             request.namespace
         ));
     }

@@ -2,9 +2,9 @@
 //! `request` (a real HTTP call as some identity) and `token` (TokenRequest).
 
 use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+    LocalSubjectAccessReview, ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
 };
-use kube::api::PostParams;
+use kube::api::{ObjectMeta, PostParams};
 use kube::{Api, Client, Config};
 use secrecy::ExposeSecret;
 
@@ -14,20 +14,31 @@ use super::path;
 use super::rbac::{self, AccessRequest};
 use super::snapshot::Snapshot;
 use crate::cluster::apply::server_message;
-use crate::cluster::request::{self, ApiResponse, Identity};
+use crate::cluster::callers::{CallerError, Callers};
+use crate::cluster::request::{self, ApiResponse};
 use crate::cluster::token::{self, BoundPod, DEFAULT_EXPIRATION_SECONDS};
 use crate::cluster::{jwt, pod_exec};
 use crate::lesson::model::{
-    AccessCheck, Caller, Check, RequestCheck, RequestSpec, Subject, TokenCheck,
+    AccessCheck, Caller, Check, GrantsCheck, RequestCheck, RequestSpec, Subject, TokenCheck,
 };
 
-/// What a remote check needs: the cluster, the lesson namespace, and the
-/// snapshot (pods to bind tokens to, RBAC objects for the explainer).
+/// What a remote check needs: the cluster, the lesson namespace, the
+/// snapshot (pods to bind tokens to, RBAC objects for the explainer), and
+/// what the current user may see and ask.
 pub struct RemoteContext<'a> {
     pub client: &'a Client,
     pub config: &'a Config,
     pub namespace: &'a str,
     pub snapshot: &'a Snapshot,
+    pub callers: &'a Callers,
+    /// Ask about others with LocalSubjectAccessReview in the namespace
+    /// (namespace admins may not create cluster-wide SubjectAccessReviews).
+    pub local_reviews: bool,
+    /// ServiceAccounts of the lesson namespace are in the snapshot: one
+    /// missing there does not exist.
+    pub sees_accounts: bool,
+    /// ClusterRoles and ClusterRoleBindings are in the snapshot.
+    pub sees_cluster_rbac: bool,
 }
 
 pub async fn evaluate(check: &Check, ctx: &RemoteContext<'_>) -> Outcome {
@@ -35,8 +46,20 @@ pub async fn evaluate(check: &Check, ctx: &RemoteContext<'_>) -> Outcome {
         Check::Access(c) => access(c, ctx).await,
         Check::Request(c) => request_check(c, ctx).await,
         Check::Token(c) => token_check(c, ctx).await,
+        Check::Grants(c) => grants_by_server(c, ctx).await,
         _ => Outcome::fail("internal error: a snapshot check was sent to the server"),
     }
+}
+
+/// The API server could not be asked (down, restarting, network): the check
+/// is undecided, not failed, so no step is marked regressed by an outage.
+fn unreachable(what: &str, err: &dyn std::fmt::Display) -> Outcome {
+    Outcome::undecided(format!("could not {what}: {err}"))
+}
+
+/// True when `err` is the server's answer (a Status), not a transport failure.
+fn is_answer(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(_))
 }
 
 fn access_request(c: &AccessCheck, namespace: &str) -> (AccessRequest, String) {
@@ -60,21 +83,25 @@ fn access_request(c: &AccessCheck, namespace: &str) -> (AccessRequest, String) {
     }
 }
 
-/// Asks the API server whether `request` is allowed.
+fn review_spec(request: &AccessRequest) -> SubjectAccessReviewSpec {
+    SubjectAccessReviewSpec {
+        user: Some(request.user.clone()),
+        groups: Some(request.groups.clone()),
+        resource_attributes: Some(ResourceAttributes {
+            namespace: Some(request.namespace.clone()),
+            verb: Some(request.verb.clone()),
+            group: Some(request.group.clone()),
+            resource: Some(request.resource.clone()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Asks the API server whether `request` is allowed (SubjectAccessReview).
 pub async fn subject_access_review(client: &Client, request: &AccessRequest) -> kube::Result<bool> {
     let review = SubjectAccessReview {
-        spec: SubjectAccessReviewSpec {
-            user: Some(request.user.clone()),
-            groups: Some(request.groups.clone()),
-            resource_attributes: Some(ResourceAttributes {
-                namespace: Some(request.namespace.clone()),
-                verb: Some(request.verb.clone()),
-                group: Some(request.group.clone()),
-                resource: Some(request.resource.clone()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
+        spec: review_spec(request),
         ..Default::default()
     };
     let answer = Api::<SubjectAccessReview>::all(client.clone())
@@ -83,17 +110,68 @@ pub async fn subject_access_review(client: &Client, request: &AccessRequest) -> 
     Ok(answer.status.is_some_and(|s| s.allowed))
 }
 
+/// The same question in the request's namespace (LocalSubjectAccessReview),
+/// which a namespace admin may ask.
+pub async fn local_subject_access_review(
+    client: &Client,
+    request: &AccessRequest,
+) -> kube::Result<bool> {
+    let review = LocalSubjectAccessReview {
+        metadata: ObjectMeta {
+            namespace: Some(request.namespace.clone()),
+            ..Default::default()
+        },
+        spec: review_spec(request),
+        ..Default::default()
+    };
+    let answer = Api::<LocalSubjectAccessReview>::namespaced(client.clone(), &request.namespace)
+        .create(&PostParams::default(), &review)
+        .await?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
+/// Asks whichever review the current user may create: cluster-wide first,
+/// the namespace's own when that is forbidden.
+async fn review(ctx: &RemoteContext<'_>, request: &AccessRequest) -> kube::Result<bool> {
+    if !ctx.local_reviews {
+        match subject_access_review(ctx.client, request).await {
+            Err(kube::Error::Api(status)) if status.code == 403 => {}
+            answer => return answer,
+        }
+    }
+    local_subject_access_review(ctx.client, request).await
+}
+
 async fn access(c: &AccessCheck, ctx: &RemoteContext<'_>) -> Outcome {
     let (request, who) = access_request(c, ctx.namespace);
     let what = format!("{} {} in {}", c.verb, c.resource, request.namespace);
-    let allowed = match subject_access_review(ctx.client, &request).await {
+    let allowed = match review(ctx, &request).await {
         Ok(allowed) => allowed,
-        Err(err) => {
-            return Outcome::fail(format!("could not ask the API server about {who}: {err}"));
+        Err(err) if is_answer(&err) => {
+            return Outcome::undecided(format!(
+                "you may not ask the API server about {who}: {}",
+                server_message(&err)
+            ));
         }
+        Err(err) => return unreachable(&format!("ask the API server about {who}"), &err),
+    };
+    let missing_account = match &c.subject {
+        Subject::ServiceAccount(name) => (ctx.sees_accounts
+            && ctx
+                .snapshot
+                .get("ServiceAccount", &request.namespace, name)
+                .is_none())
+        .then_some(name),
+        Subject::User(_) => None,
     };
     match (allowed, c.allowed) {
         (true, true) => {
+            if let Some(name) = missing_account {
+                return Outcome::fail(format!(
+                    "RBAC would let {who} {what}, but ServiceAccount {name} does not exist in {}:                      nothing can make a request as it. Create it again.",
+                    request.namespace
+                ));
+            }
             let via = rbac::granting_binding(ctx.snapshot, &request)
                 .map(|b| format!(" (through {b})"))
                 .unwrap_or_default();
@@ -101,7 +179,8 @@ async fn access(c: &AccessCheck, ctx: &RemoteContext<'_>) -> Outcome {
         }
         (false, false) => Outcome::pass(format!("The API server says {who} may not {what}")),
         (false, true) => {
-            let reasons = rbac::explain_denial(ctx.snapshot, &request);
+            let reasons =
+                rbac::explain_denial_as_seen(ctx.snapshot, &request, ctx.sees_cluster_rbac);
             let mut message = format!("The API server says {who} may not {what} yet");
             if !reasons.is_empty() {
                 message.push_str(": ");
@@ -118,70 +197,124 @@ async fn access(c: &AccessCheck, ctx: &RemoteContext<'_>) -> Outcome {
     }
 }
 
-/// The identity a caller stands for, and how to name it in messages.
-pub async fn identity(
+/// A `grants` check whose role the current user may not read: the API
+/// server is asked instead whether a ServiceAccount bound to the role (by a
+/// RoleBinding in the namespace) may do what the check names.
+async fn grants_by_server(c: &GrantsCheck, ctx: &RemoteContext<'_>) -> Outcome {
+    let role_kind = if c.cluster_role {
+        "ClusterRole"
+    } else {
+        "Role"
+    };
+    let bound = ctx
+        .snapshot
+        .in_namespace("RoleBinding", ctx.namespace)
+        .filter(|b| b["roleRef"]["kind"] == role_kind && b["roleRef"]["name"] == c.role.as_str())
+        .flat_map(|b| b["subjects"].as_array().into_iter().flatten())
+        .find(|s| s["kind"] == "ServiceAccount")
+        .and_then(|s| s["name"].as_str());
+    let Some(account) = bound else {
+        return Outcome::undecided(format!(
+            "you may not read {role_kind} {}, and no RoleBinding in {} binds it to a              ServiceAccount the API server could be asked about",
+            c.role, ctx.namespace
+        ));
+    };
+    let request =
+        AccessRequest::service_account(ctx.namespace, account, &c.verb, &c.group, &c.resource);
+    let what = format!("{} {}", c.verb, c.resource);
+    match review(ctx, &request).await {
+        Ok(true) => Outcome::pass(format!(
+            "You may not read {role_kind} {}; the API server says ServiceAccount {account},              bound to it, may {what}",
+            c.role
+        )),
+        Ok(false) => Outcome::fail(format!(
+            "You may not read {role_kind} {}; the API server says ServiceAccount {account},              bound to it, may not {what}",
+            c.role
+        )),
+        Err(err) => unreachable(
+            &format!("ask the API server about {role_kind} {}", c.role),
+            &err,
+        ),
+    }
+}
+
+/// A client speaking as `caller`, and how to name the caller in messages.
+/// Err is the outcome to report: failed (no such Pod, no token) or
+/// undecided (the server could not be reached).
+pub async fn caller_client(
     caller: &Caller,
     ctx: &RemoteContext<'_>,
-) -> Result<(Identity, String), String> {
+) -> Result<(Client, String), Outcome> {
+    let token_failed = |what: String, err: CallerError| match err {
+        CallerError::Token(err) if is_answer(&err) => {
+            Outcome::fail(format!("could not get {what}: {}", server_message(&err)))
+        }
+        CallerError::Token(err) => unreachable(&format!("get {what}"), &err),
+        CallerError::Client(err) => Outcome::fail(format!("could not get {what}: {err:#}")),
+    };
+    let account_uid = |name: &str| {
+        ctx.snapshot
+            .get("ServiceAccount", ctx.namespace, name)
+            .and_then(|sa| sa["metadata"]["uid"].as_str())
+            .map(str::to_string)
+    };
     match caller {
-        Caller::Anonymous => Ok((Identity::Anonymous, "anonymous (no token)".into())),
+        Caller::Anonymous => ctx
+            .callers
+            .anonymous(ctx.config)
+            .map(|client| (client, "anonymous (no token)".into()))
+            .map_err(|e| Outcome::fail(format!("{e:#}"))),
         Caller::ServiceAccount(name) => {
-            let token = token::request(
-                ctx.client,
-                ctx.namespace,
-                name,
-                DEFAULT_EXPIRATION_SECONDS,
-                None,
-            )
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not get a token for ServiceAccount {name}: {}",
-                    server_message(&e)
+            let uid = account_uid(name);
+            let client = ctx
+                .callers
+                .service_account(
+                    ctx.client,
+                    ctx.config,
+                    ctx.namespace,
+                    name,
+                    uid.as_deref(),
+                    None,
                 )
-            })?;
-            Ok((Identity::Bearer(token), format!("ServiceAccount {name}")))
+                .await
+                .map_err(|e| token_failed(format!("a token for ServiceAccount {name}"), e))?;
+            Ok((client, format!("ServiceAccount {name}")))
         }
         Caller::Pod(name) => {
             let pod = ctx
                 .snapshot
                 .get("Pod", ctx.namespace, name)
                 .ok_or_else(|| {
-                    format!(
+                    Outcome::fail(format!(
                         "Pod {name} does not exist in {}: create it first",
                         ctx.namespace
-                    )
+                    ))
                 })?;
-            let uid = pod["metadata"]["uid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
             let account = pod["spec"]["serviceAccountName"]
                 .as_str()
                 .unwrap_or("default")
                 .to_string();
             let bound = BoundPod {
                 name: name.clone(),
-                uid,
+                uid: pod["metadata"]["uid"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             };
-            let token = token::request(
-                ctx.client,
-                ctx.namespace,
-                &account,
-                DEFAULT_EXPIRATION_SECONDS,
-                Some(&bound),
-            )
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not get the token of Pod {name}: {}",
-                    server_message(&e)
+            let uid = account_uid(&account);
+            let client = ctx
+                .callers
+                .service_account(
+                    ctx.client,
+                    ctx.config,
+                    ctx.namespace,
+                    &account,
+                    uid.as_deref(),
+                    Some(&bound),
                 )
-            })?;
-            Ok((
-                Identity::Bearer(token),
-                format!("Pod {name} (ServiceAccount {account})"),
-            ))
+                .await
+                .map_err(|e| token_failed(format!("the token of Pod {name}"), e))?;
+            Ok((client, format!("Pod {name} (ServiceAccount {account})")))
         }
     }
 }
@@ -194,13 +327,29 @@ pub struct Sent {
     pub note: Option<String>,
 }
 
-/// Sends a lesson's request; Err is a sentence for the learner. A request
-/// "from a Pod" runs inside its container (curl with the mounted token) where
-/// the Pod runs a real container; otherwise — the kwok lab, or an image
-/// without curl — kubetutor sends it with the Pod's own bound token and says so.
-pub async fn send(spec: &RequestSpec, ctx: &RemoteContext<'_>) -> Result<Sent, String> {
+/// How a request "from a Pod" is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Inside the Pod's container (curl with its mounted token) where the Pod
+    /// runs a real container; the learner's own run of a step's action.
+    Inside,
+    /// With a token bound to the Pod, from kubetutor: the same identity and
+    /// the same answer, without an exec per evaluation. Checks use this.
+    Direct,
+}
+
+/// Sends a lesson's request; Err is the outcome to report (failed or
+/// undecided). On the kwok lab, or where the image has no curl, a request
+/// "from a Pod" is sent by kubetutor with the Pod's own bound token, and
+/// the note says so.
+pub async fn send(
+    spec: &RequestSpec,
+    ctx: &RemoteContext<'_>,
+    route: Route,
+) -> Result<Sent, Outcome> {
     let mut why_not_inside = None;
-    if let Caller::Pod(name) = &spec.caller
+    if route == Route::Inside
+        && let Caller::Pod(name) = &spec.caller
         && let Some(pod) = ctx.snapshot.get("Pod", ctx.namespace, name)
         && pod_exec::runs_containers(ctx.client, pod).await
     {
@@ -230,18 +379,25 @@ pub async fn send(spec: &RequestSpec, ctx: &RemoteContext<'_>) -> Result<Sent, S
             Err(why) => why_not_inside = Some(why),
         }
     }
-    let (identity, who) = identity(&spec.caller, ctx).await?;
+    let (client, who) = caller_client(&spec.caller, ctx).await?;
     let method = http::Method::from_bytes(spec.method.as_bytes())
-        .map_err(|_| format!("{:?} is not an HTTP method", spec.method))?;
-    let response = request::send(ctx.config, &identity, method, &spec.path, None)
+        .map_err(|_| Outcome::fail(format!("{:?} is not an HTTP method", spec.method)))?;
+    let response = request::send_with(&client, method, &spec.path, None)
         .await
-        .map_err(|e| format!("{} {} as {who} failed: {e:#}", spec.method, spec.path))?;
-    let note = matches!(spec.caller, Caller::Pod(_)).then(|| match why_not_inside {
-        Some(why) => format!(
-            "{} Running it inside the Pod failed: {why}",
-            crate::cluster::describe::FROM_POD_NOTE
-        ),
-        None => crate::cluster::describe::FROM_POD_NOTE.to_string(),
+        .map_err(|e| {
+            unreachable(
+                &format!("send {} {} as {who}", spec.method, spec.path),
+                &format!("{e:#}"),
+            )
+        })?;
+    let note = (route == Route::Inside && matches!(spec.caller, Caller::Pod(_))).then(|| {
+        match why_not_inside {
+            Some(why) => format!(
+                "{} Running it inside the Pod failed: {why}",
+                crate::cluster::describe::FROM_POD_NOTE
+            ),
+            None => crate::cluster::describe::FROM_POD_NOTE.to_string(),
+        }
     });
     Ok(Sent {
         response,
@@ -252,9 +408,9 @@ pub async fn send(spec: &RequestSpec, ctx: &RemoteContext<'_>) -> Result<Sent, S
 
 async fn request_check(c: &RequestCheck, ctx: &RemoteContext<'_>) -> Outcome {
     let spec = c.request();
-    let Sent { response, who, .. } = match send(&spec, ctx).await {
+    let Sent { response, who, .. } = match send(&spec, ctx, Route::Direct).await {
         Ok(sent) => sent,
-        Err(message) => return Outcome::fail(message),
+        Err(outcome) => return outcome,
     };
     let summary = format!(
         "{} {} as {who} answered {}",
@@ -328,12 +484,18 @@ async fn token_check(c: &TokenCheck, ctx: &RemoteContext<'_>) -> Outcome {
     .await
     {
         Ok(token) => token,
-        Err(e) => {
+        Err(e) if is_answer(&e) => {
             return Outcome::fail(format!(
                 "could not create a token for ServiceAccount {}: {}",
                 c.service_account,
                 server_message(&e)
             ));
+        }
+        Err(e) => {
+            return unreachable(
+                &format!("create a token for ServiceAccount {}", c.service_account),
+                &e,
+            );
         }
     };
     let decoded = match jwt::decode(token.expose_secret()) {

@@ -6,10 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// Objects by (kind, namespace, name); cluster-scoped objects have namespace "".
+/// (kind, namespace, name); cluster-scoped objects have namespace "".
+pub type ObjectKey = (String, String, String);
+
+/// Objects by (kind, namespace, name). Sorted, so the objects of one kind (and
+/// of one kind in one namespace) are a range: reading them never walks the rest.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    objects: BTreeMap<(String, String, String), Value>,
+    objects: BTreeMap<ObjectKey, Value>,
 }
 
 impl Snapshot {
@@ -17,18 +21,47 @@ impl Snapshot {
         Self::default()
     }
 
-    /// Adds an object (it must carry `kind` and `metadata.name`).
-    pub fn insert(&mut self, object: Value) {
-        let kind = object["kind"].as_str().unwrap_or_default().to_string();
-        let namespace = object["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let name = object["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        self.objects.insert((kind, namespace, name), object);
+    /// Adds (or replaces) an object; it must carry `kind` and `metadata.name`.
+    /// Returns its key.
+    pub fn insert(&mut self, object: Value) -> ObjectKey {
+        let key = key_of(&object);
+        self.objects.insert(key.clone(), object);
+        key
+    }
+
+    /// Removes one object; true if it was there.
+    pub fn remove(&mut self, key: &ObjectKey) -> bool {
+        self.objects.remove(key).is_some()
+    }
+
+    /// Removes every object of `kind` in `namespace` (only the one called
+    /// `name`, when given), returning their keys.
+    pub fn remove_in(&mut self, kind: &str, namespace: &str, name: Option<&str>) -> Vec<ObjectKey> {
+        let keys: Vec<ObjectKey> = self
+            .range(kind, Some(namespace))
+            .filter(|((_, _, n), _)| name.is_none_or(|wanted| n == wanted))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &keys {
+            self.objects.remove(key);
+        }
+        keys
+    }
+
+    /// The objects of `kind` (in `namespace`, when given), in key order.
+    fn range<'a>(
+        &'a self,
+        kind: &'a str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a ObjectKey, &'a Value)> + 'a {
+        let start = (
+            kind.to_string(),
+            namespace.unwrap_or_default().to_string(),
+            String::new(),
+        );
+        self.objects
+            .range(start..)
+            .take_while(move |((k, ns, _), _)| k == kind && namespace.is_none_or(|n| n == ns))
     }
 
     /// Builder form of `insert`, for fixtures.
@@ -49,22 +82,16 @@ impl Snapshot {
 
     /// Every object of `kind`, in any namespace.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.objects
-            .iter()
-            .filter(move |((k, _, _), _)| k == kind)
-            .map(|(_, v)| v)
+        self.range(kind, None).map(|(_, v)| v)
     }
 
-    /// Objects of `kind` in `namespace`.
+    /// Objects of `kind` in `namespace`, by name.
     pub fn in_namespace<'a>(
         &'a self,
         kind: &'a str,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a Value> + 'a {
-        self.objects
-            .iter()
-            .filter(move |((k, ns, _), _)| k == kind && ns == namespace)
-            .map(|(_, v)| v)
+        self.range(kind, Some(namespace)).map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -76,6 +103,15 @@ impl Snapshot {
     }
 }
 
+/// The key an object is stored under.
+pub fn key_of(object: &Value) -> ObjectKey {
+    (
+        object["kind"].as_str().unwrap_or_default().to_string(),
+        namespace_of(object).to_string(),
+        name_of(object).to_string(),
+    )
+}
+
 /// metadata.name of an object.
 pub fn name_of(object: &Value) -> &str {
     object["metadata"]["name"].as_str().unwrap_or_default()
@@ -84,4 +120,41 @@ pub fn name_of(object: &Value) -> &str {
 /// metadata.namespace of an object ("" when cluster-scoped).
 pub fn namespace_of(object: &Value) -> &str {
     object["metadata"]["namespace"].as_str().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(kind: &str, ns: &str, name: &str) -> Value {
+        json!({"kind": kind, "metadata": {"name": name, "namespace": ns}})
+    }
+
+    #[test]
+    fn kinds_and_namespaces_are_ranges_that_do_not_bleed_into_each_other() {
+        let mut s = Snapshot::new()
+            .with(object("Pod", "a", "p1"))
+            .with(object("Pod", "a", "p2"))
+            .with(object("Pod", "b", "p1"))
+            .with(object("PodTemplate", "a", "t"))
+            .with(object("Role", "a", "r"));
+        let names = |s: &Snapshot, kind, ns| -> Vec<String> {
+            s.in_namespace(kind, ns)
+                .map(|o| name_of(o).to_string())
+                .collect()
+        };
+        assert_eq!(names(&s, "Pod", "a"), ["p1", "p2"]);
+        assert_eq!(s.of_kind("Pod").count(), 3);
+        assert_eq!(s.of_kind("PodTemplate").count(), 1);
+        assert_eq!(
+            s.remove_in("Pod", "a", Some("p2")),
+            [("Pod".to_string(), "a".to_string(), "p2".to_string())]
+        );
+        assert_eq!(names(&s, "Pod", "a"), ["p1"]);
+        assert_eq!(s.remove_in("Pod", "a", None).len(), 1);
+        assert_eq!(s.of_kind("Pod").count(), 1, "namespace b is untouched");
+        assert!(s.remove(&key_of(&object("Role", "a", "r"))));
+        assert_eq!(s.len(), 2);
+    }
 }

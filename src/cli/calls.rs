@@ -10,6 +10,7 @@ use kube::{Api, Client};
 use super::ClusterArgs;
 use crate::checks::Snapshot;
 use crate::checks::remote::{self, RemoteContext};
+use crate::cluster::callers::Callers;
 use crate::cluster::describe;
 use crate::lesson::model::{Caller, RequestSpec};
 
@@ -85,20 +86,25 @@ pub async fn call(
         value["kind"] = "Pod".into();
         snapshot.insert(value);
     }
+    let callers = Callers::new();
     let ctx = RemoteContext {
         client: &client,
         config: &config,
         namespace: &namespace,
         snapshot: &snapshot,
+        callers: &callers,
+        local_reviews: true,
+        sees_accounts: false,
+        sees_cluster_rbac: false,
     };
     let spec = RequestSpec {
         caller: caller.clone(),
         method: method.to_uppercase(),
         path: path.to_string(),
     };
-    let sent = remote::send(&spec, &ctx)
+    let sent = remote::send(&spec, &ctx, remote::Route::Inside)
         .await
-        .map_err(|m| anyhow::anyhow!(m))?;
+        .map_err(|outcome| anyhow::anyhow!(outcome.message))?;
     println!("{} {path}", spec.method);
     for line in describe::response(&sent.response, &sent.who, sent.note.as_deref(), BODY_LINES) {
         println!("{line}");

@@ -11,10 +11,19 @@ pub struct Kinds {
 }
 
 impl Kinds {
+    /// Aggregated discovery (two requests, Kubernetes ≥ 1.30) where the
+    /// server offers it, else one request per API group.
     pub async fn discover(client: &Client) -> kube::Result<Kinds> {
+        let discovery = match Discovery::new(client.clone()).run_aggregated().await {
+            Ok(discovery) => discovery,
+            Err(err) => {
+                tracing::debug!("aggregated discovery failed ({err}); asking group by group");
+                Discovery::new(client.clone()).run().await?
+            }
+        };
         Ok(Kinds {
             client: client.clone(),
-            discovery: Discovery::new(client.clone()).run().await?,
+            discovery,
         })
     }
 

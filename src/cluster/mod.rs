@@ -2,6 +2,7 @@
 //! chosen identity, and ServiceAccount tokens from the TokenRequest API.
 
 pub mod apply;
+pub mod callers;
 pub mod connect;
 pub mod describe;
 pub mod jwt;

@@ -62,6 +62,17 @@ pub async fn runs_containers(client: &Client, pod: &serde_json::Value) -> bool {
     let Some(node) = pod["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) else {
         return false; // not scheduled: nothing runs yet
     };
+    // A container runtime names every container it starts ("containerd://…");
+    // kwok marks containers running without one. This needs no right to read
+    // Nodes, which a namespace-scoped user does not have.
+    let started_by_a_runtime = pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["containerID"].as_str().is_some_and(|id| !id.is_empty()));
+    if !started_by_a_runtime {
+        return false;
+    }
     match Api::<Node>::all(client.clone()).get_opt(node).await {
         Ok(Some(node)) => !is_fake(&node),
         Ok(None) => false,

@@ -38,15 +38,9 @@ impl ApiResponse {
     }
 }
 
-/// Sends `method path` with `body` as `identity`, to the server of `base`.
-/// Only the server address and CA of `base` are used, never its credentials.
-pub async fn send(
-    base: &Config,
-    identity: &Identity,
-    method: http::Method,
-    path: &str,
-    body: Option<Vec<u8>>,
-) -> anyhow::Result<ApiResponse> {
+/// A client that speaks as `identity` to the server of `base`. Only the
+/// server address and CA of `base` are used, never its credentials.
+pub fn client_for(base: &Config, identity: &Identity) -> anyhow::Result<Client> {
     let mut config = base.clone();
     config.auth_info = match identity {
         Identity::Anonymous => AuthInfo::default(),
@@ -56,7 +50,27 @@ pub async fn send(
         },
     };
     config.headers.clear();
-    let client = Client::try_from(config)?;
+    Ok(Client::try_from(config)?)
+}
+
+/// Sends `method path` with `body` as `identity`, to the server of `base`.
+pub async fn send(
+    base: &Config,
+    identity: &Identity,
+    method: http::Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> anyhow::Result<ApiResponse> {
+    send_with(&client_for(base, identity)?, method, path, body).await
+}
+
+/// Sends `method path` with `body` through `client` (see `client_for`).
+pub async fn send_with(
+    client: &Client,
+    method: http::Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> anyhow::Result<ApiResponse> {
     let mut request = http::Request::builder().method(method).uri(path);
     if body.is_some() {
         request = request.header(http::header::CONTENT_TYPE, "application/json");

@@ -1,23 +1,30 @@
-//! The engine as a task for the TUI: it takes commands (focus a step, apply,
-//! run an action) and sends updates (check outcomes, cluster snapshots),
-//! re-evaluating the focused step whenever a watch reports a change.
+//! The engine as a task for the TUI: it takes commands (apply, run an
+//! action, reset) and sends updates — the report of every step a change
+//! touched (focused or not), the connection, and the cluster pane.
 
 use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::time::Instant;
 
+use super::link::Link;
+use super::settle::Settling;
+use super::view::ClusterView;
 use super::{ActionOutput, Engine, StepReport};
-use crate::checks::Snapshot;
 use crate::cluster::apply::{Applied, ApplyError};
 use crate::cluster::reset::{self, Doomed, ResetEvent};
 
 /// How long the TUI's reset waits for deletions (finalizers) before saying what is left.
 const RESET_TIMEOUT: Duration = Duration::from_secs(30);
+/// Steps whose server verdict may change through objects this user cannot
+/// watch (ClusterRoleBindings, for a namespace admin) are asked this often.
+pub const RECHECK_BLIND: Duration = Duration::from_secs(5);
+/// The cluster pane is rebuilt at most this often while the cluster is busy
+/// (a thousand Pods being created): marks are never held back, the list is.
+const VIEW_EVERY: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Clone)]
 pub enum EngineCommand {
-    /// Evaluate this step now and whenever the cluster changes.
-    Focus(usize),
     /// Apply YAML (the editor's text) into the lesson namespace.
     Apply(String),
     /// Run the action of this step.
@@ -33,19 +40,23 @@ pub enum EngineCommand {
 
 #[derive(Debug, Clone)]
 pub enum EngineUpdate {
-    /// Every step evaluated once (on start): which pass.
-    Progress(Vec<bool>),
-    Step(StepReport),
-    Cluster(Snapshot),
+    /// Every step, evaluated once when the engine has started.
+    Started(Vec<StepReport>),
+    /// Steps whose report changed.
+    Steps(Vec<StepReport>),
+    Link(Link),
+    Cluster(ClusterView),
     Applied(Result<Vec<Applied>, ApplyError>),
     Action(ActionOutput),
-    /// A watch failed and retries; None when they work again.
-    WatchTrouble(Option<String>),
     /// What a reset would delete (or why it cannot be planned).
     ResetPlan(Result<Vec<String>, String>),
     ResetProgress(ResetEvent),
     /// The reset finished; Err lists what is still there and why.
     ResetDone(Result<(), Vec<String>>),
+}
+
+fn later(at: Option<Instant>) -> Instant {
+    at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
 }
 
 impl Engine {
@@ -56,74 +67,100 @@ impl Engine {
         updates: UnboundedSender<EngineUpdate>,
     ) {
         let send = |u: EngineUpdate| updates.send(u).is_ok();
-        let mut progress = Vec::new();
-        for index in 0..self.lesson.steps.len() {
-            progress.push(self.evaluate_step(index).await.passed());
-        }
-        let mut focus = progress.iter().position(|p| !p).unwrap_or(0);
-        if !send(EngineUpdate::Progress(progress)) || !send(EngineUpdate::Cluster(self.snapshot()))
+        let mut reports = self.evaluate_all().await;
+        let mut link = self.link();
+        if !send(EngineUpdate::Started(reports.clone()))
+            || !send(EngineUpdate::Link(link.clone()))
+            || !send(EngineUpdate::Cluster(self.view()))
         {
             return;
         }
-        let mut settle = 0;
-        let mut last_failed_remote = false;
-        let mut troubled = false;
+        let mut settling = Settling::default();
         let mut planned: Vec<Doomed> = Vec::new();
+        let mut view_sent = Instant::now();
+        let mut view_due: Option<Instant> = None;
+        let mut recheck_at: Option<Instant> = None;
         loop {
-            let recheck = super::settle_delay(last_failed_remote, settle);
-            let evaluate = tokio::select! {
+            let mut due = Vec::new();
+            tokio::select! {
                 command = commands.recv() => match command {
                     None => return,
-                    Some(EngineCommand::Focus(index)) => { focus = index.min(self.lesson.steps.len() - 1); settle = 0; true }
                     Some(EngineCommand::Apply(text)) => {
                         let result = self.apply(&text).await;
                         if !send(EngineUpdate::Applied(result)) { return; }
-                        false // the watches will report what changed
                     }
                     Some(EngineCommand::RevealToken(account)) => {
                         let lines = crate::cluster::describe::token(&self.client, self.namespace(), &account, true).await;
                         let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
-                        if !send(EngineUpdate::Action(super::ActionOutput { title, lines })) { return; }
-                        false
+                        if !send(EngineUpdate::Action(ActionOutput { title, lines })) { return; }
                     }
                     Some(EngineCommand::PlanReset(from)) => {
                         let plan = reset::plan(&self.client, &self.kinds, &self.lesson, from).await;
                         planned = plan.clone().unwrap_or_default();
                         if !send(EngineUpdate::ResetPlan(plan.map(|d| d.iter().map(ToString::to_string).collect()))) { return; }
-                        false
                     }
                     Some(EngineCommand::ExecuteReset) => {
                         let doomed = std::mem::take(&mut planned);
                         let mut progress = |event| { let _ = updates.send(EngineUpdate::ResetProgress(event)); };
                         let result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
                         if !send(EngineUpdate::ResetDone(result)) { return; }
-                        true
                     }
                     Some(EngineCommand::RunAction(index)) => {
                         if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {
                             let output = self.run_action(&action).await;
                             if !send(EngineUpdate::Action(output)) { return; }
                         }
-                        true
                     }
                 },
-                event = self.events.recv() => {
-                    let Some(event) = event else { return };
-                    let trouble = self.drain_burst(event).await;
-                    if trouble.is_some() || troubled {
-                        troubled = trouble.is_some();
-                        if !send(EngineUpdate::WatchTrouble(trouble)) { return; }
-                    }
-                    if !send(EngineUpdate::Cluster(self.snapshot())) { return; }
-                    settle = 0;
-                    true
+                Some(event) = self.feed.recv() => self.absorb_burst(event),
+                Some(readiness) = self.readiness_rx.recv() => self.absorb_readiness(readiness),
+                _ = tokio::time::sleep_until(later(settling.next())), if !settling.is_empty() => {
+                    due = settling.due(Instant::now());
                 }
-                _ = tokio::time::sleep(recheck.unwrap_or(Duration::MAX)), if recheck.is_some() => { settle += 1; true }
-            };
-            if evaluate {
-                let report = self.evaluate_step(focus).await;
-                last_failed_remote = report.server_check_failed();
-                if !send(EngineUpdate::Step(report)) {
+                _ = tokio::time::sleep_until(later(recheck_at)), if recheck_at.is_some() => {
+                    recheck_at = None;
+                    due = self.steps_needing_recheck().into_iter().collect();
+                }
+                _ = tokio::time::sleep_until(later(view_due)), if view_due.is_some() => {
+                    view_due = None;
+                    view_sent = Instant::now();
+                    if !send(EngineUpdate::Cluster(self.view())) { return; }
+                }
+            }
+
+            // Evaluate what changed (and what is due again), send what differs.
+            let mut steps = self.take_pending_steps();
+            let changed_now: Vec<usize> = steps.iter().copied().collect();
+            steps.extend(due);
+            if !steps.is_empty() {
+                let now = Instant::now();
+                let mut changed = Vec::new();
+                for report in self.evaluate_steps(&steps).await {
+                    let index = report.index;
+                    if !report.server_check_failed() {
+                        settling.stop(index);
+                    } else if changed_now.contains(&index) {
+                        settling.start(index, now);
+                    }
+                    if reports[index] != report {
+                        reports[index] = report.clone();
+                        changed.push(report);
+                    }
+                }
+                if !changed.is_empty() && !send(EngineUpdate::Steps(changed)) {
+                    return;
+                }
+            }
+            if recheck_at.is_none() && !self.steps_needing_recheck().is_empty() {
+                recheck_at = Some(Instant::now() + RECHECK_BLIND);
+            }
+            if std::mem::take(&mut self.pending.view) && view_due.is_none() {
+                view_due = Some((view_sent + VIEW_EVERY).max(Instant::now()));
+            }
+            let now_link = self.link();
+            if now_link.describe() != link.describe() {
+                link = now_link;
+                if !send(EngineUpdate::Link(link.clone())) {
                     return;
                 }
             }

@@ -217,12 +217,21 @@ async fn open_shell(
     state_dir: &std::path::Path,
 ) -> String {
     use crate::cluster::shell::{self, ShellPlan};
-    let Some(pod_json) = app.snapshot.get("Pod", &app.lesson.namespace, pod).cloned() else {
-        return format!("Pod {pod} does not exist (yet).");
-    };
+    let namespace = app.lesson.namespace.clone();
     let plan = async {
         let config = target.config().await.map_err(|e| format!("{e:#}"))?;
         let client = kube::Client::try_from(config.clone()).map_err(|e| e.to_string())?;
+        let pod_json =
+            kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), &namespace)
+                .get_opt(pod)
+                .await
+                .map_err(|e| crate::cluster::apply::server_message(&e))?
+                .map(|p| {
+                    let mut value = serde_json::to_value(p).unwrap_or_default();
+                    value["kind"] = "Pod".into();
+                    value
+                })
+                .ok_or_else(|| format!("it does not exist in {namespace} (yet)"))?;
         let ca_file = state_dir.join("cluster-ca.crt");
         shell::plan(
             &client,

@@ -106,10 +106,16 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
         app.current + 1,
         app.lesson.steps.len()
     )));
-    if let Some(report) = &app.report {
-        let failing = report.outcomes.iter().filter(|(_, o)| !o.passed).count();
-        spans.push(if failing == 0 {
+    if let Some(report) = app.report() {
+        let failing = report
+            .outcomes
+            .iter()
+            .filter(|(_, o)| !o.passed && !o.undecided)
+            .count();
+        spans.push(if report.passed() {
             Span::styled("✓", theme::pass())
+        } else if failing == 0 {
+            Span::styled("?", theme::warn())
         } else {
             Span::styled(format!("✗{failing}"), theme::fail())
         });
@@ -153,8 +159,7 @@ fn notice_line(app: &App) -> Paragraph<'static> {
 fn status_line(app: &App) -> Paragraph<'static> {
     let connection = match &app.connection {
         Connection::Connecting => "connecting…".to_string(),
-        Connection::Connected => "connected".to_string(),
-        Connection::Reconnecting(why) => format!("reconnecting ({why})"),
+        Connection::Link(link) => link.describe(),
         Connection::Unreachable(why) => format!("unreachable: {why}"),
     };
     let text = format!(

@@ -26,10 +26,21 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
         Pane::Lesson => lesson(frame, app, area),
         Pane::Editor => editor(frame, app, area),
         Pane::Cluster => {
-            let lines = cluster_view::lines(&app.snapshot, &app.lesson.namespace);
-            let widget = Paragraph::new(lines)
-                .block(block(app, pane, " Cluster (live) ".into()))
-                .scroll((app.cluster_scroll, 0));
+            // Only the rows in the window are turned into lines.
+            let height = area.height.saturating_sub(2) as usize;
+            let lines =
+                cluster_view::window(&app.cluster_view, app.cluster_scroll as usize, height);
+            let total = app.cluster_view.line_count();
+            let title = if total > height {
+                format!(
+                    " Cluster (live) {}–{} of {total} ",
+                    (app.cluster_scroll as usize + 1).min(total),
+                    (app.cluster_scroll as usize + height).min(total)
+                )
+            } else {
+                " Cluster (live) ".into()
+            };
+            let widget = Paragraph::new(lines).block(block(app, pane, title));
             frame.render_widget(widget, area);
         }
         Pane::Checks => checks(frame, app, area),
@@ -64,6 +75,8 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
                 ("!", theme::warn())
             } else if app.passed[i] {
                 ("✓", theme::pass())
+            } else if app.undecided(i) {
+                ("?", theme::warn())
             } else if i > app.unlocked {
                 ("·", theme::dim())
             } else if i == app.current {
@@ -128,7 +141,7 @@ fn editor(frame: &mut Frame, app: &App, area: Rect) {
 
 fn checks(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::new();
-    match &app.report {
+    match app.report() {
         None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
         Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(
             "✓ Nothing to check: read on.",
@@ -136,13 +149,8 @@ fn checks(frame: &mut Frame, app: &App, area: Rect) {
         ))),
         Some(report) => {
             for (check, outcome) in &report.outcomes {
-                let (mark, style) = if outcome.passed {
-                    ("✓", theme::pass())
-                } else {
-                    ("✗", theme::fail())
-                };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{mark} "), style),
+                    Span::styled(format!("{} ", outcome.mark()), theme::outcome(outcome)),
                     Span::raw(outcome.message.clone()),
                 ]));
                 if !outcome.passed

@@ -72,19 +72,17 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 
 fn checks_line(app: &App) -> Paragraph<'static> {
     let mut spans = vec![Span::styled(" Checks: ", theme::strong())];
-    match &app.report {
+    match app.report() {
         None => spans.push(Span::styled("checking…", theme::dim())),
         Some(report) if report.outcomes.is_empty() => {
             spans.push(Span::styled("✓ nothing to check", theme::pass()))
         }
         Some(report) => {
             for (_, outcome) in &report.outcomes {
-                let (mark, style) = if outcome.passed {
-                    ("✓ ", theme::pass())
-                } else {
-                    ("✗ ", theme::fail())
-                };
-                spans.push(Span::styled(mark, style));
+                spans.push(Span::styled(
+                    format!("{} ", outcome.mark()),
+                    theme::outcome(outcome),
+                ));
                 spans.push(Span::raw(format!("{}   ", outcome.message)));
             }
         }

@@ -35,6 +35,17 @@ pub fn pass() -> Style {
 pub fn fail() -> Style {
     color(Style::default().add_modifier(Modifier::BOLD), Color::Red)
 }
+/// The style of an outcome's mark: ✓ pass, ✗ fail, ? undecided.
+pub fn outcome(outcome: &crate::checks::Outcome) -> Style {
+    if outcome.passed {
+        pass()
+    } else if outcome.undecided {
+        warn()
+    } else {
+        fail()
+    }
+}
+
 pub fn warn() -> Style {
     color(Style::default().add_modifier(Modifier::BOLD), Color::Yellow)
 }

@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
-use kubetutor::app::{App, ClusterLabel, Connection, Msg, update};
+use kubetutor::app::{App, ClusterLabel, Msg, update};
 use kubetutor::checks::{Outcome, Snapshot};
 use kubetutor::engine::StepReport;
 use kubetutor::engine::actor::EngineUpdate;
+use kubetutor::engine::link::Link;
+use kubetutor::engine::scope::LessonScopes;
 use kubetutor::lesson::Lesson;
 use serde_json::json;
 
@@ -25,10 +27,34 @@ pub fn fixture() -> App {
         drafts: Default::default(),
     };
     let mut app = App::new(lesson, label, Some(saved));
-    let progress = vec![
+    let progress = [
         true, true, true, true, true, true, true, true, false, false, false, true,
     ];
-    update(&mut app, Msg::Engine(EngineUpdate::Progress(progress)));
+    // Steps that pass have every check passing; the others are still to do.
+    let reports = progress
+        .iter()
+        .enumerate()
+        .map(|(index, passed)| StepReport {
+            index,
+            outcomes: app.lesson.steps[index]
+                .checks
+                .iter()
+                .map(|c| {
+                    let outcome = if *passed {
+                        Outcome::pass("holds")
+                    } else {
+                        Outcome::fail("not yet")
+                    };
+                    (c.clone(), outcome)
+                })
+                .collect(),
+        })
+        .collect();
+    update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+    update(
+        &mut app,
+        Msg::Engine(EngineUpdate::Link(Link::Connected { limited: vec![] })),
+    );
     let snapshot = Snapshot::new()
         .with(json!({"kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "lab"}}))
         .with(json!({"kind": "ServiceAccount", "metadata": {"name": "demo-sa", "namespace": "lab"}}))
@@ -41,7 +67,9 @@ pub fn fixture() -> App {
             "spec": {"serviceAccountName": "default"}, "status": {"phase": "Running"}}))
         .with(json!({"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
             "spec": {"clusterIP": "10.96.0.1", "ports": [{"port": 443}]}}));
-    update(&mut app, Msg::Engine(EngineUpdate::Cluster(snapshot)));
+    let scopes = LessonScopes::of(&app.lesson);
+    let view = kubetutor::engine::view::build(&snapshot, &scopes.pane, &scopes.named, &|_| None);
+    update(&mut app, Msg::Engine(EngineUpdate::Cluster(view)));
     let checks = app.lesson.steps[8].checks.clone();
     let report = StepReport {
         index: 8,
@@ -59,7 +87,7 @@ pub fn fixture() -> App {
             ),
         ],
     };
-    update(&mut app, Msg::Engine(EngineUpdate::Step(report)));
+    update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![report])));
     update(
         &mut app,
         Msg::Engine(EngineUpdate::Action(kubetutor::engine::ActionOutput {
@@ -70,6 +98,6 @@ pub fn fixture() -> App {
             ],
         })),
     );
-    assert_eq!(app.connection, Connection::Connected);
+    assert!(app.connection.is_connected());
     app
 }

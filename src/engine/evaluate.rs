@@ -1,0 +1,80 @@
+//! Evaluating checks: over the store where the check reads objects, by
+//! asking the API server where only it can answer, and "undecided" (with the
+//! reason) where the current user cannot see what the check needs.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::future::join_all;
+
+use super::{Engine, StepReport};
+use crate::checks::remote::{self, RemoteContext};
+use crate::checks::{Outcome, local};
+use crate::lesson::model::Check;
+
+/// The longest a server-side check may take before it counts as undecided.
+const SERVER_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Engine {
+    pub(super) fn remote_context(&self) -> RemoteContext<'_> {
+        let sees = |kind: &str, ns: &str| self.following.sees_all(kind, ns);
+        RemoteContext {
+            client: &self.client,
+            config: &self.config,
+            namespace: &self.lesson.namespace,
+            snapshot: &self.store,
+            callers: &self.callers,
+            local_reviews: self.local_reviews,
+            sees_accounts: sees("ServiceAccount", &self.lesson.namespace),
+            sees_cluster_rbac: sees("ClusterRole", "") && sees("ClusterRoleBinding", ""),
+        }
+    }
+
+    async fn evaluate_check(&self, step: usize, index: usize, check: &Check) -> Outcome {
+        let deps = &self.scopes.steps[step][index];
+        let blind = deps
+            .reads
+            .iter()
+            .find_map(|scope| self.following.sees(scope).err());
+        let namespace = &self.lesson.namespace;
+        match (blind, check) {
+            // A role that cannot be read: the server is asked about a subject bound to it.
+            (Some(_), Check::Grants(_)) => {}
+            (Some(why), _) => return Outcome::undecided(format!("cannot be checked: {why}")),
+            (None, _) => {
+                if let Some(outcome) = local::evaluate(check, &self.store, namespace) {
+                    return outcome;
+                }
+            }
+        }
+        let ctx = self.remote_context();
+        match tokio::time::timeout(SERVER_CHECK_TIMEOUT, remote::evaluate(check, &ctx)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::undecided(format!(
+                "the API server did not answer within {} s",
+                SERVER_CHECK_TIMEOUT.as_secs()
+            )),
+        }
+    }
+
+    /// Evaluates every check of step `index` against the cluster as it is now.
+    pub async fn evaluate_step(&self, index: usize) -> StepReport {
+        let step = &self.lesson.steps[index];
+        let mut outcomes = Vec::with_capacity(step.checks.len());
+        for (i, check) in step.checks.iter().enumerate() {
+            outcomes.push((check.clone(), self.evaluate_check(index, i, check).await));
+        }
+        StepReport { index, outcomes }
+    }
+
+    /// Evaluates these steps, all at once.
+    pub async fn evaluate_steps(&self, steps: &BTreeSet<usize>) -> Vec<StepReport> {
+        join_all(steps.iter().map(|i| self.evaluate_step(*i))).await
+    }
+
+    /// Evaluates every step.
+    pub async fn evaluate_all(&self) -> Vec<StepReport> {
+        self.evaluate_steps(&(0..self.lesson.steps.len()).collect())
+            .await
+    }
+}

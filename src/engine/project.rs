@@ -1,0 +1,160 @@
+//! What the engine keeps of an object. The objects a lesson names are kept
+//! whole (a `field` check may read any path of them), as are RBAC objects
+//! (the explainer reads their rules and subjects). Everything else — the
+//! thousands of Pods a namespace may hold — is kept as a projection of the
+//! fields the checks and the cluster pane read, so memory follows the lesson,
+//! not the cluster.
+
+use kube::api::DynamicObject;
+use serde_json::{Map, Value, json};
+
+/// Kinds kept whole whatever their name: the RBAC explainer reads them.
+const WHOLE_KINDS: [&str; 4] = ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
+
+/// The object as stored: `kind` set, `managedFields` and the last-applied
+/// annotation dropped, and, unless `whole`, only the fields listed here.
+pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
+    object.metadata.managed_fields = None;
+    if let Some(annotations) = &mut object.metadata.annotations {
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        if annotations.is_empty() {
+            object.metadata.annotations = None;
+        }
+    }
+    if whole || WHOLE_KINDS.contains(&kind) {
+        let mut value = serde_json::to_value(&object).unwrap_or(Value::Null);
+        value["kind"] = kind.into();
+        return value;
+    }
+    let meta = &object.metadata;
+    let mut metadata = Map::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(value) = value.filter(|v| !v.is_null()) {
+            metadata.insert(key.into(), value);
+        }
+    };
+    put("name", meta.name.clone().map(Value::from));
+    put("namespace", meta.namespace.clone().map(Value::from));
+    put("uid", meta.uid.clone().map(Value::from));
+    put(
+        "resourceVersion",
+        meta.resource_version.clone().map(Value::from),
+    );
+    put("labels", meta.labels.as_ref().map(|l| json!(l)));
+    put(
+        "ownerReferences",
+        meta.owner_references.as_ref().map(|owners| {
+            owners
+                .iter()
+                .map(|o| json!({"kind": o.kind, "name": o.name}))
+                .collect()
+        }),
+    );
+    put(
+        "creationTimestamp",
+        meta.creation_timestamp.as_ref().map(|t| json!(t)),
+    );
+    put(
+        "deletionTimestamp",
+        meta.deletion_timestamp.as_ref().map(|t| json!(t)),
+    );
+    let data = &object.data;
+    let mut value = json!({"kind": kind, "metadata": metadata});
+    let mut copy = |path: &[&str]| {
+        let mut from = data;
+        for key in path {
+            from = &from[*key];
+        }
+        if from.is_null() {
+            return;
+        }
+        let mut to = &mut value;
+        for key in &path[..path.len() - 1] {
+            to = &mut to[*key];
+        }
+        to[path[path.len() - 1]] = from.clone();
+    };
+    match kind {
+        "Pod" => {
+            copy(&["spec", "serviceAccountName"]);
+            copy(&["spec", "nodeName"]);
+            copy(&["status", "phase"]);
+        }
+        "Service" => {
+            copy(&["spec", "type"]);
+            copy(&["spec", "clusterIP"]);
+            copy(&["spec", "ports"]);
+        }
+        _ => {}
+    }
+    // Conditions as a pane reads them: type and status (and reason).
+    if let Some(conditions) = data["status"]["conditions"].as_array() {
+        let slim: Vec<Value> = conditions
+            .iter()
+            .map(|c| json!({"type": c["type"], "status": c["status"], "reason": c["reason"]}))
+            .collect();
+        value["status"]["conditions"] = slim.into();
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod() -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7",
+                "labels": {"app": "web"},
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{…}", "note": "x"},
+                "managedFields": [{"manager": "kubectl"}],
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "r"}]
+            },
+            "spec": {"serviceAccountName": "demo-sa", "nodeName": "kwok-node-0",
+                     "containers": [{"name": "c", "image": "busybox", "env": [{"name": "A", "value": "B"}]}]},
+            "status": {"phase": "Running", "podIP": "10.0.0.1",
+                       "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_pod_keeps_what_checks_and_the_pane_read_and_nothing_else() {
+        let slim = project("Pod", pod(), false);
+        assert_eq!(
+            slim,
+            json!({
+                "kind": "Pod",
+                "metadata": {"name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7",
+                             "labels": {"app": "web"},
+                             "ownerReferences": [{"kind": "ReplicaSet", "name": "web"}]},
+                "spec": {"serviceAccountName": "demo-sa", "nodeName": "kwok-node-0"},
+                "status": {"phase": "Running",
+                           "conditions": [{"type": "Ready", "status": "True", "reason": null}]}
+            })
+        );
+    }
+
+    #[test]
+    fn named_objects_are_whole_but_without_managed_fields() {
+        let whole = project("Pod", pod(), true);
+        assert_eq!(whole["spec"]["containers"][0]["env"][0]["value"], "B");
+        assert_eq!(whole["status"]["podIP"], "10.0.0.1");
+        assert!(whole["metadata"]["managedFields"].is_null());
+        assert_eq!(whole["metadata"]["annotations"], json!({"note": "x"}));
+        assert_eq!(whole["kind"], "Pod");
+    }
+
+    #[test]
+    fn rbac_objects_are_always_whole() {
+        let role: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r", "namespace": "lab"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]
+        }))
+        .unwrap();
+        assert_eq!(project("Role", role, false)["rules"][0]["verbs"][0], "list");
+    }
+}
