@@ -52,10 +52,14 @@ pub async fn verify(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Resul
         .count();
     let undecided = reports.iter().filter(|r| r.undecided()).count();
     let passed = reports.len() - failing - undecided;
-    println!(
-        "{passed} of {} steps pass, {failing} fail, {undecided} cannot be checked",
-        reports.len()
-    );
+    if passed == reports.len() {
+        println!("all {passed} steps pass");
+    } else {
+        println!(
+            "{passed} of {} steps pass, {failing} fail, {undecided} cannot be checked",
+            reports.len()
+        );
+    }
     if let Some(first) = reports.iter().find(|r| !r.passed() && !r.undecided()) {
         let step = &engine.lesson.steps[first.index];
         println!(

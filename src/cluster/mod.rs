@@ -10,5 +10,6 @@ pub mod kinds;
 pub mod pod_exec;
 pub mod request;
 pub mod reset;
+pub mod scoped_user;
 pub mod shell;
 pub mod token;

@@ -16,6 +16,9 @@ use crate::cluster::reset::{self, Doomed, ResetEvent};
 
 /// How long the TUI's reset waits for deletions (finalizers) before saying what is left.
 const RESET_TIMEOUT: Duration = Duration::from_secs(30);
+/// After a reset, how long the engine waits for its own watches to see the
+/// deletions (the reset saw them through its own) before starting over.
+const RESET_SEEN: Duration = Duration::from_secs(3);
 /// Steps whose server verdict may change through objects this user cannot
 /// watch (ClusterRoleBindings, for a namespace admin) are asked this often.
 pub const RECHECK_BLIND: Duration = Duration::from_secs(5);
@@ -103,7 +106,13 @@ impl Engine {
                         let doomed = std::mem::take(&mut planned);
                         let mut progress = |event| { let _ = updates.send(EngineUpdate::ResetProgress(event)); };
                         let result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
+                        let keys: Vec<_> = doomed.iter().map(|d| (d.kind.clone(), d.namespace.clone(), d.name.clone())).collect();
+                        self.await_absent(&keys, RESET_SEEN).await;
                         if !send(EngineUpdate::ResetDone(result)) { return; }
+                        // The learner starts over: every step's report, not just those that changed.
+                        reports = self.evaluate_all().await;
+                        self.take_pending_steps();
+                        if !send(EngineUpdate::Steps(reports.clone())) { return; }
                     }
                     Some(EngineCommand::RunAction(index)) => {
                         if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {

@@ -272,6 +272,24 @@ impl Engine {
         }
     }
 
+    /// Absorbs events until none of `keys` is in the store, or `timeout`.
+    async fn await_absent(
+        &mut self,
+        keys: &[crate::checks::snapshot::ObjectKey],
+        timeout: Duration,
+    ) {
+        let deadline = Instant::now() + timeout;
+        while keys
+            .iter()
+            .any(|(kind, ns, name)| self.store.get(kind, ns, name).is_some())
+        {
+            match tokio::time::timeout_at(deadline, self.feed.recv()).await {
+                Ok(Some(event)) => self.absorb(event),
+                Ok(None) | Err(_) => return,
+            }
+        }
+    }
+
     /// A readiness answer: the link may change, and when the server is back
     /// after an outage every waiting follower tries again at once.
     fn absorb_readiness(&mut self, readiness: Readiness) {

@@ -1,6 +1,7 @@
 //! Driving the TUI in a real terminal (tmux), as a person would: send keys,
 //! read the screen. Each session has its own tmux server socket.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -137,4 +138,48 @@ pub fn pane_text(screen: &str, title: &str) -> String {
             .join(" ");
     }
     String::new()
+}
+
+/// The shell command that runs the TUI in `namespace` with its own state
+/// folder, then reports how it exited and whether the terminal is back in
+/// canonical mode ("EXITED 0 MODE icanon END").
+pub fn tui_command(state: &Path, kubeconfig: &Path, namespace: &str, extra_env: &str) -> String {
+    format!(
+        "cd {dir} && XDG_STATE_HOME={state} KUBECONFIG={kubeconfig} {extra_env} {bin} -n {namespace}; \
+         code=$?; mode=$(stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon); \
+         echo \"EXITED $code MODE $mode END\"; sleep 60",
+        dir = env!("CARGO_MANIFEST_DIR"),
+        state = state.display(),
+        kubeconfig = kubeconfig.display(),
+        bin = super::KUBETUTOR,
+    )
+}
+
+/// The line of step `number` in the Steps pane, with its mark.
+pub fn step_line(screen: &str, number: usize) -> String {
+    let needle = format!(" {number:>2} ");
+    screen
+        .lines()
+        .find_map(|line| {
+            let at = line.find(&needle)?;
+            let mark = line[..at].chars().last()?;
+            matches!(mark, '✓' | '✗' | '!' | '?' | '·' | '○' | '▶')
+                .then(|| line[at - mark.len_utf8()..].chars().take(40).collect())
+        })
+        .unwrap_or_default()
+}
+
+pub fn wait_for_mark(tmux: &Tmux, timeout: Duration, number: usize, mark: char) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if step_line(&screen, number).starts_with(mark) {
+            return screen;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "step {number} is not marked {mark} after {timeout:?}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

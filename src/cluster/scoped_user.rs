@@ -1,0 +1,146 @@
+//! A user who reaches one namespace only, as a workshop attendee on a shared
+//! cluster gets: a ServiceAccount bound to the `admin` ClusterRole by a
+//! RoleBinding in that namespace, and a kubeconfig holding a token for it
+//! (TokenRequest: time-limited), the server and its CA, and the namespace
+//! as the context's default.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use kube::api::{Patch, PatchParams};
+use kube::{Api, Client, Config};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+use super::token;
+
+/// The field manager of what this module creates.
+const MANAGER: &str = "kubetutor-scoped-user";
+
+/// Creates (or updates) `namespace/account` and its RoleBinding to `admin`
+/// in that namespace, with `labels` on both.
+pub async fn ensure_namespace_admin(
+    client: &Client,
+    namespace: &str,
+    account: &str,
+    labels: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    let apply = PatchParams::apply(MANAGER).force();
+    let accounts: Api<k8s_openapi::api::core::v1::ServiceAccount> =
+        Api::namespaced(client.clone(), namespace);
+    accounts
+        .patch(
+            account,
+            &apply,
+            &Patch::Apply(json!({
+                "apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": account, "namespace": namespace, "labels": labels},
+            })),
+        )
+        .await
+        .with_context(|| format!("creating ServiceAccount {account} in {namespace}"))?;
+    let binding = format!("{account}-admin");
+    let bindings: Api<k8s_openapi::api::rbac::v1::RoleBinding> =
+        Api::namespaced(client.clone(), namespace);
+    bindings
+        .patch(
+            &binding,
+            &apply,
+            &Patch::Apply(json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": binding, "namespace": namespace, "labels": labels},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}],
+            })),
+        )
+        .await
+        .with_context(|| format!("binding {account} to admin in {namespace}"))?;
+    Ok(())
+}
+
+/// The cluster CA of `config` as PEM (what `certificate-authority-data` holds).
+pub fn ca_pem(config: &Config) -> anyhow::Result<String> {
+    let certs = config
+        .root_cert
+        .as_ref()
+        .filter(|c| !c.is_empty())
+        .context("the kubeconfig names no cluster CA; kubetutor verifies TLS and needs one")?;
+    let mut pem = String::new();
+    for der in certs {
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        let encoded = STANDARD.encode(der);
+        for line in encoded.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    Ok(pem)
+}
+
+/// A kubeconfig for a token user. `name` names its cluster, user and context.
+pub fn render(name: &str, server: &str, ca_pem: &str, token: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: {name}
+  cluster:
+    server: {server}
+    certificate-authority-data: {ca}
+users:
+- name: {name}
+  user:
+    token: {token}
+contexts:
+- name: {name}
+  context:
+    cluster: {name}
+    user: {name}
+    namespace: {namespace}
+current-context: {name}
+",
+        ca = STANDARD.encode(ca_pem)
+    )
+}
+
+/// A kubeconfig for `namespace/account` with a token valid `seconds`,
+/// talking to the same server, with the same CA, as `config`.
+pub async fn kubeconfig(
+    client: &Client,
+    config: &Config,
+    namespace: &str,
+    account: &str,
+    seconds: i64,
+) -> anyhow::Result<String> {
+    let token = token::request(client, namespace, account, seconds, None)
+        .await
+        .with_context(|| format!("creating a token for {namespace}/{account}"))?;
+    let server = config.cluster_url.to_string();
+    Ok(render(
+        &format!("{namespace}-{account}"),
+        server.trim_end_matches('/'),
+        &ca_pem(config)?,
+        token.expose_secret(),
+        namespace,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kubeconfig_parses_and_defaults_to_its_namespace() {
+        let text = render("att-01", "https://127.0.0.1:6443", "PEM", "tok", "att-01");
+        let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
+        assert_eq!(config.current_context.as_deref(), Some("att-01"));
+        let context = config.contexts[0].context.as_ref().unwrap();
+        assert_eq!(context.namespace.as_deref(), Some("att-01"));
+        let cluster = config.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(cluster.certificate_authority_data.as_deref(), Some("UEVN"));
+        assert_eq!(cluster.insecure_skip_tls_verify, None);
+    }
+}
