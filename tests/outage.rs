@@ -158,7 +158,8 @@ fn the_api_server_killed_or_shut_down_is_reported_at_once_and_recovered_by_lab_u
         );
         // The watches are live again: a change made now is seen.
         lab.kubectl(&["delete", "serviceaccount", "demo-sa", "-n", "outage"], "");
-        tmux.wait_for("Step 7 no longer holds", WAIT);
+        wait_for_mark(&tmux, WAIT, 7, '!');
+        tmux.wait_for("no longer holds", WAIT);
         lab.kubectl(&["apply", "-n", "outage", "-f", "-"], seed::demo_sa());
         wait_for_mark(&tmux, WAIT, 7, '✓');
     }

@@ -160,9 +160,9 @@ impl Following {
             State::Failing { message, retry_at } => Some((f, message, *retry_at)),
             _ => None,
         });
-        if let Some((followed, message, retry_at)) = failing {
+        if let Some((_, message, retry_at)) = failing {
             return Link::Reconnecting {
-                reason: format!("{}: {}", followed.scope.describe(), short(message)),
+                reason: message.clone(),
                 retry_in: retry_at
                     .saturating_duration_since(now)
                     .max(Duration::from_millis(1)),
@@ -181,9 +181,4 @@ impl Following {
             limited: self.blind(),
         }
     }
-}
-
-/// A watch error in a few words: its innermost cause.
-fn short(message: &str) -> &str {
-    message.rsplit(": ").next().unwrap_or(message)
 }

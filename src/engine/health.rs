@@ -41,7 +41,10 @@ async fn ask(client: &Client) -> Option<Readiness> {
     let answer = tokio::time::timeout(INTERVAL, client.send(request.map(Into::into))).await;
     match answer {
         Err(_) => Some(Err("no answer to /readyz within 1 s".into())),
-        Ok(Err(err)) => Some(Err(short_error(&err))),
+        Ok(Err(err)) => Some(Err(format!(
+            "cannot reach the API server: {}",
+            short_error(&err)
+        ))),
         Ok(Ok(response)) => {
             let status = response.status();
             if status.is_success() {

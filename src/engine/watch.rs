@@ -133,6 +133,25 @@ fn refusal(err: &watcher::Error) -> Option<String> {
     matches!(api_error.code, 403 | 404).then(|| api_error.message.clone())
 }
 
+/// A failure in words: the server's own message when it answered, else
+/// that it cannot be reached, and the innermost cause ("Connection refused").
+fn failure(scope: &Scope, err: &watcher::Error) -> String {
+    let answered = match err {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => Some(status.message.clone()),
+        watcher::Error::WatchError(status) => Some(status.message.clone()),
+        _ => None,
+    };
+    match answered {
+        Some(message) => format!("watching {}: {message}", scope.describe()),
+        None => format!(
+            "cannot reach the API server: {}",
+            super::health::short_error(err)
+        ),
+    }
+}
+
 /// Starts a watch of `spec.scope`. After any failure it waits (see
 /// `retry_delay`, cut short by `retry_now`) and lists again from scratch, so
 /// a `Listed` event always means "in sync again".
@@ -182,7 +201,7 @@ pub fn watch(
                             return;
                         }
                         let retry_in = outage.next_delay();
-                        let message = err.to_string();
+                        let message = failure(&spec.scope, &err);
                         if feed
                             .send(Feed::Failed {
                                 id,
