@@ -218,7 +218,8 @@ async fn scenario_runs(
                 }
             })
         };
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // A random pause, so the 1 s poll loop's phase is random relative to the POST.
+        tokio::time::sleep(Duration::from_millis(50 + rand::random::<u64>() % 1000)).await;
 
         let t0 = Instant::now();
         bench.create(scenario).await;
