@@ -429,6 +429,30 @@ fn down_then_up_at_once_keeps_the_data_and_frees_every_port() {
         "etcd rejected a certificate:\n{etcd_log}"
     );
 
+    // Another process holding etcd's data directory (as the old etcd did in
+    // the bug) is named; no etcd is started to hang on it.
+    let (ok, _, err) = run(&["lab", "down"], &dir);
+    assert!(ok, "{err}");
+    let db = std::fs::File::open(dir.join("etcd/member/snap/db")).unwrap();
+    let held = nix::fcntl::Flock::lock(db, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let (ok, _, err) = run(&["lab", "up"], &dir);
+    assert!(
+        !ok,
+        "up must not start etcd on a locked data directory:\n{err}"
+    );
+    assert!(
+        err.contains("etcd cannot start")
+            && err.contains("member/snap/db is locked")
+            && err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+    assert!(!err.contains("etcd                     starting"), "{err}");
+    drop(held);
+    let (ok, _, err) = run(&["lab", "up"], &dir);
+    assert!(ok, "up once the lock is gone:\n{err}");
+
     purge(&dir);
 }
 
