@@ -1,29 +1,42 @@
-//! `kubetutor lab up | down | status | env`.
+//! `kubetutor lab up | down | status | env | nodes`.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
 
-use crate::lab::{self, LabPaths, UpOptions};
+use crate::lab::{self, Health, LabPaths, PODS_PER_NODE, UpOptions};
+
+/// Exit status of `lab status` when not every component serves.
+const NOT_ALL_SERVING: u8 = 3;
 
 #[derive(Subcommand, Debug)]
 pub enum LabAction {
-    /// Start the lab (building its binaries on first use); reuses a running one.
+    /// Start the lab (building its binaries on first use); reuses the components
+    /// that serve, restarts those that do not. Fails unless the whole lab serves.
     Up {
         /// Port for the API server on 127.0.0.1 (default: the previous one, or a free one).
         #[arg(long)]
         port: Option<u16>,
     },
-    /// Stop every lab process.
+    /// Stop every lab process; returns once each has exited and freed its ports
+    /// and etcd's data directory.
     Down {
         /// Also delete the lab's state: certificates, etcd data, logs.
         #[arg(long)]
         purge: bool,
     },
-    /// Show which components run, their ports and their logs.
+    /// Show whether each component runs and serves (asked on its health
+    /// endpoint), its port and its log. Exits 3 unless all serve.
     Status,
     /// Print `export KUBECONFIG=...` for the lab (use: eval "$(kubetutor lab env)").
     Env,
+    /// Make the lab have COUNT fake (kwok) nodes, 110 Pods each, and wait until
+    /// they are Ready (benchmarks with many Pods need more than one).
+    Nodes {
+        #[arg(value_parser = clap::value_parser!(u32).range(1..=1000))]
+        count: u32,
+    },
 }
 
 pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
@@ -32,9 +45,17 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
     match action {
         LabAction::Up { port } => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
+            let report = runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
+            let started: Vec<&str> = report.started.iter().map(|c| c.name()).collect();
+            let what = match started.len() {
+                0 => "nothing to start".to_string(),
+                n if n == lab::Component::ALL.len() => "started everything".to_string(),
+                _ => format!("started {}", started.join(", ")),
+            };
             eprintln!(
-                "lab: ready. Use it with:\n  export KUBECONFIG={}\n  (or: eval \"$(kubetutor lab env)\")",
+                "lab: ready in {:.1} s ({what}). Use it with:\n  export KUBECONFIG={}\n  \
+                 (or: eval \"$(kubetutor lab env)\")",
+                report.elapsed.as_secs_f64(),
                 paths.kubeconfig().display()
             );
             Ok(ExitCode::SUCCESS)
@@ -43,38 +64,104 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
             lab::down(&paths, purge, &mut progress)?;
             Ok(ExitCode::SUCCESS)
         }
-        LabAction::Status => {
-            let status = lab::status(&paths);
-            let running = status.iter().filter(|s| s.pid.is_some()).count();
-            println!("lab folder: {}", paths.root().display());
-            for s in &status {
-                let state = match s.pid {
-                    Some(pid) => format!("running  pid {pid:<8}"),
-                    None => "stopped             ".to_string(),
-                };
-                let port = s.port.map(|p| format!("127.0.0.1:{p}")).unwrap_or_default();
-                println!(
-                    "  {:<24} {state} {port:<16} log {}",
-                    s.component.name(),
-                    s.log.display()
-                );
-            }
-            if running > 0 {
-                println!("kubeconfig: {}", paths.kubeconfig().display());
-            }
-            if let Some(bin) = lab::bin_dir(&paths) {
-                println!("binaries:   {}", bin.display());
-            }
-            // Exit status tells scripts whether the whole lab runs.
-            Ok(if running == status.len() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(3)
-            })
-        }
+        LabAction::Status => status(&paths),
         LabAction::Env => {
             println!("export KUBECONFIG={}", paths.kubeconfig().display());
             Ok(ExitCode::SUCCESS)
         }
+        LabAction::Nodes { count } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(nodes(&paths, count, &mut progress))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(lab::health(paths));
+    println!("lab folder: {}", paths.root().display());
+    let mut not_serving = 0;
+    for c in &report {
+        let name = c.status.component.name();
+        let pid = c.status.pid.map(|p| format!("pid {p}")).unwrap_or_default();
+        let state = match &c.health {
+            Health::Serving => "running, serving",
+            Health::NotServing(_) => "running, NOT SERVING",
+            Health::Stopped => "stopped",
+        };
+        let port = c
+            .status
+            .port
+            .map(|p| format!("127.0.0.1:{p}"))
+            .unwrap_or_default();
+        println!(
+            "  {name:<24} {state:<21} {pid:<10} {port:<16} log {}",
+            c.status.log.display()
+        );
+        match &c.health {
+            Health::Serving => {}
+            Health::NotServing(reason) => {
+                println!("  {:<24} └ {reason}", "");
+                not_serving += 1;
+            }
+            Health::Stopped => not_serving += 1,
+        }
+    }
+    if report.iter().any(|c| c.status.pid.is_some()) {
+        println!("kubeconfig: {}", paths.kubeconfig().display());
+    }
+    if let Some(bin) = lab::bin_dir(paths) {
+        println!("binaries:   {}", bin.display());
+    }
+    // The exit status tells scripts whether the whole lab serves.
+    if not_serving == 0 {
+        println!("all {} components serve", report.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "not ready: {not_serving} of {} components do not serve; \
+             `kubetutor lab up` (re)starts them",
+            report.len()
+        );
+        Ok(ExitCode::from(NOT_ALL_SERVING))
+    }
+}
+
+async fn nodes(paths: &LabPaths, count: u32, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    let admin = lab::admin_config(paths)
+        .await
+        .context("the lab has no kubeconfig yet: start it with `kubetutor lab up`")?;
+    let client = kube::Client::try_from(admin)?;
+    client.apiserver_version().await.with_context(|| {
+        format!(
+            "the lab's API server does not answer (kubeconfig {}): start it with `kubetutor lab up`",
+            paths.kubeconfig().display()
+        )
+    })?;
+    let removed = lab::remove_nodes_from(&client, count).await?;
+    if !removed.is_empty() {
+        progress(&format!(
+            "removed {} (their Pods are deleted)",
+            removed.join(", ")
+        ));
+    }
+    let names = lab::add_nodes(&client, count).await?;
+    progress(&format!(
+        "{} kwok node{} Ready ({}): room for {} Pods, {PODS_PER_NODE} each",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        span(&names),
+        names.len() as u32 * PODS_PER_NODE
+    ));
+    Ok(())
+}
+
+/// "kwok-node-0" or "kwok-node-0 … kwok-node-4".
+fn span(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, .., last] => format!("{first} … {last}"),
     }
 }

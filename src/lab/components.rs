@@ -58,6 +58,14 @@ impl Component {
         }
     }
 
+    /// Every port the component listens on: all must be free before it starts.
+    pub fn ports(self, ports: &Ports) -> Vec<u16> {
+        match self {
+            Component::Etcd => vec![ports.etcd_client, ports.etcd_peer],
+            _ => vec![self.port(ports)],
+        }
+    }
+
     pub fn args(self, paths: &LabPaths, ports: &Ports, bin_dir: &Path) -> Vec<String> {
         let pki = |name: &str| path(&paths.pki_file(name));
         let kubeconfig = |name: &str| path(&paths.component_kubeconfig(name));

@@ -30,7 +30,24 @@ const APISERVER_SANS: &[&str] = &[
 const LOOPBACK_SANS: &[&str] = &["127.0.0.1", "localhost"];
 
 /// Written last, so a half-generated folder (interrupted `up`) is regenerated.
+/// It holds the layout version the folder was made or last repaired with.
 const COMPLETE_MARKER: &str = "complete";
+
+/// Layout of the certificates this code writes. Version 1 (an empty marker)
+/// gave etcd's serving certificate serverAuth only.
+const LAYOUT: u32 = 2;
+
+/// Certificates whose key usage changed in a layout version: a folder made
+/// before that version gets them reissued by the same CA (keeping the CA, the
+/// other certificates and the ServiceAccount key, so running components,
+/// exported kubeconfigs and issued tokens stay valid).
+const REISSUED_IN: &[(u32, &str)] = &[
+    // etcd's grpc-gateway dials etcd itself with the serving certificate as its
+    // client certificate (embed/etcd.go, grpcGatewayDial); with
+    // --client-cert-auth etcd rejected it: "certificate specifies an
+    // incompatible key usage".
+    (2, "etcd-server"),
+];
 
 /// A client identity in the lab: certificate subject CN and O (groups).
 struct ClientIdentity {
@@ -68,19 +85,67 @@ const CLIENTS: &[ClientIdentity] = &[
     },
 ];
 
-/// Serving certificates: file stem and subject names.
-const SERVERS: &[(&str, &[&str])] = &[
-    ("apiserver", APISERVER_SANS),
-    ("etcd-server", LOOPBACK_SANS),
-    ("controller-manager-serving", LOOPBACK_SANS),
-    ("scheduler-serving", LOOPBACK_SANS),
+/// A serving certificate: file stem, subject names, and whether the server
+/// also presents it as a client.
+struct ServingCert {
+    stem: &'static str,
+    sans: &'static [&'static str],
+    also_client: bool,
+}
+
+const SERVERS: &[ServingCert] = &[
+    ServingCert {
+        stem: "apiserver",
+        sans: APISERVER_SANS,
+        also_client: false,
+    },
+    // Also clientAuth: etcd's own grpc-gateway connects to etcd with it (as
+    // kubeadm's etcd server certificates have both).
+    ServingCert {
+        stem: "etcd-server",
+        sans: LOOPBACK_SANS,
+        also_client: true,
+    },
+    ServingCert {
+        stem: "controller-manager-serving",
+        sans: LOOPBACK_SANS,
+        also_client: false,
+    },
+    ServingCert {
+        stem: "scheduler-serving",
+        sans: LOOPBACK_SANS,
+        also_client: false,
+    },
 ];
 
-/// Creates the PKI unless a complete one is already there.
-pub fn ensure(paths: &LabPaths) -> anyhow::Result<bool> {
+/// What `ensure` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PkiChange {
+    Unchanged,
+    Generated,
+    /// An older layout: these certificates (file stems) were reissued.
+    Reissued(Vec<&'static str>),
+}
+
+/// Creates the PKI unless a complete one is already there; brings an older
+/// complete one up to the current layout.
+pub fn ensure(paths: &LabPaths) -> anyhow::Result<PkiChange> {
     let dir = paths.pki();
-    if dir.join(COMPLETE_MARKER).exists() {
-        return Ok(false);
+    let marker = dir.join(COMPLETE_MARKER);
+    if let Ok(text) = fs::read_to_string(&marker) {
+        let version = text.trim().parse::<u32>().unwrap_or(1);
+        if version >= LAYOUT {
+            return Ok(PkiChange::Unchanged);
+        }
+        let reissued = reissue_since(&dir, version).with_context(|| {
+            format!(
+                "updating the lab's certificates in {} (if this keeps failing, \
+                 `kubetutor lab down --purge` starts the lab afresh)",
+                dir.display()
+            )
+        })?;
+        fs::write(&marker, format!("{LAYOUT}\n"))?;
+        return Ok(PkiChange::Reissued(reissued));
     }
     if dir.exists() {
         fs::remove_dir_all(&dir)
@@ -88,33 +153,36 @@ pub fn ensure(paths: &LabPaths) -> anyhow::Result<bool> {
     }
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     generate(&dir).context("generating the lab's certificates")?;
-    fs::write(dir.join(COMPLETE_MARKER), b"")?;
-    Ok(true)
+    fs::write(&marker, format!("{LAYOUT}\n"))?;
+    Ok(PkiChange::Generated)
+}
+
+/// The CA's parameters. Signing with them and the CA key names the same
+/// issuer (subject and key identifier) as the CA certificate written at first.
+fn ca_params(now: OffsetDateTime) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name("kubetutor-lab-ca", &[]);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    set_validity(&mut params, now, Duration::days(3650));
+    params
 }
 
 fn generate(dir: &Path) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let ca_key = KeyPair::generate()?;
-    let mut ca_params = CertificateParams::default();
-    ca_params.distinguished_name = name("kubetutor-lab-ca", &[]);
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    set_validity(&mut ca_params, now, Duration::days(3650));
+    let ca_params = ca_params(now);
     let ca_cert = ca_params.self_signed(&ca_key)?;
     write_public(&dir.join("ca.crt"), &ca_cert.pem())?;
     write_private(&dir.join("ca.key"), &ca_key.serialize_pem())?;
     let issuer = Issuer::new(ca_params, ca_key);
 
-    for (stem, sans) in SERVERS {
-        let mut params =
-            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
-        params.distinguished_name = name(stem, &[]);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        leaf(dir, stem, params, now, &issuer)?;
+    for server in SERVERS {
+        serving_leaf(dir, server, now, &issuer)?;
     }
     for client in CLIENTS {
         let mut params = CertificateParams::default();
@@ -129,6 +197,52 @@ fn generate(dir: &Path) -> anyhow::Result<()> {
     write_private(&dir.join("sa.key"), &sa_key.serialize_pem())?;
     write_public(&dir.join("sa.pub"), &sa_key.public_key_pem())?;
     Ok(())
+}
+
+/// Reissues, with the existing CA, the serving certificates whose key usage
+/// changed after layout `version`.
+fn reissue_since(dir: &Path, version: u32) -> anyhow::Result<Vec<&'static str>> {
+    let stems: Vec<&'static str> = REISSUED_IN
+        .iter()
+        .filter(|(since, _)| *since > version)
+        .map(|(_, stem)| *stem)
+        .collect();
+    if stems.is_empty() {
+        return Ok(stems);
+    }
+    let ca_key_file = dir.join("ca.key");
+    let ca_key = fs::read_to_string(&ca_key_file)
+        .with_context(|| format!("reading {}", ca_key_file.display()))?;
+    let ca_key =
+        KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
+    let now = OffsetDateTime::now_utc();
+    let issuer = Issuer::new(ca_params(now), ca_key);
+    for stem in &stems {
+        let server = SERVERS
+            .iter()
+            .find(|s| s.stem == *stem)
+            .expect("REISSUED_IN names serving certificates");
+        serving_leaf(dir, server, now, &issuer)?;
+    }
+    Ok(stems)
+}
+
+fn serving_leaf(
+    dir: &Path,
+    server: &ServingCert,
+    now: OffsetDateTime,
+    issuer: &Issuer<'_, KeyPair>,
+) -> anyhow::Result<()> {
+    let sans: Vec<String> = server.sans.iter().map(|s| s.to_string()).collect();
+    let mut params = CertificateParams::new(sans)?;
+    params.distinguished_name = name(server.stem, &[]);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    if server.also_client {
+        params
+            .extended_key_usages
+            .push(ExtendedKeyUsagePurpose::ClientAuth);
+    }
+    leaf(dir, server.stem, params, now, issuer)
 }
 
 fn leaf(
@@ -179,4 +293,87 @@ pub(super) fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(pem.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    /// DER of the first certificate in a PEM file.
+    fn der(path: &Path) -> Vec<u8> {
+        let pem = fs::read_to_string(path).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
+    }
+
+    /// id-kp-clientAuth (1.3.6.1.5.5.7.3.2) as DER.
+    const CLIENT_AUTH_OID: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn temp_lab() -> LabPaths {
+        let dir = std::env::temp_dir().join(format!(
+            "kubetutor-pki-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        LabPaths::new(dir)
+    }
+
+    #[test]
+    fn etcd_serving_cert_is_also_a_client_cert_and_others_are_not() {
+        let paths = temp_lab();
+        assert_eq!(ensure(&paths).unwrap(), PkiChange::Generated);
+        assert!(contains(
+            &der(&paths.pki_file("etcd-server.crt")),
+            CLIENT_AUTH_OID
+        ));
+        assert!(!contains(
+            &der(&paths.pki_file("apiserver.crt")),
+            CLIENT_AUTH_OID
+        ));
+        assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
+        fs::remove_dir_all(paths.root()).unwrap();
+    }
+
+    #[test]
+    fn an_old_layout_gets_the_etcd_cert_reissued_by_the_same_ca() {
+        let paths = temp_lab();
+        ensure(&paths).unwrap();
+        // What labs made before layout 2 have: an empty marker.
+        fs::write(paths.pki_file(COMPLETE_MARKER), b"").unwrap();
+        let before = |name: &str| fs::read(paths.pki_file(name)).unwrap();
+        let (ca, admin, sa, etcd) = (
+            before("ca.crt"),
+            before("admin.crt"),
+            before("sa.key"),
+            before("etcd-server.crt"),
+        );
+
+        assert_eq!(
+            ensure(&paths).unwrap(),
+            PkiChange::Reissued(vec!["etcd-server"])
+        );
+        assert_eq!(before("ca.crt"), ca, "the CA is kept");
+        assert_eq!(before("admin.crt"), admin, "other certificates are kept");
+        assert_eq!(before("sa.key"), sa, "the token signing key is kept");
+        assert_ne!(before("etcd-server.crt"), etcd);
+        let reissued = der(&paths.pki_file("etcd-server.crt"));
+        assert!(contains(&reissued, CLIENT_AUTH_OID));
+        // Signed by the same CA: its key identifier is the new certificate's
+        // authority key identifier.
+        let ca_key =
+            KeyPair::from_pem(&fs::read_to_string(paths.pki_file("ca.key")).unwrap()).unwrap();
+        let ca_key_id = ca_params(OffsetDateTime::now_utc()).key_identifier(&ca_key);
+        assert!(contains(&der(&paths.pki_file("ca.crt")), &ca_key_id));
+        assert!(contains(&reissued, &ca_key_id));
+        assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
+        fs::remove_dir_all(paths.root()).unwrap();
+    }
 }

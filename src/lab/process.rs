@@ -13,12 +13,30 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-/// What a pid file records: the pid, and the program it ran, so a pid that the
-/// kernel has since given to another process is never mistaken for ours.
+/// How long a process may take to disappear after SIGKILL before we give up
+/// on it (only a process stuck in the kernel takes that long).
+const KILL_WAIT: Duration = Duration::from_secs(10);
+
+/// What a pid file records: the pid, the program it ran and when it started,
+/// so a pid that the kernel has since given to another process is never
+/// mistaken for ours.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PidRecord {
     pub pid: i32,
     pub program: PathBuf,
+    /// Start time in clock ticks since boot (`/proc/<pid>/stat`, field 22).
+    /// Absent in pid files written before it was recorded.
+    #[serde(default)]
+    pub start_time: Option<u64>,
+}
+
+/// How `stop` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It exited on SIGTERM within the grace period.
+    Exited,
+    /// It was still there after the grace period and got SIGKILL.
+    Killed,
 }
 
 impl PidRecord {
@@ -27,15 +45,86 @@ impl PidRecord {
         serde_json::from_str(&text).ok()
     }
 
-    /// True while the recorded process runs the recorded program. A zombie has
-    /// an empty command line, so it counts as stopped.
+    /// True while the recorded process runs the recorded program. An exiting
+    /// process has already dropped its memory (empty command line), so it
+    /// counts as not running, though it may still hold files: see `is_gone`.
     pub fn is_running(&self) -> bool {
         let Ok(cmdline) = fs::read(format!("/proc/{}/cmdline", self.pid)) else {
             return false;
         };
         let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
-        argv0 == self.program.as_os_str().as_encoded_bytes()
+        argv0 == self.program.as_os_str().as_encoded_bytes() && self.same_start()
     }
+
+    /// True once the process has released everything it held: it has no
+    /// /proc entry, the pid now belongs to another process, or only its
+    /// zombie is left. A Go program's main thread can be a zombie while other
+    /// threads still hold its files (etcd's data-directory locks, listening
+    /// sockets): those count as not gone until the last thread has exited.
+    pub fn is_gone(&self) -> bool {
+        let stat = ProcStat::read(self.pid);
+        let threads = stat.as_ref().and_then(|_| threads(self.pid));
+        let cmdline = fs::read(format!("/proc/{}/cmdline", self.pid)).unwrap_or_default();
+        let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+        self.gone_given(stat.as_ref(), threads, argv0)
+    }
+
+    /// `is_gone` over what /proc showed: the pid's stat (None: no such
+    /// process), its thread count and its argv[0].
+    fn gone_given(&self, stat: Option<&ProcStat>, threads: Option<u32>, argv0: &[u8]) -> bool {
+        let Some(stat) = stat else {
+            return true;
+        };
+        if self.start_time.is_some_and(|t| t != stat.start_time) {
+            return true;
+        }
+        if matches!(stat.state, 'Z' | 'X') {
+            // The zombie's own thread is the last one left once the others
+            // have closed the files they shared.
+            return threads.is_none_or(|n| n <= 1);
+        }
+        // Without a recorded start time: a live process running another
+        // program has taken the pid over. An empty command line is our
+        // process on its way out.
+        self.start_time.is_none()
+            && !argv0.is_empty()
+            && argv0 != self.program.as_os_str().as_encoded_bytes()
+    }
+
+    fn same_start(&self) -> bool {
+        match self.start_time {
+            None => true,
+            Some(recorded) => ProcStat::read(self.pid).is_some_and(|s| s.start_time == recorded),
+        }
+    }
+}
+
+/// The two fields of `/proc/<pid>/stat` we need.
+struct ProcStat {
+    state: char,
+    start_time: u64,
+}
+
+impl ProcStat {
+    fn read(pid: i32) -> Option<ProcStat> {
+        let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name (field 2) is in parentheses and may hold spaces.
+        let rest = &text[text.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        Some(ProcStat {
+            state: fields.first()?.chars().next()?,
+            // Field 22 overall; `rest` starts at field 3.
+            start_time: fields.get(19)?.parse().ok()?,
+        })
+    }
+}
+
+/// Threads not yet released, from `/proc/<pid>/status`.
+fn threads(pid: i32) -> Option<u32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 /// Starts `program` in its own session (no terminal signals reach it), output
@@ -75,9 +164,11 @@ pub fn spawn_detached(
     let child = command
         .spawn()
         .with_context(|| format!("starting {}", program.display()))?;
+    let pid = child.id() as i32;
     let record = PidRecord {
-        pid: child.id() as i32,
+        pid,
         program: program.to_path_buf(),
+        start_time: ProcStat::read(pid).map(|s| s.start_time),
     };
     fs::write(pid_file, serde_json::to_vec(&record)?)
         .with_context(|| format!("writing {}", pid_file.display()))?;
@@ -86,28 +177,48 @@ pub fn spawn_detached(
     Ok(record)
 }
 
-/// SIGTERM, then SIGKILL if the process is still there after `grace`.
-/// Returns true if it had to be killed.
-pub fn stop(record: &PidRecord, grace: Duration) -> bool {
-    if !record.is_running() {
-        return false;
-    }
+/// SIGTERM, then SIGKILL if the process is still there after `grace`; returns
+/// only once it is gone (see `PidRecord::is_gone`), so its ports and files are
+/// free for a successor.
+pub fn stop(record: &PidRecord, grace: Duration) -> anyhow::Result<Stopped> {
     let pid = Pid::from_raw(record.pid);
-    let _ = kill(pid, Signal::SIGTERM);
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline {
+    if record.is_running() {
+        let _ = kill(pid, Signal::SIGTERM);
+    }
+    if wait_gone(record, grace) {
+        return Ok(Stopped::Exited);
+    }
+    if record.is_running() || !record.is_gone() {
+        let _ = kill(pid, Signal::SIGKILL);
+    }
+    if wait_gone(record, KILL_WAIT) {
+        return Ok(Stopped::Killed);
+    }
+    anyhow::bail!(
+        "pid {} ({}) is still there {} s after SIGKILL; it may be stuck in the kernel \
+         (see `cat /proc/{}/stack` as root)",
+        record.pid,
+        record.program.display(),
+        KILL_WAIT.as_secs(),
+        record.pid
+    )
+}
+
+/// Waits up to `timeout` for the process to be gone, reaping it when it is
+/// our own child. Returns whether it is gone.
+fn wait_gone(record: &PidRecord, timeout: Duration) -> bool {
+    let pid = Pid::from_raw(record.pid);
+    let deadline = Instant::now() + timeout;
+    loop {
         reap(pid);
-        if !record.is_running() {
+        if record.is_gone() {
+            return true;
+        }
+        if Instant::now() >= deadline {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = kill(pid, Signal::SIGKILL);
-    while record.is_running() {
-        reap(pid);
         std::thread::sleep(Duration::from_millis(20));
     }
-    true
 }
 
 /// Collects the exit status when the process is our own child (it is, in the
@@ -129,4 +240,100 @@ pub fn tail(log_file: &Path, lines: usize) -> String {
     let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record_of(child: &std::process::Child, program: &str) -> PidRecord {
+        let pid = child.id() as i32;
+        PidRecord {
+            pid,
+            program: program.into(),
+            start_time: ProcStat::read(pid).map(|s| s.start_time),
+        }
+    }
+
+    #[test]
+    fn a_running_child_is_running_and_after_stop_is_gone() {
+        let mut child = Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        let record = record_of(&child, "/bin/sleep");
+        assert!(record.is_running());
+        assert!(!record.is_gone());
+        assert_eq!(
+            stop(&record, Duration::from_secs(5)).unwrap(),
+            Stopped::Exited
+        );
+        assert!(record.is_gone());
+        assert!(!record.is_running());
+        // `stop` has reaped it already.
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn a_process_that_ignores_sigterm_is_killed() {
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", "trap '' TERM; while :; do sleep 0.05; done"])
+            .spawn()
+            .unwrap();
+        let record = record_of(&child, "/bin/sh");
+        // Give the shell time to install its trap.
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            stop(&record, Duration::from_millis(300)).unwrap(),
+            Stopped::Killed
+        );
+        assert!(record.is_gone());
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn a_zombie_main_thread_is_not_gone_while_other_threads_run() {
+        // What /proc shows of an exiting Go program (etcd after SIGKILL): the
+        // main thread is a zombie with an empty command line, while another
+        // thread still holds the data-directory locks.
+        let record = PidRecord {
+            pid: 1234,
+            program: "/lab/bin/etcd".into(),
+            start_time: Some(77),
+        };
+        let zombie = ProcStat {
+            state: 'Z',
+            start_time: 77,
+        };
+        assert!(!record.gone_given(Some(&zombie), Some(2), b""));
+        assert!(record.gone_given(Some(&zombie), Some(1), b""));
+        assert!(record.gone_given(None, None, b""));
+        let exiting = ProcStat {
+            state: 'R',
+            start_time: 77,
+        };
+        assert!(!record.gone_given(Some(&exiting), Some(8), b""));
+        let other = ProcStat {
+            state: 'S',
+            start_time: 78,
+        };
+        assert!(record.gone_given(Some(&other), Some(1), b"/bin/bash"));
+        // A pid file from before start times were recorded.
+        let old = PidRecord {
+            start_time: None,
+            ..record
+        };
+        assert!(!old.gone_given(Some(&exiting), Some(8), b""));
+        assert!(!old.gone_given(Some(&exiting), Some(8), b"/lab/bin/etcd"));
+        assert!(old.gone_given(Some(&exiting), Some(1), b"/bin/bash"));
+    }
+
+    #[test]
+    fn a_pid_taken_over_by_another_start_is_not_ours() {
+        let mut child = Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        let mut record = record_of(&child, "/bin/sleep");
+        record.start_time = record.start_time.map(|t| t + 1);
+        assert!(!record.is_running());
+        assert!(record.is_gone());
+        record.start_time = None;
+        stop(&record, Duration::from_secs(5)).unwrap();
+        let _ = child.wait();
+    }
 }

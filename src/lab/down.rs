@@ -1,0 +1,73 @@
+//! `lab down`: stop every lab process and return only once each is gone and
+//! has given back its ports and etcd's data directory, so an `up` right after
+//! starts on free ports and an unlocked data directory.
+
+use std::fs;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::paths::LabPaths;
+use super::process::{self, PidRecord, Stopped};
+use super::release;
+use super::state::LabState;
+use super::{Component, lock};
+
+/// How long a component may take to exit on SIGTERM before SIGKILL (etcd and
+/// the API server flush and close cleanly well within it).
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How long ports and locks may linger after their process is gone (they go
+/// with it: this only catches something else having taken them).
+const RELEASE_WAIT: Duration = Duration::from_secs(5);
+
+/// Stops every lab process (in reverse start order). With `purge`, also
+/// removes the lab's state: certificates, etcd data, logs.
+pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    if !paths.root().exists() {
+        progress("no lab here: nothing to stop");
+        return Ok(());
+    }
+    {
+        let _lock = lock(paths, progress)?;
+        let ports = LabState::load(paths).map(|s| s.ports);
+        let mut held_ports = Vec::new();
+        let mut etcd_stopped = false;
+        for component in Component::ALL.into_iter().rev() {
+            let pid_file = paths.pid_file(component.name());
+            let Some(record) = PidRecord::read(&pid_file) else {
+                continue;
+            };
+            if !record.is_gone() {
+                let how = process::stop(&record, STOP_GRACE)
+                    .with_context(|| format!("stopping {}", component.name()))?;
+                let how = match how {
+                    Stopped::Exited => "stopped".to_string(),
+                    Stopped::Killed => {
+                        format!("killed (SIGKILL) after {} s", STOP_GRACE.as_secs())
+                    }
+                };
+                progress(&format!(
+                    "{:<24} {how} (pid {})",
+                    component.name(),
+                    record.pid
+                ));
+                held_ports.extend(ports.map(|p| component.ports(&p)).unwrap_or_default());
+                etcd_stopped |= component == Component::Etcd;
+            }
+            let _ = fs::remove_file(&pid_file);
+        }
+        let etcd_data = paths.etcd_data();
+        release::wait_released(
+            &held_ports,
+            etcd_stopped.then_some(etcd_data.as_path()),
+            RELEASE_WAIT,
+        )
+        .context("the lab's processes have exited, but what they held is not free")?;
+    }
+    if purge {
+        fs::remove_dir_all(paths.root())
+            .with_context(|| format!("removing {}", paths.root().display()))?;
+        progress(&format!("removed {}", paths.root().display()));
+    }
+    Ok(())
+}

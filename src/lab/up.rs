@@ -1,0 +1,286 @@
+//! `lab up`: start what is not running, replace what runs but does not serve,
+//! and fail unless the whole lab serves at the end.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use kube::Client;
+
+use super::components::NODE_NAME;
+use super::health::{self, serving_within, wait_ready};
+use super::paths::LabPaths;
+use super::pki::{self, PkiChange};
+use super::ports::Ports;
+use super::probe::Prober;
+use super::process::{self, PidRecord, Stopped};
+use super::state::LabState;
+use super::{Component, admin_config, bins, kubeconfig, lock, nodes, release, running_record};
+
+/// How long a running component may fail its probe before it is replaced,
+/// when nothing it depends on was restarted: long enough to ride out a blip.
+const CONFIRM: Duration = Duration::from_secs(1);
+/// The same after a component it depends on was (re)started in this `up`:
+/// the API server needs a moment to reconnect to a new etcd, for instance.
+const SETTLE_AFTER_RESTART: Duration = Duration::from_secs(20);
+/// SIGTERM grace for a component that does not serve: it is usually already
+/// shutting down (a SIGTERMed kube-apiserver drains for ~30 s; a second
+/// SIGTERM makes it exit at once), so SIGKILL comes soon.
+const NOT_SERVING_GRACE: Duration = Duration::from_secs(2);
+/// How long a started lab's failed `up` gives each process to exit.
+const CLEANUP_GRACE: Duration = Duration::from_secs(10);
+/// How long a predecessor's ports and etcd's data directory may stay held.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Default, Clone)]
+pub struct UpOptions {
+    /// Port for the API server; a free one (or the previous one) when None.
+    pub port: Option<u16>,
+}
+
+/// What `up` did.
+#[derive(Debug, Clone)]
+pub struct UpReport {
+    /// From the call to a serving lab.
+    pub elapsed: Duration,
+    /// Components this call started (all of them for a stopped lab).
+    pub started: Vec<Component>,
+}
+
+/// Starts whatever part of the lab is not running, replaces what runs but does
+/// not serve, and waits until every component serves. Progress goes to
+/// `progress` (stderr for the CLI).
+pub async fn up(
+    paths: &LabPaths,
+    options: &UpOptions,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<UpReport> {
+    let began = Instant::now();
+    for dir in [paths.root().to_path_buf(), paths.logs(), paths.pids()] {
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let _lock = lock(paths, progress)?;
+    let bin_dir = bins::locate()?;
+    match pki::ensure(paths)? {
+        PkiChange::Unchanged => {}
+        PkiChange::Generated => {
+            progress("generated the lab's CA, certificates and ServiceAccount signing key")
+        }
+        PkiChange::Reissued(stems) => progress(&format!(
+            "reissued {} with the lab's CA: its key usage was out of date",
+            stems.join(", ")
+        )),
+    }
+
+    let previous = LabState::load(paths);
+    let fresh = Component::ALL
+        .into_iter()
+        .all(|c| running_record(paths, c).is_none());
+    let ports = match (&previous, fresh) {
+        (Some(state), false) => {
+            if let Some(port) = options.port.filter(|p| *p != state.ports.apiserver) {
+                anyhow::bail!(
+                    "the lab is already running with its API server on port {}, not {port}; \
+                     run `kubetutor lab down` first to move it",
+                    state.ports.apiserver
+                );
+            }
+            state.ports
+        }
+        _ => Ports::choose(previous.as_ref().map(|s| s.ports), options.port)?,
+    };
+    let bin_dir = match (&previous, fresh) {
+        // Components already running keep the binaries they were started from,
+        // while those are still there.
+        (Some(state), false) if bins::check_complete(&state.bin_dir).is_ok() => {
+            state.bin_dir.clone()
+        }
+        _ => bin_dir,
+    };
+    LabState {
+        bin_dir: bin_dir.clone(),
+        ports,
+    }
+    .save(paths)?;
+    kubeconfig::write_all(paths, ports.apiserver)?;
+    let admin = admin_config(paths).await?;
+    let mut run = Run {
+        paths,
+        ports,
+        bin_dir: &bin_dir,
+        prober: Prober::new(paths, &admin, ports),
+        client: Client::try_from(admin.clone())?,
+        started: Vec::new(),
+    };
+
+    if let Err(err) = run.bring_up(progress).await {
+        if fresh {
+            // A failed start of a stopped lab leaves nothing half-started. A
+            // failed repair keeps the components that run: they still serve.
+            for record in run.started.iter().rev().map(|(_, r)| r) {
+                let _ = blocking_stop(record.clone(), CLEANUP_GRACE).await;
+            }
+        }
+        return Err(err);
+    }
+    run.wait_until_all_serve(progress).await?;
+    Ok(UpReport {
+        elapsed: began.elapsed(),
+        started: run.started.iter().map(|(c, _)| *c).collect(),
+    })
+}
+
+/// One `up` in progress.
+struct Run<'a> {
+    paths: &'a LabPaths,
+    ports: Ports,
+    bin_dir: &'a Path,
+    prober: Prober,
+    client: Client,
+    /// What this call started, in order.
+    started: Vec<(Component, PidRecord)>,
+}
+
+impl Run<'_> {
+    /// In start order: keep each component that serves, replace one that runs
+    /// but does not, start one that is not running; wait for each to serve
+    /// before the next, which depends on it.
+    async fn bring_up(&mut self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+        for component in Component::ALL {
+            let name = component.name();
+            if let Some(record) = running_record(self.paths, component) {
+                let within = if self.started.is_empty() {
+                    CONFIRM
+                } else {
+                    SETTLE_AFTER_RESTART
+                };
+                match serving_within(within, || self.prober.probe(component)).await {
+                    Ok(()) => {
+                        progress(&format!("{name:<24} already running (pid {})", record.pid));
+                        continue;
+                    }
+                    Err(reason) => {
+                        progress(&format!(
+                            "{name:<24} running (pid {}) but not serving: {reason}; replacing it",
+                            record.pid
+                        ));
+                        let how = blocking_stop(record.clone(), NOT_SERVING_GRACE)
+                            .await
+                            .with_context(|| format!("stopping {name}"))?;
+                        if how == Stopped::Killed {
+                            progress(&format!(
+                                "{name:<24} killed (SIGKILL) after {} s",
+                                NOT_SERVING_GRACE.as_secs()
+                            ));
+                        }
+                    }
+                }
+            } else if let Some(old) =
+                PidRecord::read(&self.paths.pid_file(name)).filter(|r| !r.is_gone())
+            {
+                // Its process is exiting but may still hold its port or files.
+                progress(&format!(
+                    "{name:<24} previous process (pid {}) is still exiting; waiting for it",
+                    old.pid
+                ));
+                blocking_stop(old, NOT_SERVING_GRACE)
+                    .await
+                    .with_context(|| format!("stopping {name}"))?;
+            }
+            self.start(component, progress).await?;
+        }
+        Ok(())
+    }
+
+    async fn start(
+        &mut self,
+        component: Component,
+        progress: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<()> {
+        let name = component.name();
+        let began = Instant::now();
+        let ports = component.ports(&self.ports);
+        let etcd_data = (component == Component::Etcd).then(|| self.paths.etcd_data());
+        tokio::task::spawn_blocking(move || {
+            release::wait_released(&ports, etcd_data.as_deref(), RELEASE_WAIT)
+        })
+        .await?
+        .with_context(|| format!("{name} cannot start"))?;
+        if component == Component::Kwok {
+            nodes::register_node(&self.client, NODE_NAME).await?;
+        }
+        let record = process::spawn_detached(
+            &self.bin_dir.join(component.binary()),
+            &component.args(self.paths, &self.ports, self.bin_dir),
+            &self.paths.log_file(name),
+            &self.paths.pid_file(name),
+        )?;
+        self.started.push((component, record.clone()));
+        progress(&format!("{name:<24} starting (pid {}) …", record.pid));
+        let timeout = match component {
+            Component::ApiServer => Duration::from_secs(120),
+            _ => Duration::from_secs(60),
+        };
+        let prober = &self.prober;
+        wait_ready(component, &record, self.paths, timeout, || async move {
+            prober.probe(component).await?;
+            if component == Component::Kwok {
+                // Serving is not enough for kwok: its node must be Ready.
+                prober.node_ready(NODE_NAME).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        progress(&format!(
+            "{name:<24} ready in {:.1} s",
+            began.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+
+    /// The controller-manager has made `default/default`, and every component
+    /// still serves; otherwise an error naming each one that does not.
+    async fn wait_until_all_serve(&self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+        let began = Instant::now();
+        health::wait_default_service_account(&self.client, Duration::from_secs(60)).await?;
+        progress(&format!(
+            "{:<24} present ({:.1} s)",
+            "default ServiceAccount",
+            began.elapsed().as_secs_f64()
+        ));
+        let checks = Component::ALL.into_iter().map(|component| async move {
+            let verdict = match running_record(self.paths, component) {
+                None => Err("stopped".to_string()),
+                Some(_) => serving_within(CONFIRM, || self.prober.probe(component))
+                    .await
+                    .map_err(|reason| format!("running but not serving: {reason}")),
+            };
+            verdict.map_err(|why| {
+                format!(
+                    "{} {why} (log: {})",
+                    component.name(),
+                    self.paths.log_file(component.name()).display()
+                )
+            })
+        });
+        let problems: Vec<String> = futures::future::join_all(checks)
+            .await
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "the lab is not ready:\n  {}\nRun `kubetutor lab up` again to restart them, \
+             or `kubetutor lab status` to see the whole lab.",
+            problems.join("\n  ")
+        )
+    }
+}
+
+/// `process::stop` off the async threads (it sleeps while it waits).
+async fn blocking_stop(record: PidRecord, grace: Duration) -> anyhow::Result<Stopped> {
+    tokio::task::spawn_blocking(move || process::stop(&record, grace)).await?
+}
