@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
@@ -142,9 +144,12 @@ impl Engine {
             let changed_now: Vec<usize> = steps.iter().copied().collect();
             steps.extend(due);
             if !steps.is_empty() {
+                // Each report goes out as soon as it is ready: a step decided
+                // from the store is not held back by another step's server call.
                 let now = Instant::now();
-                let mut changed = Vec::new();
-                for report in self.evaluate_steps(&steps).await {
+                let mut evaluating: FuturesUnordered<_> =
+                    steps.iter().map(|i| self.evaluate_step(*i)).collect();
+                while let Some(report) = evaluating.next().await {
                     let index = report.index;
                     if !report.server_check_failed() {
                         settling.stop(index);
@@ -153,11 +158,10 @@ impl Engine {
                     }
                     if reports[index] != report {
                         reports[index] = report.clone();
-                        changed.push(report);
+                        if !send(EngineUpdate::Steps(vec![report])) {
+                            return;
+                        }
                     }
-                }
-                if !changed.is_empty() && !send(EngineUpdate::Steps(changed)) {
-                    return;
                 }
             }
             if recheck_at.is_none() && !self.steps_needing_recheck().is_empty() {

@@ -174,7 +174,13 @@ async fn event_loop(
         let mut quit = false;
         let mut next_lesson = None;
         let mut shell_pod = None;
-        for effect in app::update(&mut app, msg) {
+        // Engine messages already waiting are taken too, so one frame shows
+        // them all (a burst of step reports is drawn once, not once each).
+        let mut effects = app::update(&mut app, msg);
+        while let Ok(more) = msg_rx.try_recv() {
+            effects.extend(app::update(&mut app, more));
+        }
+        for effect in effects {
             match effect {
                 Effect::Engine(command) => {
                     if cmd_tx.send(command).is_err() {
