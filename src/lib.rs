@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod checks;
+pub mod class;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
+pub mod files;
 pub mod lab;
 pub mod lesson;
 pub mod tui;

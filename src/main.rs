@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         action: LabAction,
     },
+    /// A class on one shared cluster: attendee namespaces and kubeconfigs, a live board.
+    Class {
+        #[command(subcommand)]
+        action: cli::class::ClassAction,
+    },
     /// List the lessons, or check lesson files (`lessons lint [PATH]`).
     Lessons {
         #[command(subcommand)]
@@ -116,6 +121,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = || tokio::runtime::Runtime::new();
+    if cli.command.is_some() {
+        // `kubetutor class status | head` ends quietly when head has read
+        // enough, as any command-line tool does, instead of panicking.
+        // SAFETY: restoring a signal's default action, before any thread starts.
+        let _ = unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGPIPE,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+        };
+    }
     let Some(command) = cli.command else {
         let mut cluster = cli.cluster;
         if cli.lab {
@@ -126,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match command {
         Command::Lab { action } => cli::lab::run(action),
+        Command::Class { action } => cli::class::run(action, &cli.cluster),
         Command::Lessons {
             action,
             lessons_dir,
@@ -136,7 +153,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root)),
             }
         }
-        Command::Verify { lesson } => runtime()?.block_on(cli::run::verify(&lesson, &cli.cluster)),
+        Command::Verify { lesson } => {
+            let lesson = lesson.with_context_defaults(&cli.cluster);
+            runtime()?.block_on(cli::run::verify(&lesson, &cli.cluster))
+        }
         Command::Reset {
             lesson,
             step,
@@ -150,6 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 keep_drafts,
                 timeout: std::time::Duration::from_secs(timeout),
             };
+            let lesson = lesson.with_context_defaults(&cli.cluster);
             runtime()?.block_on(cli::reset::run(&lesson, &cli.cluster, &options))
         }
         Command::Token {
@@ -175,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &path,
         )),
         Command::Solve { lesson, through } => {
+            let lesson = lesson.with_context_defaults(&cli.cluster);
             runtime()?.block_on(cli::run::solve(&lesson, &cli.cluster, through.as_deref()))
         }
     }

@@ -25,9 +25,16 @@ async fn attendee(prefix: &str) -> (TestNamespace, PathBuf, PathBuf) {
     scoped_user::ensure_namespace_admin(&client, &ns.name, "attendee", &labels)
         .await
         .unwrap();
-    let text = scoped_user::kubeconfig(&client, &lab().config().await, &ns.name, "attendee", 3600)
-        .await
-        .unwrap();
+    let text = scoped_user::kubeconfig(
+        &client,
+        &lab().config().await,
+        &ns.name,
+        "attendee",
+        3600,
+        None,
+    )
+    .await
+    .unwrap();
     let dir = common::temp_dir("scoped");
     let file = dir.join("attendee.kubeconfig");
     std::fs::write(&file, text).unwrap();

@@ -1,6 +1,7 @@
 //! Command-line twins of what the TUI does, built on the same functions.
 
 pub mod calls;
+pub mod class;
 pub mod lab;
 pub mod lessons;
 pub mod reset;
@@ -33,13 +34,17 @@ impl ClusterArgs {
     }
 }
 
+/// The lesson opened when none is named (by `--lesson` or the kubeconfig).
+pub const DEFAULT_LESSON: &str = "serviceaccount-rbac";
+
 /// Which lesson, where.
 #[derive(Args, Debug, Clone)]
 pub struct LessonArgs {
-    /// Lesson id (see `kubetutor lessons`).
-    #[arg(long, default_value = "serviceaccount-rbac")]
-    pub lesson: String,
-    /// Namespace to work in (default: the lesson's own).
+    /// Lesson id (see `kubetutor lessons`; default: the one a class kubeconfig
+    /// names, else serviceaccount-rbac).
+    #[arg(long)]
+    pub lesson: Option<String>,
+    /// Namespace to work in (default: the kubeconfig context's, else the lesson's own).
     #[arg(long, short = 'n')]
     pub namespace: Option<String>,
     /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, ./lessons, or the built-in ones).
@@ -48,6 +53,21 @@ pub struct LessonArgs {
 }
 
 impl LessonArgs {
+    /// These arguments with what was not given taken from the kubeconfig's
+    /// context: its namespace (as kubectl does) and the lesson a class gave it.
+    pub fn with_context_defaults(&self, cluster: &ClusterArgs) -> LessonArgs {
+        let defaults = crate::cluster::context::defaults(&cluster.target());
+        LessonArgs {
+            lesson: self.lesson.clone().or(defaults.lesson),
+            namespace: self.namespace.clone().or(defaults.namespace),
+            lessons_dir: self.lessons_dir.clone(),
+        }
+    }
+
+    pub fn lesson_id(&self) -> &str {
+        self.lesson.as_deref().unwrap_or(DEFAULT_LESSON)
+    }
+
     pub fn root(&self) -> PathBuf {
         self.lessons_dir
             .clone()
@@ -57,12 +77,12 @@ impl LessonArgs {
     /// Loads the lesson, or an error listing each problem with its position.
     pub fn load(&self) -> anyhow::Result<crate::lesson::Lesson> {
         let root = self.root();
-        let dir = root.join(&self.lesson);
+        let dir = root.join(self.lesson_id());
         if !dir.join(crate::lesson::load::LESSON_FILE).is_file() {
             let known: Vec<String> = catalog::list(&root).into_iter().map(|(id, _)| id).collect();
             anyhow::bail!(
                 "no lesson {:?} in {}; lessons there: {}",
-                self.lesson,
+                self.lesson_id(),
                 root.display(),
                 if known.is_empty() {
                     "none".to_string()

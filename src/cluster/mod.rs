@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod callers;
 pub mod connect;
+pub mod context;
 pub mod describe;
 pub mod jwt;
 pub mod kinds;

@@ -80,8 +80,34 @@ pub fn ca_pem(config: &Config) -> anyhow::Result<String> {
     Ok(pem)
 }
 
-/// A kubeconfig for a token user. `name` names its cluster, user and context.
-pub fn render(name: &str, server: &str, ca_pem: &str, token: &str, namespace: &str) -> String {
+/// The kubeconfig context extension that names the lesson a user is given
+/// (`kubetutor class create`); the tutor opens it when no `--lesson` is given.
+pub const LESSON_EXTENSION: &str = "kubetutor.dev/lesson";
+
+/// A kubeconfig for a token user. `name` names its cluster, user and context;
+/// `lesson`, when given, is written as a context extension.
+pub fn render(
+    name: &str,
+    server: &str,
+    ca_pem: &str,
+    token: &str,
+    namespace: &str,
+    lesson: Option<&str>,
+) -> String {
+    // An extension is an object with apiVersion and kind, as kubectl expects.
+    let extensions = lesson
+        .map(|id| {
+            format!(
+                "    extensions:
+    - name: {LESSON_EXTENSION}
+      extension:
+        apiVersion: kubetutor.dev/v1
+        kind: Lesson
+        id: {id}
+"
+            )
+        })
+        .unwrap_or_default();
     format!(
         "apiVersion: v1
 kind: Config
@@ -100,7 +126,7 @@ contexts:
     cluster: {name}
     user: {name}
     namespace: {namespace}
-current-context: {name}
+{extensions}current-context: {name}
 ",
         ca = STANDARD.encode(ca_pem)
     )
@@ -114,6 +140,7 @@ pub async fn kubeconfig(
     namespace: &str,
     account: &str,
     seconds: i64,
+    lesson: Option<&str>,
 ) -> anyhow::Result<String> {
     let token = token::request(client, namespace, account, seconds, None)
         .await
@@ -125,6 +152,7 @@ pub async fn kubeconfig(
         &ca_pem(config)?,
         token.expose_secret(),
         namespace,
+        lesson,
     ))
 }
 
@@ -134,8 +162,24 @@ mod tests {
 
     #[test]
     fn the_kubeconfig_parses_and_defaults_to_its_namespace() {
-        let text = render("att-01", "https://127.0.0.1:6443", "PEM", "tok", "att-01");
+        let text = render(
+            "att-01",
+            "https://127.0.0.1:6443",
+            "PEM",
+            "tok",
+            "att-01",
+            Some("serviceaccount-rbac"),
+        );
         let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
+        let extension = &config.contexts[0]
+            .context
+            .as_ref()
+            .unwrap()
+            .extensions
+            .as_ref()
+            .unwrap()[0];
+        assert_eq!(extension.name, LESSON_EXTENSION);
+        assert_eq!(extension.extension["id"], "serviceaccount-rbac");
         assert_eq!(config.current_context.as_deref(), Some("att-01"));
         let context = config.contexts[0].context.as_ref().unwrap();
         assert_eq!(context.namespace.as_deref(), Some("att-01"));

@@ -36,10 +36,6 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
     put("name", meta.name.clone().map(Value::from));
     put("namespace", meta.namespace.clone().map(Value::from));
     put("uid", meta.uid.clone().map(Value::from));
-    put(
-        "resourceVersion",
-        meta.resource_version.clone().map(Value::from),
-    );
     put("labels", meta.labels.as_ref().map(|l| json!(l)));
     put(
         "ownerReferences",
@@ -49,10 +45,6 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
                 .map(|o| json!({"kind": o.kind, "name": o.name}))
                 .collect()
         }),
-    );
-    put(
-        "creationTimestamp",
-        meta.creation_timestamp.as_ref().map(|t| json!(t)),
     );
     put(
         "deletionTimestamp",
@@ -87,13 +79,12 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
         }
         _ => {}
     }
-    // Conditions as a pane reads them: type and status (and reason).
-    if let Some(conditions) = data["status"]["conditions"].as_array() {
-        let slim: Vec<Value> = conditions
-            .iter()
-            .map(|c| json!({"type": c["type"], "status": c["status"], "reason": c["reason"]}))
-            .collect();
-        value["status"]["conditions"] = slim.into();
+    // The Ready condition is what a pane reads of the conditions.
+    if let Some(ready) = data["status"]["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
+    {
+        value["status"]["conditions"] = json!([{"type": "Ready", "status": ready["status"]}]);
     }
     value
 }
@@ -127,12 +118,12 @@ mod tests {
             slim,
             json!({
                 "kind": "Pod",
-                "metadata": {"name": "web-1", "namespace": "lab", "uid": "u1", "resourceVersion": "7",
+                "metadata": {"name": "web-1", "namespace": "lab", "uid": "u1",
                              "labels": {"app": "web"},
                              "ownerReferences": [{"kind": "ReplicaSet", "name": "web"}]},
                 "spec": {"serviceAccountName": "demo-sa", "nodeName": "kwok-node-0"},
                 "status": {"phase": "Running",
-                           "conditions": [{"type": "Ready", "status": "True", "reason": null}]}
+                           "conditions": [{"type": "Ready", "status": "True"}]}
             })
         );
     }

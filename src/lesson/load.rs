@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{self, LessonError};
-use super::model::{Action, Caller, Check, LessonSpec, ObjectRef, StepSpec};
+use super::model::{Action, Caller, Check, LessonSpec, Need, ObjectRef, StepSpec};
 use super::vars;
 use crate::checks::path;
 use crate::yaml::{self, YamlError};
@@ -22,6 +22,8 @@ pub struct Lesson {
     pub summary: String,
     pub namespace: String,
     pub owns: Vec<ObjectRef>,
+    /// Read access outside the lesson namespace that its checks need.
+    pub needs: Vec<Need>,
     pub steps: Vec<Step>,
     pub dir: PathBuf,
 }
@@ -159,6 +161,7 @@ impl Loader<'_> {
                 summary: spec.summary,
                 namespace: self.namespace.to_string(),
                 owns: spec.owns,
+                needs: spec.needs,
                 steps,
                 dir: self.dir.to_path_buf(),
             })

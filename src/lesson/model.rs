@@ -19,7 +19,23 @@ pub struct LessonSpec {
     /// Objects the lesson creates, which reset removes.
     #[serde(default)]
     pub owns: Vec<ObjectRef>,
+    /// What the checks read outside the lesson namespace: a user limited to
+    /// their namespace (a workshop attendee) needs read access to these, and
+    /// `kubetutor class create` grants exactly that.
+    #[serde(default)]
+    pub needs: Vec<Need>,
     pub steps: Vec<StepSpec>,
+}
+
+/// Read access (get, list, watch) to one named object outside the lesson
+/// namespace, and why the lesson needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Need {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub why: String,
 }
 
 fn default_namespace() -> String {

@@ -35,7 +35,7 @@ pub fn run(
     presenter: bool,
 ) -> anyhow::Result<ExitCode> {
     // Everything that can fail for a plain reason fails before the terminal is taken.
-    let mut args = lesson_args.clone();
+    let mut args = lesson_args.with_context_defaults(cluster);
     let mut lesson = args.load()?;
     let state_dir = saved::state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
@@ -43,7 +43,11 @@ pub fn run(
     let label = cluster_label(&target);
     let lessons = lesson_titles(&args.root());
 
-    let runtime = tokio::runtime::Runtime::new()?;
+    // One thread: the UI and the engine wait on the network, not the CPU, and
+    // one thread keeps the allocator to one arena (less memory at scale).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let result = loop {
@@ -59,7 +63,7 @@ pub fn run(
             &state_dir,
         )) {
             Ok(Some(next)) => {
-                args.lesson = next;
+                args.lesson = Some(next);
                 match args.load() {
                     Ok(next) => lesson = next,
                     Err(err) => break Err(err),
@@ -256,7 +260,7 @@ async fn open_shell(
 
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
-    let status = tokio::task::block_in_place(|| match &plan {
+    let status = tokio::task::spawn_blocking(move || match &plan {
         ShellPlan::Exec { program, args } => {
             println!(
                 "kubetutor: {} {} (type exit to come back)",
@@ -275,7 +279,9 @@ async fn open_shell(
             }
             command.status()
         }
-    });
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     let _ = crossterm::terminal::enable_raw_mode();
     let _ = execute!(
         std::io::stdout(),

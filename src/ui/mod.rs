@@ -3,6 +3,7 @@
 //! Wide terminals (at least 120×30) show every pane at once; smaller ones show
 //! one pane at a time under a row of tabs (Tab moves between them).
 
+pub mod board;
 pub mod cluster_view;
 pub mod markdown;
 mod overlay;

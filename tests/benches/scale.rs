@@ -124,6 +124,20 @@ fn key_to_frame(tui: &Tui, label: &str) {
     row(label, &samples, "");
 }
 
+/// Waits until `count` Pods of the namespace are Running (kwok marks them a
+/// moment after the scheduler binds them): "idle" means the cluster is quiet.
+async fn all_running(client: &Client, count: usize) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NAMESPACE);
+    let params = kube::api::ListParams::default().fields("status.phase=Running");
+    loop {
+        let running = pods.list_metadata(&params).await.unwrap().items.len();
+        if running >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 fn pods_shown(screen: &str, count: usize) -> bool {
     screen.contains(&format!("Pods in {NAMESPACE} ({count})"))
 }
@@ -187,6 +201,7 @@ async fn main() {
     });
     let shown_in = started.elapsed();
     let used = cpu_seconds(tui.pid()) - cpu_before;
+    all_running(&client, 1000).await;
     println!(
         "\n  1,000 Pods created in {:.1} s, all listed on screen after {:.1} s:\n  \
          TUI CPU {:.1} % of a core over that time, peak RSS {:.1} MiB",
