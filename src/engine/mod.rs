@@ -9,6 +9,7 @@ mod evaluate;
 mod follow;
 pub mod health;
 pub mod link;
+mod memory;
 pub mod project;
 pub mod rights;
 pub mod scope;
@@ -97,6 +98,8 @@ struct Pending {
     /// A scope listed again after a failure: every step is re-evaluated.
     resynced: bool,
     view: bool,
+    /// A large list was absorbed: give the decoding's memory back.
+    trim: bool,
 }
 
 pub struct Engine {
@@ -180,6 +183,9 @@ impl Engine {
                 Ok(None) | Err(_) => break,
             }
         }
+        if engine.pending.trim {
+            memory::give_back();
+        }
         engine.pending = Pending::default();
         Ok(engine)
     }
@@ -219,6 +225,7 @@ impl Engine {
         let scope = followed.scope.clone();
         match event {
             Feed::Listed { objects, .. } => {
+                self.pending.trim |= objects.len() >= memory::TRIM_AFTER_OBJECTS;
                 let after_failure = followed.listed_once;
                 followed.listed_once = true;
                 followed.state = State::Synced;
@@ -269,6 +276,9 @@ impl Engine {
         self.absorb(first);
         while let Ok(more) = self.feed.try_recv() {
             self.absorb(more);
+        }
+        if std::mem::take(&mut self.pending.trim) {
+            memory::give_back();
         }
     }
 

@@ -22,6 +22,9 @@ use super::project::project;
 use super::scope::Scope;
 use crate::checks::snapshot::{ObjectKey, key_of};
 
+/// Objects per page when listing.
+const LIST_PAGE: u32 = 100;
+
 /// How often a scope that may only be read with GET is read again.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -162,7 +165,9 @@ pub fn watch(
     retry_now: Arc<Notify>,
 ) -> Follower {
     let api = spec.api(client);
-    let mut config = watcher::Config::default();
+    // Pages of 100: a list of thousands of objects is decoded a hundred at a
+    // time, so the memory it passes through stays small (and the heap's holes too).
+    let mut config = watcher::Config::default().page_size(LIST_PAGE);
     if let Some(name) = &spec.scope.name {
         config = config.fields(&format!("metadata.name={name}"));
     }

@@ -36,6 +36,11 @@ pub struct Tui {
 impl Tui {
     /// Starts `kubetutor -n namespace` on a `cols`×`rows` terminal.
     pub fn start(kubeconfig: &Path, namespace: &str, state: &Path, cols: u16, rows: u16) -> Tui {
+        Tui::spawn(&["-n", namespace], kubeconfig, state, cols, rows)
+    }
+
+    /// Starts `kubetutor ARGS` on a `cols`×`rows` terminal.
+    pub fn spawn(args: &[&str], kubeconfig: &Path, state: &Path, cols: u16, rows: u16) -> Tui {
         let size = Winsize {
             ws_row: rows,
             ws_col: cols,
@@ -45,7 +50,7 @@ impl Tui {
         let pty = openpty(Some(&size), None).unwrap();
         let slave = || Stdio::from(pty.slave.try_clone().unwrap());
         let child = Command::new(env!("CARGO_BIN_EXE_kubetutor"))
-            .args(["-n", namespace])
+            .args(args)
             .env("KUBECONFIG", kubeconfig)
             .env("XDG_STATE_HOME", state)
             .env("TERM", "xterm-256color")
