@@ -202,3 +202,26 @@ fn id_must_match_the_folder_and_namespace_must_be_valid() {
     let bad = GOOD_LESSON.replace("namespace: demo", "namespace: Demo_NS");
     assert_error(&bad, SA, "lesson.yaml", 3, 1, "not a valid namespace name");
 }
+
+#[test]
+fn a_read_outside_the_lesson_namespace_must_be_listed_in_needs() {
+    let reads_default = GOOD_LESSON.replace(
+        "name: demo-sa}",
+        "name: demo-sa}\n      - exists: {kind: Service, name: kubernetes, namespace: default}",
+    );
+    // Line 11, column 51: `namespace: default` in the added check.
+    assert_error(
+        &reads_default,
+        SA,
+        "lesson.yaml",
+        11,
+        51,
+        "reads Service default/kubernetes outside the lesson namespace, but `needs:` does not list it",
+    );
+    let listed = reads_default.replace(
+        "steps:\n",
+        "needs:\n  - {kind: Service, namespace: default, name: kubernetes, why: the first step reads it}\nsteps:\n",
+    );
+    let (ok, out) = lint(&lesson(&listed, SA));
+    assert!(ok, "{out}");
+}

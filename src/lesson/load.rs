@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{self, LessonError};
 use super::model::{Action, Caller, Check, LessonSpec, Need, ObjectRef, StepSpec};
-use super::vars;
+use super::{needs, vars};
 use crate::checks::path;
 use crate::yaml::{self, YamlError};
 
@@ -56,9 +56,21 @@ impl Lesson {
         })?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
-        let spec = parse_spec(&file, &raw, "${NAMESPACE}").map_err(|e| vec![e])?;
+        let spec = parse_spec(&file, &raw, vars::PLACEHOLDER).map_err(|e| vec![e])?;
         let namespace = namespace.unwrap_or(&spec.namespace).to_string();
         let mut errors = Vec::new();
+        for read in needs::unlisted(&spec) {
+            errors.push(LessonError::at_text(
+                &file,
+                &raw,
+                &format!("namespace: {}", read.namespace),
+                format!(
+                    "a check reads {} {}/{} outside the lesson namespace, but `needs:` does not list it; \
+                     add it there with a `why`, so a learner limited to their namespace can be granted it",
+                    read.kind, read.namespace, read.name
+                ),
+            ));
+        }
         if let Err(message) = check_namespace_name(&namespace) {
             errors.push(LessonError::at_text(&file, &raw, "namespace:", message));
         }

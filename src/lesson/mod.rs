@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod needs;
 pub mod vars;
 
 pub use error::LessonError;

@@ -1,6 +1,9 @@
 //! `${NAME}` template variables in lesson files. Only `${NAMESPACE}` exists;
 //! any other name is an error rather than silently left in place.
 
+/// The variable as written: what a lesson parsed without substitution holds.
+pub const PLACEHOLDER: &str = "${NAMESPACE}";
+
 /// Replaces `${NAMESPACE}`; returns the first unknown variable as Err((offset, name)).
 pub fn substitute(text: &str, namespace: &str) -> Result<String, (usize, String)> {
     let mut out = String::with_capacity(text.len());
