@@ -233,7 +233,7 @@ async fn a_class_gets_its_namespaces_and_kubeconfigs_each_reaching_only_its_own(
         attendees[1]["cells"][7]["reason"]
             .as_str()
             .unwrap()
-            .contains("No Role named list-pods")
+            .contains("allows list pods yet")
     );
     assert_eq!(attendees[2]["done"], 12);
     assert!(attendees[2]["current"].is_null());

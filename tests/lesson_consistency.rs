@@ -33,20 +33,41 @@ fn expected_failure(step: &str, ns: &str) -> Option<String> {
     Some(match step {
         "pod-default" => format!("No Pod named pod-default in {ns} yet"),
         "demo-sa" => format!("No ServiceAccount named demo-sa in {ns} yet"),
-        "role" => format!("No Role named list-pods in {ns} yet"),
-        "rolebinding" => format!("No RoleBinding named list-pods_demo-sa in {ns} yet"),
+        "role" => format!("No Role in {ns} allows list pods yet"),
+        "rolebinding" => {
+            format!("The API server says ServiceAccount demo-sa may not list pods in {ns} yet")
+        }
         "pod-demo-sa" => format!("No Pod named pod-demo-sa in {ns} yet"),
         _ => return None,
     })
 }
 
-/// What each step's checks say once its template, as given, is applied.
-fn expected_template_failure(step: &str) -> Option<&'static str> {
+/// Why each step's template, as given, does not pass: the apply's error (the
+/// blanks are empty names and lists), or the check's reason once applied.
+enum TemplateFails {
+    ToApply(&'static str),
+    Check(&'static str),
+}
+
+fn expected_template_failure(step: &str) -> Option<TemplateFails> {
     Some(match step {
-        "pod-default" | "demo-sa" | "role" | "rolebinding" => "", // the template does not even apply
-        "pod-demo-sa" => "runs as ServiceAccount default, not demo-sa",
+        "pod-default" | "demo-sa" => TemplateFails::ToApply("metadata.name"),
+        "role" => TemplateFails::Check("allows list pods yet"),
+        "rolebinding" => TemplateFails::ToApply("roleRef.name"),
+        "pod-demo-sa" => TemplateFails::Check("runs as ServiceAccount default, not demo-sa"),
         _ => return None,
     })
+}
+
+/// What each of a step's actions answers, in order, once the step's solution is in.
+fn expected_answers(step: &str) -> &'static [&'static str] {
+    match step {
+        "token" => &["\"sub\": \"system:serviceaccount:"],
+        "anonymous-call" => &["403 Forbidden"],
+        "default-token-call" => &["200 OK", "403 Forbidden"],
+        "demo-sa-call" => &["200 OK (PodList: pod-default, pod-demo-sa)"],
+        _ => &[],
+    }
 }
 
 #[tokio::test]
@@ -76,13 +97,22 @@ async fn every_step_fails_before_and_passes_after_its_solution() {
         if let (Some(template), Some(expected)) =
             (&step.template, expected_template_failure(&step.id))
         {
-            match engine.apply(template).await {
-                Err(err) => assert!(
-                    expected.is_empty(),
-                    "step {}: template did not apply: {err}",
+            match (engine.apply(template).await, expected) {
+                (Err(err), TemplateFails::ToApply(reason)) => assert!(
+                    err.to_string().contains(reason),
+                    "step {}: the template fails to apply for another reason than {reason:?}: {err}",
                     step.id
                 ),
-                Ok(_) => {
+                (Err(err), TemplateFails::Check(_)) => {
+                    panic!("step {}: template did not apply: {err}", step.id)
+                }
+                (Ok(_), TemplateFails::ToApply(reason)) => {
+                    panic!(
+                        "step {}: the template applied, but should fail on {reason:?}",
+                        step.id
+                    )
+                }
+                (Ok(_), TemplateFails::Check(expected)) => {
                     let report = engine
                         .wait_until_passed(index, Duration::from_secs(2))
                         .await;
@@ -117,9 +147,22 @@ async fn every_step_fails_before_and_passes_after_its_solution() {
                 .await
                 .unwrap_or_else(|e| panic!("step {}: {e}", step.id));
         }
-        if let Some(action) = &step.action {
+        let answers = expected_answers(&step.id);
+        assert_eq!(
+            answers.len(),
+            step.actions.len(),
+            "step {}: one answer per action",
+            step.id
+        );
+        for (action, answer) in step.actions.iter().zip(answers) {
             let output = engine.run_action(action).await;
-            assert!(!output.lines.is_empty());
+            let said = output.lines.join("\n");
+            assert!(
+                said.contains(answer),
+                "step {}: {} said:\n{said}",
+                step.id,
+                output.title
+            );
         }
         let report = engine.wait_until_passed(index, TIMEOUT).await;
         let report =

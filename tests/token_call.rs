@@ -110,6 +110,7 @@ async fn no_token_is_written_to_the_state_folder_or_the_logs() {
     assert!(ok, "{out}");
     common::run_on_lab(&["token", "demo-sa", "-n", &ns.name], &state);
     // The TUI too: run the token action (step 3) and a call from a pod (step 11).
+    common::learner_did_everything(&state, &ns.name);
     let command = format!(
         "XDG_STATE_HOME={} KUBECONFIG={} KUBETUTOR_LOG=debug {KUBETUTOR} -n {}; sleep 30",
         state.display(),

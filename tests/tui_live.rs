@@ -79,6 +79,7 @@ async fn deleting_demo_sa_on_step_11_marks_the_steps_that_needed_it_regressed() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    common::learner_did_everything(&state, &ns.name);
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, &ns.name, ""), 160, 48);
     tmux.wait_for("connected", WAIT);
     tmux.wait_for("Steps 12/12", WAIT);

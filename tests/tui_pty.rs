@@ -86,11 +86,11 @@ async fn the_lab_is_reset_from_the_menu() {
     );
     assert!(!screen.contains("not-the-lessons"), "{screen}");
     tmux.keys(&["Enter"]);
-    // Progress starts over: the steps that need the lesson's objects are not
-    // done; those that hold by themselves (the kubernetes Service, the default
-    // ServiceAccount, a token, the anonymous 403, the takeaways) are again.
-    let screen = tmux.wait_for("Steps 5/12", WAIT);
-    for step in [4, 6, 7, 8, 9, 10, 11] {
+    // Progress starts over: no step is done (the ones that hold by themselves
+    // wait for the learner's answer and run again).
+    let screen = tmux.wait_for("✓ Reset done", WAIT);
+    assert!(screen.contains("Steps 0/12"), "{screen}");
+    for step in 1..=12 {
         let line = common::tmux::step_line(&screen, step);
         assert!(
             !line.starts_with('✓') && !line.starts_with('!'),
@@ -160,11 +160,34 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
         screen.contains("1. The API server behind the kubernetes Service"),
         "{screen}"
     );
-    // Steps 1-3 hold already (the Service, the default account, a token): move on.
-    for step in 2..=4 {
-        tmux.keys(&["C-n"]);
-        tmux.wait_for(&format!("{step}. "), WAIT);
-    }
+    // A fresh namespace: nothing is done, though steps 1–3 hold already.
+    let screen = tmux.wait_for("Step 1 holds already", WAIT);
+    assert!(screen.contains("Steps 0/12"), "{screen}");
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("Step 2 is locked", WAIT);
+    // Step 1: predict (443), step 2: predict (the default account).
+    tmux.keys(&["1"]);
+    tmux.wait_for("✓ Step 1 done", WAIT);
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("2. Every namespace", WAIT);
+    tmux.keys(&["2"]);
+    tmux.wait_for("✓ Step 2 done", WAIT);
+    // Step 3: the run is refused before the prediction, a wrong one gets its
+    // feedback, and the run then counts.
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("3. A token", WAIT);
+    tmux.keys(&["F6"]);
+    tmux.wait_for("First predict what it will answer", WAIT);
+    tmux.keys(&["2"]);
+    let screen = tmux.wait_for("✗ Not quite", WAIT);
+    assert!(
+        screen.contains("The issuer says who signed the token"),
+        "{screen}"
+    );
+    tmux.keys(&["F6"]);
+    tmux.wait_for("✓ Step 3 done", WAIT);
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("4. A Pod", WAIT);
     wait_for_pane(&tmux, "Checks", "No Pod named pod-default");
     let screen = tmux.screen();
     assert!(
@@ -179,17 +202,28 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     // at most five times a second; the step marks are never held back).
     tmux.wait_for("pod-default      Running   sa default", WAIT);
 
-    // 5 (anonymous call) and 6 (default token) pass on the server's answers.
+    // 5 (anonymous call) and 6 (default token): predicted, then run.
     tmux.keys(&["C-n"]);
     wait_for_pane(
         &tmux,
         "Checks",
         "as anonymous (no token) answered 403 Forbidden",
     );
+    tmux.wait_for("Step 5 holds already", WAIT);
+    tmux.keys(&["3", "F6"]);
+    wait_for_pane(&tmux, "Output", "403 Forbidden");
+    tmux.wait_for("✓ Step 5 done", WAIT);
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "(ServiceAccount default) answered 200 OK");
+    tmux.keys(&["2", "F6"]);
+    tmux.wait_for("✓ Step 6 done", WAIT);
+    wait_for_pane(&tmux, "Output", "GET /api/v1/namespaces/");
+    // The newest answer is at the top of the pane; GET /api/v1's is above it.
     let screen = tmux.screen();
-    assert!(screen.contains("403 Forbidden"), "{screen}");
+    assert!(
+        screen.contains("earlier lines"),
+        "both requests ran:\n{screen}"
+    );
 
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "No ServiceAccount named");
@@ -199,7 +233,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     assert!(screen.contains("  demo-sa"), "{screen}");
 
     tmux.keys(&["C-n"]);
-    wait_for_pane(&tmux, "Checks", "No Role named list-pods");
+    wait_for_pane(&tmux, "Checks", "allows list pods yet");
     edit_line(&tmux, 11, "pods");
     edit_line(&tmux, 13, "list");
     apply_and_expect_done(&tmux, 8);
@@ -209,7 +243,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
 
     // A typo first: the explainer names it, and the step stays locked.
     tmux.keys(&["C-n"]);
-    wait_for_pane(&tmux, "Checks", "No RoleBinding named list-pods_demo-sa");
+    wait_for_pane(&tmux, "Checks", "may not list pods");
     edit_line(&tmux, 8, " list-pod");
     edit_line(&tmux, 12, " demo-sa");
     tmux.keys(&["C-s"]);
@@ -245,10 +279,11 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     apply_and_expect_done(&tmux, 10);
     tmux.wait_for("pod-demo-sa      Running   sa demo-sa", WAIT);
 
-    // Step 11 holds as soon as pod-demo-sa runs: its check is already green.
+    // Step 11 holds as soon as pod-demo-sa runs; it counts once predicted and run.
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "answered 200 OK (PodList");
-    tmux.keys(&["F6"]);
+    tmux.keys(&["1", "F6"]);
+    tmux.wait_for("✓ Step 11 done", WAIT);
     wait_for_pane(
         &tmux,
         "Output",

@@ -1,7 +1,9 @@
 //! The TUI's state and its one place of change, `update` (The Elm
 //! Architecture): messages in, effects out, no I/O here.
 
+mod acts;
 pub mod keys;
+mod progress;
 pub mod saved;
 mod update;
 
@@ -13,6 +15,7 @@ use crate::engine::actor::EngineUpdate;
 use crate::engine::link::Link;
 use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
+pub use acts::StepActs;
 pub use saved::SavedState;
 pub use update::update;
 
@@ -175,17 +178,26 @@ pub struct App {
     pub current: usize,
     /// Steps up to this index may be opened.
     pub unlocked: usize,
-    /// Steps that passed at some point.
+    /// Steps whose checks held at some point.
     pub passed: Vec<bool>,
-    /// Passed steps whose checks fail again now.
+    /// Steps done: their checks held and the learner did what they ask.
+    pub done: Vec<bool>,
+    /// Done steps whose checks fail again now.
     pub regressed: Vec<bool>,
+    /// What the learner did in each step (applied, ran, answered).
+    pub acts: Vec<StepActs>,
     /// The latest evaluation of every step (the engine evaluates them all).
     pub reports: Vec<Option<StepReport>>,
     /// One editor per step, holding the draft.
     pub editors: Vec<TextArea<'static>>,
     pub focus: Pane,
     /// Narrow terminals show one pane at a time.
+    /// First line of the lesson text shown; `LESSON_END` shows its end.
     pub lesson_scroll: u16,
+    /// The scroll that shows the end of the lesson text, as last drawn. The
+    /// renderer notes it (it alone knows the wrapped height), so scrolling
+    /// stops at the end instead of into blank space.
+    pub lesson_end: std::cell::Cell<u16>,
     /// First line of `output` shown.
     pub output_scroll: u16,
     pub cluster_scroll: u16,
@@ -231,6 +243,11 @@ impl App {
                 new_editor(&text)
             })
             .collect();
+        let acts = lesson
+            .steps
+            .iter()
+            .map(|step| saved.acts.get(&step.id).cloned().unwrap_or_default())
+            .collect();
         let unlocked = saved.unlocked.min(steps - 1);
         let current = saved.current.min(unlocked);
         let mut app = App {
@@ -240,11 +257,14 @@ impl App {
             current,
             unlocked,
             passed: vec![false; steps],
+            done: vec![false; steps],
             regressed: vec![false; steps],
+            acts,
             reports: vec![None; steps],
             editors,
             focus: Pane::Lesson,
             lesson_scroll: 0,
+            lesson_end: std::cell::Cell::new(u16::MAX),
             output_scroll: 0,
             cluster_scroll: 0,
             steps_cursor: current,
@@ -310,13 +330,25 @@ impl App {
                 (text.trim_end() != template.trim_end()).then(|| (step.id.clone(), text))
             })
             .collect();
+        let acts = self
+            .lesson
+            .steps
+            .iter()
+            .zip(&self.acts)
+            .filter(|(_, acts)| **acts != StepActs::default())
+            .map(|(step, acts)| (step.id.clone(), acts.clone()))
+            .collect();
         SavedState {
             current: self.current,
             unlocked: self.unlocked,
             drafts,
+            acts,
         }
     }
 }
+
+/// `lesson_scroll` value that shows the end of the text, wherever that is.
+pub const LESSON_END: u16 = u16::MAX;
 
 pub fn new_editor(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();

@@ -14,6 +14,9 @@ pub struct SavedState {
     pub unlocked: usize,
     /// Step id → editor text.
     pub drafts: BTreeMap<String, String>,
+    /// Step id → what the learner did there (files from before acts lack it).
+    #[serde(default)]
+    pub acts: BTreeMap<String, super::StepActs>,
 }
 
 /// `$XDG_STATE_HOME/kubetutor` (`~/.local/state/kubetutor`): progress, drafts, the log.
@@ -65,6 +68,15 @@ mod tests {
             current: 3,
             unlocked: 4,
             drafts: [("demo-sa".to_string(), "kind: x".to_string())].into(),
+            acts: [(
+                "anonymous-call".to_string(),
+                super::super::StepActs {
+                    ran: true,
+                    answer: Some(2),
+                    ..Default::default()
+                },
+            )]
+            .into(),
         };
         store(&a, &state).unwrap();
         assert_eq!(load(&a), Some(state));

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
-use super::{App, Connection, Effect, MenuItem, Msg, Pane, ResetView, new_editor};
+use super::{App, Connection, Effect, MenuItem, Msg, Pane, ResetView, new_editor, progress};
 use crate::cluster::reset::ResetEvent;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
 
@@ -42,22 +42,11 @@ fn quit(app: &mut App) -> Vec<Effect> {
 
 fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
     match update {
-        EngineUpdate::Started(reports) => {
-            for report in reports {
-                record(app, report);
-            }
-            // Progress saved earlier may be behind the cluster: open every
-            // step up to the first one that still needs the learner.
-            let first_open = (0..app.lesson.steps.len())
-                .find(|i| !app.passed[*i] && !app.undecided(*i))
-                .unwrap_or(app.lesson.steps.len() - 1);
-            app.unlocked = app.unlocked.max(first_open);
-            vec![Effect::Save]
-        }
+        EngineUpdate::Started(reports) => progress::on_started(app, reports),
         EngineUpdate::Steps(reports) => {
             let mut effects = Vec::new();
             for report in reports {
-                effects.extend(on_step_report(app, report));
+                effects.extend(progress::on_step_report(app, report));
             }
             effects
         }
@@ -78,6 +67,7 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                     app.apply_error = None;
                     app.editors[app.current]
                         .set_cursor_line_style(ratatui::style::Style::default());
+                    return progress::on_applied(app);
                 }
                 Err(err) => {
                     app.output_scroll = app.output.len() as u16;
@@ -95,7 +85,10 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             app.output_scroll = app.output.len() as u16;
             app.output.push(format!("── {} ──", output.title));
             app.output.extend(output.lines);
-            Vec::new()
+            match output.step {
+                Some(index) => progress::on_ran(app, index),
+                None => Vec::new(),
+            }
         }
         EngineUpdate::ResetPlan(plan) => {
             if let Some(ResetView::Planning { from }) = app.reset {
@@ -144,61 +137,6 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                 }
             }
         }
-    }
-}
-
-/// Stores a step's report: passed at some point, regressed (passed before,
-/// failing now — not merely undecided, as during an outage).
-fn record(app: &mut App, report: crate::engine::StepReport) {
-    let index = report.index;
-    let passed = report.passed();
-    app.passed[index] |= passed;
-    app.regressed[index] = app.passed[index] && !passed && !report.undecided();
-    app.reports[index] = Some(report);
-}
-
-/// A step's report changed, whichever step it is: marks, unlocking, and a
-/// notice when a step the learner is not looking at turns green or breaks.
-fn on_step_report(app: &mut App, report: crate::engine::StepReport) -> Vec<Effect> {
-    let index = report.index;
-    let was_passed = app.passed[index];
-    let was_regressed = app.regressed[index];
-    let unlocked_before = app.unlocked;
-    let first_failure = report
-        .outcomes
-        .iter()
-        .find(|(_, o)| !o.passed && !o.undecided)
-        .map(|(_, o)| o.message.clone());
-    record(app, report);
-    let last = app.lesson.steps.len() - 1;
-    // Each step in reach that holds (or cannot be decided) opens the next,
-    // so work done ahead (with kubectl, in another terminal) counts at once.
-    while app.unlocked < last && (app.passed[app.unlocked] || app.undecided(app.unlocked)) {
-        app.unlocked += 1;
-    }
-    let step = index + 1;
-    if app.regressed[index] && !was_regressed {
-        if let Some(why) = first_failure {
-            app.notice = Some(format!("! Step {step} no longer holds: {why}"));
-        }
-    } else if app.passed[index] && !was_passed {
-        app.notice = Some(if index == last {
-            "✓ Lesson complete. Well done!".into()
-        } else if index == app.current && !app.presenter && app.unlocked > index {
-            format!("✓ Step {step} done. Press n for the next step.")
-        } else if index == app.current {
-            format!("✓ Step {step} done.")
-        } else {
-            format!(
-                "✓ Step {step} ({}) is done: seen in the cluster.",
-                app.lesson.steps[index].title
-            )
-        });
-    }
-    if app.unlocked != unlocked_before {
-        vec![Effect::Save]
-    } else {
-        Vec::new()
     }
 }
 
@@ -305,6 +243,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('p') => return go_to(app, app.current.saturating_sub(1)),
         KeyCode::Char('r') => return run_action(app),
         KeyCode::Char('s') => return shell(app),
+        KeyCode::Char(digit @ '1'..='9') if app.step().predict.is_some() => {
+            return progress::on_answer(app, digit as usize - '1' as usize);
+        }
         KeyCode::Enter if app.focus == Pane::Steps => return go_to(app, app.steps_cursor),
         KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
         KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
@@ -430,7 +371,10 @@ fn restart_from(app: &mut App, from: usize, keep_drafts: bool) {
         // The engine sends every step's report again once the deletions are in.
         app.reports[index] = None;
         app.passed[index] = false;
+        app.done[index] = false;
         app.regressed[index] = false;
+        // Starting over: the learner builds, runs and answers again.
+        app.acts[index] = Default::default();
         if !keep_drafts {
             app.editors[index] = new_editor(
                 app.lesson.steps[index]
@@ -500,7 +444,7 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
                 app.editors[app.current] = new_editor(&solution);
                 effects.push(Effect::Engine(EngineCommand::Apply(solution)));
             }
-            if app.step().action.is_some() {
+            if !app.step().actions.is_empty() {
                 effects.push(Effect::Engine(EngineCommand::RunAction(app.current)));
             }
             if effects.is_empty() {
@@ -508,8 +452,11 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
             }
             effects
         }
-        MenuItem::RevealToken => match app.step().action.clone() {
-            Some(crate::lesson::model::Action::Token(t)) => {
+        MenuItem::RevealToken => match app.step().actions.iter().find_map(|a| match a {
+            crate::lesson::model::Action::Token(t) => Some(t.clone()),
+            _ => None,
+        }) {
+            Some(t) => {
                 app.focus = Pane::Output;
                 vec![Effect::Engine(EngineCommand::RevealToken(
                     t.service_account,
@@ -570,10 +517,10 @@ fn apply(app: &mut App) -> Vec<Effect> {
 fn shell_pod(app: &App) -> Option<String> {
     use crate::lesson::model::{Action, Caller, Check};
     let step = app.step();
-    let from_action = match &step.action {
-        Some(Action::Request(r)) => Some(&r.caller),
+    let from_action = step.actions.iter().find_map(|a| match a {
+        Action::Request(r) => Some(&r.caller),
         _ => None,
-    };
+    });
     let from_checks = step.checks.iter().find_map(|c| match c {
         Check::Request(r) => Some(&r.caller),
         _ => None,
@@ -598,8 +545,18 @@ fn shell(app: &mut App) -> Vec<Effect> {
 }
 
 fn run_action(app: &mut App) -> Vec<Effect> {
-    if app.step().action.is_none() {
+    if app.step().actions.is_empty() {
         app.notice = Some("This step has no action to run.".into());
+        return Vec::new();
+    }
+    if let Some(predict) = &app.step().predict
+        && app.acts[app.current].answer.is_none()
+    {
+        app.notice = Some(format!(
+            "First predict what it will answer: press 1 to {} (the question is under the text).",
+            predict.choices.len()
+        ));
+        app.focus = Pane::Lesson;
         return Vec::new();
     }
     app.focus = Pane::Output;
@@ -626,7 +583,9 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
     app.current = index;
     app.steps_cursor = index;
     app.apply_error = None;
-    app.notice = None;
+    app.notice = app
+        .holds_already(index)
+        .then(|| progress::holds_already_notice(app, index));
     app.lesson_scroll = 0;
     app.focus = app.home_pane();
     vec![Effect::Save]
@@ -641,7 +600,12 @@ fn next_pane(pane: Pane, delta: isize) -> Pane {
 fn scroll(app: &mut App, delta: i32) {
     let apply = |value: &mut u16| *value = (*value as i32 + delta).max(0) as u16;
     match app.focus {
-        Pane::Lesson | Pane::Editor => apply(&mut app.lesson_scroll),
+        Pane::Lesson | Pane::Editor => {
+            let end = app.lesson_end.get();
+            app.lesson_scroll = app.lesson_scroll.min(end);
+            apply(&mut app.lesson_scroll);
+            app.lesson_scroll = app.lesson_scroll.min(end);
+        }
         Pane::Output => apply(&mut app.output_scroll),
         Pane::Cluster | Pane::Checks => {
             apply(&mut app.cluster_scroll);
@@ -754,15 +718,125 @@ mod tests {
         assert!(app.notice.as_deref().unwrap_or_default().contains("locked"));
         let passed = report(&app, 0, None);
         update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![passed])));
+        assert_eq!(
+            app.unlocked, 0,
+            "holding is not done: step 1 asks a question"
+        );
+        assert!(app.holds_already(0));
+        press(&mut app, KeyCode::Char('1'));
         assert_eq!(app.unlocked, 1);
         assert!(
             app.notice
                 .as_deref()
                 .unwrap_or_default()
-                .contains("Step 1 done. Press n")
+                .contains("Step 1 done. Press n"),
+            "{:?}",
+            app.notice
         );
         press(&mut app, KeyCode::Char('n'));
         assert_eq!(app.current, 1);
+    }
+
+    /// Every act of steps `0..count` done, as a learner who got that far.
+    fn acted_through(app: &mut App, count: usize) {
+        for index in 0..count {
+            let step = &app.lesson.steps[index];
+            app.acts[index] = crate::app::StepActs {
+                applied: true,
+                ran: true,
+                answer: step.predict.as_ref().and_then(|p| p.correct()),
+            };
+        }
+    }
+
+    #[test]
+    fn a_fresh_namespace_shows_nothing_done_and_what_holds_already_waits_for_the_learner() {
+        let mut app = app();
+        // Steps 1–3 hold on any cluster (the Service, the default account, a token).
+        let mut reports: Vec<StepReport> = (0..app.lesson.steps.len())
+            .map(|i| failing(&app, i))
+            .collect();
+        for (index, report_) in reports.iter_mut().enumerate().take(3) {
+            *report_ = report(&app, index, None);
+        }
+        update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+        assert_eq!(app.done_count(), 0);
+        assert_eq!(app.unlocked, 0);
+        assert!((0..3).all(|i| app.holds_already(i)));
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Step 1 holds already: it counts once you answer the question"),
+            "{:?}",
+            app.notice
+        );
+    }
+
+    #[test]
+    fn a_wrong_prediction_gets_its_feedback_and_the_learner_still_runs_the_call() {
+        let mut app = app();
+        started_with_nothing_done(&mut app);
+        acted_through(&mut app, 4);
+        app.unlocked = 4;
+        app.current = 4; // the anonymous call
+        let effects = press(&mut app, KeyCode::Char('r'));
+        assert!(effects.is_empty(), "no run before the prediction");
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("First predict")
+        );
+        press(&mut app, KeyCode::Char('1')); // "200 OK": wrong
+        assert_eq!(app.acts[4].answer, Some(0));
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("✗ Not quite")
+        );
+        let effects = press(&mut app, KeyCode::Char('r'));
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::Engine(EngineCommand::RunAction(4))]
+            ),
+            "{effects:?}"
+        );
+        let holds = report(&app, 4, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![holds])));
+        assert!(
+            !app.done[4],
+            "the checks hold, but the learner has not seen the answer"
+        );
+        let output = crate::engine::ActionOutput {
+            title: "GET /api/v1".into(),
+            lines: vec!["403 Forbidden".into()],
+            step: Some(4),
+        };
+        update(&mut app, Msg::Engine(EngineUpdate::Action(output)));
+        assert!(app.done[4] && app.unlocked == 5);
+    }
+
+    #[test]
+    fn applying_counts_from_the_editor_and_from_kubectl_but_not_what_was_there_before() {
+        let mut app = app();
+        let mut reports: Vec<StepReport> = (0..app.lesson.steps.len())
+            .map(|i| failing(&app, i))
+            .collect();
+        reports[6] = report(&app, 6, None); // demo-sa existed before the tutor started
+        update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+        assert!(app.holds_already(6));
+        // Re-applied from the editor on that step: now the learner made it.
+        app.current = 6;
+        let applied = Ok(Vec::new());
+        update(&mut app, Msg::Engine(EngineUpdate::Applied(applied)));
+        assert!(app.done[6]);
+        // Step 8's Role, made with kubectl elsewhere: failing, then holding.
+        let role = report(&app, 7, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![role])));
+        assert!(app.done[7], "seen changing while the tutor watched");
     }
 
     #[test]
@@ -772,7 +846,7 @@ mod tests {
         // The RoleBinding, applied with kubectl while the learner reads step 1.
         let ahead = report(&app, 8, None);
         update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![ahead])));
-        assert!(app.passed[8], "step 9 is marked done");
+        assert!(app.done[8], "step 9 is marked done");
         assert_eq!(app.unlocked, 0, "but it unlocks nothing yet");
         assert!(
             app.notice
@@ -783,6 +857,7 @@ mod tests {
             app.notice
         );
         // Steps 1–8 done: the unlock runs past 9, which already holds.
+        acted_through(&mut app, 8);
         let done: Vec<StepReport> = (0..8).map(|i| report(&app, i, None)).collect();
         update(&mut app, Msg::Engine(EngineUpdate::Steps(done)));
         assert_eq!(app.unlocked, 9);
@@ -792,7 +867,7 @@ mod tests {
     fn a_done_step_that_breaks_is_regressed_and_said_so_but_an_outage_is_not() {
         let mut app = app();
         started_with_nothing_done(&mut app);
-        let done = report(&app, 6, None);
+        let done = report(&app, 6, None); // demo-sa, applied while the tutor watched
         update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![done])));
         let unreachable = report(
             &app,
@@ -828,7 +903,15 @@ mod tests {
         );
         update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
         assert!(app.undecided(0) && !app.passed[0]);
-        assert_eq!(app.unlocked, 1);
+        assert_eq!(
+            app.unlocked, 0,
+            "the question is still the learner's to answer"
+        );
+        press(&mut app, KeyCode::Char('2'));
+        assert_eq!(
+            app.unlocked, 1,
+            "answered: the undecided step opens the next"
+        );
     }
 
     #[test]

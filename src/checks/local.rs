@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::outcome::Outcome;
 use super::path;
 use super::rbac;
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, name_of};
 use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck};
 
 /// Kinds that are not namespaced among those lessons use.
@@ -161,41 +161,98 @@ fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     Outcome::pass(format!("Pod {} is {phase} as ServiceAccount {sa}", c.name))
 }
 
+/// "list pods", "list deployments.apps".
+fn verb_on(c: &GrantsCheck) -> String {
+    if c.group.is_empty() {
+        format!("{} {}", c.verb, c.resource)
+    } else {
+        format!("{} {}.{}", c.verb, c.resource, c.group)
+    }
+}
+
+/// Any Role of the namespace, or a ClusterRole made for the lesson: the
+/// built-in ClusterRoles (`view`, `edit`…, labelled as the API server's
+/// bootstrap defaults) would make the step free, so they do not count.
+fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
+    let what = verb_on(c);
+    let allows = |role: &&Value| {
+        role["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| rbac::rule_allows(r, &c.verb, &c.group, &c.resource))
+    };
+    if let Some(role) = snapshot.in_namespace("Role", ns).find(allows) {
+        return Outcome::pass(format!("Role {} allows {what}", name_of(role)));
+    }
+    let built_in = |role: &&Value| {
+        role["metadata"]["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
+            || name_of(role).starts_with("system:")
+    };
+    if let Some(role) = snapshot
+        .of_kind("ClusterRole")
+        .filter(|r| !built_in(r))
+        .find(allows)
+    {
+        return Outcome::pass(format!(
+            "ClusterRole {} allows {what} (a namespaced Role would be narrower)",
+            name_of(role)
+        ));
+    }
+    let near: Vec<String> = snapshot
+        .in_namespace("Role", ns)
+        .flat_map(|role| {
+            let name = name_of(role).to_string();
+            role["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| rbac::explain_rule(r, &c.verb, &c.group, &c.resource))
+                .map(move |why| format!("Role {name}: {why}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if near.is_empty() {
+        Outcome::fail(format!("No Role{} allows {what} yet", where_(ns)))
+    } else {
+        Outcome::fail(format!(
+            "No Role{} allows {what} yet: {}",
+            where_(ns),
+            near.join("; ")
+        ))
+    }
+}
+
 fn grants(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
+    let Some(name) = &c.role else {
+        return grants_any(c, snapshot, ns);
+    };
     let (kind, role_ns) = if c.cluster_role {
         ("ClusterRole", "")
     } else {
         ("Role", ns)
     };
-    let Some(role) = snapshot.get(kind, role_ns, &c.role) else {
-        return Outcome::fail(format!("No {kind} named {}{} yet", c.role, where_(role_ns)));
+    let Some(role) = snapshot.get(kind, role_ns, name) else {
+        return Outcome::fail(format!("No {kind} named {name}{} yet", where_(role_ns)));
     };
     let rules = role["rules"].as_array().cloned().unwrap_or_default();
-    let what = format!(
-        "{} {}",
-        c.verb,
-        if c.group.is_empty() {
-            c.resource.clone()
-        } else {
-            format!("{}.{}", c.resource, c.group)
-        }
-    );
+    let what = verb_on(c);
     if rules
         .iter()
         .any(|r| rbac::rule_allows(r, &c.verb, &c.group, &c.resource))
     {
-        return Outcome::pass(format!("{kind} {} allows {what}", c.role));
+        return Outcome::pass(format!("{kind} {} allows {what}", name));
     }
     let near: Vec<String> = rules
         .iter()
         .filter_map(|r| rbac::explain_rule(r, &c.verb, &c.group, &c.resource))
         .collect();
     if near.is_empty() {
-        Outcome::fail(format!("{kind} {} has no rule allowing {what}", c.role))
+        Outcome::fail(format!("{kind} {} has no rule allowing {what}", name))
     } else {
         Outcome::fail(format!(
             "{kind} {} does not allow {what}: {}",
-            c.role,
+            name,
             near.join("; ")
         ))
     }
@@ -298,5 +355,52 @@ mod tests {
             "access: {as: {serviceAccount: demo-sa}, verb: list, resource: pods, allowed: true}",
         );
         assert_eq!(evaluate(&c, &Snapshot::new(), "lab"), None);
+    }
+
+    #[test]
+    fn grants_without_a_name_takes_any_role_of_the_namespace_or_a_lesson_made_cluster_role() {
+        let c = check("grants: {verb: list, resource: pods}");
+        let rule =
+            json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]);
+        let role = |kind: &str, name: &str, ns: Option<&str>, labels: Value| {
+            json!({"kind": kind, "metadata": {"name": name, "namespace": ns, "labels": labels},
+                   "rules": rule})
+        };
+        let none = Snapshot::new();
+        assert_eq!(
+            evaluate(&c, &none, "lab").unwrap(),
+            Outcome::fail("No Role in lab allows list pods yet")
+        );
+        let renamed = Snapshot::new().with(role("Role", "pod-reader", Some("lab"), json!({})));
+        assert_eq!(
+            evaluate(&c, &renamed, "lab").unwrap(),
+            Outcome::pass("Role pod-reader allows list pods")
+        );
+        let elsewhere = Snapshot::new().with(role("Role", "pod-reader", Some("other"), json!({})));
+        assert!(!evaluate(&c, &elsewhere, "lab").unwrap().passed);
+        let built_in = Snapshot::new().with(role(
+            "ClusterRole",
+            "view",
+            None,
+            json!({"kubernetes.io/bootstrapping": "rbac-defaults"}),
+        ));
+        assert!(
+            !evaluate(&c, &built_in, "lab").unwrap().passed,
+            "view would make it free"
+        );
+        let own = Snapshot::new().with(role("ClusterRole", "pod-lister", None, json!({})));
+        let outcome = evaluate(&c, &own, "lab").unwrap();
+        assert!(
+            outcome.passed && outcome.message.contains("ClusterRole pod-lister"),
+            "{outcome:?}"
+        );
+        let typo = Snapshot::new().with(json!({"kind": "Role",
+            "metadata": {"name": "list-pods", "namespace": "lab"},
+            "rules": [{"apiGroups": ["v1"], "resources": ["pods"], "verbs": ["list"]}]}));
+        let outcome = evaluate(&c, &typo, "lab").unwrap();
+        assert!(
+            !outcome.passed && outcome.message.contains("Role list-pods:"),
+            "{outcome:?}"
+        );
     }
 }

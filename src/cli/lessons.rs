@@ -47,7 +47,12 @@ pub fn lint(path: &Path) -> anyhow::Result<ExitCode> {
     let mut total = 0;
     for dir in &dirs {
         match Lesson::load(dir, None) {
-            Ok(lesson) => println!("ok     {} ({} steps)", dir.display(), lesson.steps.len()),
+            Ok(lesson) => {
+                for warning in &lesson.warnings {
+                    println!("{warning} (warning)");
+                }
+                println!("ok     {} ({} steps)", dir.display(), lesson.steps.len());
+            }
             Err(errors) => {
                 total += errors.len();
                 for error in errors {

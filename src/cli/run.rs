@@ -108,7 +108,7 @@ pub async fn solve(
                 Err(err) => anyhow::bail!("step {}: applying the solution failed: {err}", step.id),
             }
         }
-        if let Some(action) = &step.action {
+        for action in &step.actions {
             let output = engine.run_action(action).await;
             println!(
                 "   {}: {}",

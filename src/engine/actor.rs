@@ -97,7 +97,7 @@ impl Engine {
                     Some(EngineCommand::RevealToken(account)) => {
                         let lines = crate::cluster::describe::token(&self.client, self.namespace(), &account, true).await;
                         let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
-                        if !send(EngineUpdate::Action(ActionOutput { title, lines })) { return; }
+                        if !send(EngineUpdate::Action(ActionOutput { title, lines, step: None })) { return; }
                     }
                     Some(EngineCommand::PlanReset(from)) => {
                         let plan = reset::plan(&self.client, &self.kinds, &self.lesson, from).await;
@@ -117,8 +117,10 @@ impl Engine {
                         if !send(EngineUpdate::Steps(reports.clone())) { return; }
                     }
                     Some(EngineCommand::RunAction(index)) => {
-                        if let Some(action) = self.lesson.steps.get(index).and_then(|s| s.action.clone()) {
-                            let output = self.run_action(&action).await;
+                        let actions = self.lesson.steps.get(index).map(|s| s.actions.clone()).unwrap_or_default();
+                        for action in &actions {
+                            let mut output = self.run_action(action).await;
+                            output.step = Some(index);
                             if !send(EngineUpdate::Action(output)) { return; }
                         }
                     }

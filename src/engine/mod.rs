@@ -89,6 +89,8 @@ impl StepReport {
 pub struct ActionOutput {
     pub title: String,
     pub lines: Vec<String>,
+    /// The step whose action this was (a revealed token belongs to none).
+    pub step: Option<usize>,
 }
 
 /// What absorbed events changed, waiting to be acted on.
@@ -394,11 +396,13 @@ impl Engine {
     pub async fn run_action(&self, action: &Action) -> ActionOutput {
         match action {
             Action::Token(t) => ActionOutput {
+                step: None,
                 title: format!("Token for ServiceAccount {}", t.service_account),
                 lines: describe::token(&self.client, self.namespace(), &t.service_account, false)
                     .await,
             },
             Action::Request(spec) => ActionOutput {
+                step: None,
                 title: format!("{} {}", spec.method, spec.path),
                 lines: match remote::send(spec, &self.remote_context(), Route::Inside).await {
                     Ok(sent) => describe::response(

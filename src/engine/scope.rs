@@ -124,11 +124,17 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
             reads: vec![Scope::named("Pod", lesson_ns, &c.name)],
             triggers: vec![],
         },
+        Check::Grants(c) if c.role.is_none() => CheckDeps {
+            reads: vec![Scope::all("Role", lesson_ns)],
+            // Read when they can be; a namespace admin cannot make them anyway.
+            triggers: vec![Scope::all("ClusterRole", "")],
+        },
         Check::Grants(c) => {
+            let name = c.role.as_deref().unwrap_or_default();
             let role = if c.cluster_role {
-                Scope::named("ClusterRole", "", &c.role)
+                Scope::named("ClusterRole", "", name)
             } else {
-                Scope::named("Role", lesson_ns, &c.role)
+                Scope::named("Role", lesson_ns, name)
             };
             CheckDeps {
                 reads: vec![role],
@@ -222,11 +228,13 @@ impl LessonScopes {
             }
         }
         for step in &lesson.steps {
-            if let Some(Action::Request(r)) = &step.action
-                && let Caller::Pod(pod) = &r.caller
-            {
-                named.insert(("Pod".into(), ns.into(), pod.clone()));
-                pane_kinds.insert("Pod".into());
+            for action in &step.actions {
+                if let Action::Request(r) = action
+                    && let Caller::Pod(pod) = &r.caller
+                {
+                    named.insert(("Pod".into(), ns.into(), pod.clone()));
+                    pane_kinds.insert("Pod".into());
+                }
             }
         }
         let mut pane: Vec<Scope> = pane_kinds

@@ -45,8 +45,10 @@ pub fn watch_targets(lesson: &Lesson) -> BTreeSet<WatchTarget> {
                 }
             }
         }
-        if let Some(Action::Request(request)) = &step.action
-            && matches!(request.caller, Caller::Pod(_))
+        if step
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Request(r) if matches!(r.caller, Caller::Pod(_))))
         {
             add("Pod", None);
         }

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{self, LessonError};
-use super::model::{Action, Caller, Check, LessonSpec, Need, ObjectRef, StepSpec};
+use super::model::{Act, Action, Caller, Check, LessonSpec, Need, ObjectRef, Prediction, StepSpec};
 use super::{needs, vars};
 use crate::checks::path;
 use crate::yaml::{self, YamlError};
@@ -26,6 +26,8 @@ pub struct Lesson {
     pub needs: Vec<Need>,
     pub steps: Vec<Step>,
     pub dir: PathBuf,
+    /// Things lint points out that do not stop the lesson from loading.
+    pub warnings: Vec<LessonError>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,8 +40,19 @@ pub struct Step {
     pub template: Option<String>,
     /// Reference solution (YAML).
     pub solution: Option<String>,
-    pub action: Option<Action>,
+    /// What kubetutor runs for the learner (`r`), in order.
+    pub actions: Vec<Action>,
+    /// What the learner must do, besides the checks holding.
+    pub acts: Vec<Act>,
+    pub predict: Option<Prediction>,
     pub checks: Vec<Check>,
+}
+
+impl Step {
+    /// The step asks nothing of the learner but reading (and nothing to check).
+    pub fn asks_nothing(&self) -> bool {
+        self.acts.is_empty() && self.predict.is_none()
+    }
 }
 
 impl Lesson {
@@ -166,8 +179,10 @@ impl Loader<'_> {
             }
             steps.push(self.step(step));
         }
+        let warnings = self.free_steps(&spec, &steps);
         if self.errors.is_empty() {
             Ok(Lesson {
+                warnings,
                 id: spec.id,
                 title: spec.title,
                 summary: spec.summary,
@@ -189,17 +204,32 @@ impl Loader<'_> {
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
-        if let Some(Action::Request(request)) = &spec.action {
-            self.request_path(&spec.id, &request.path);
-            self.caller(&spec.id, &request.caller);
+        let actions: Vec<Action> = spec.action.iter().chain(&spec.actions).cloned().collect();
+        if spec.action.is_some() && !spec.actions.is_empty() {
+            self.error(
+                "actions:",
+                format!(
+                    "step {}: give either `action` or `actions`, not both",
+                    spec.id
+                ),
+            );
         }
+        for action in &actions {
+            if let Action::Request(request) = action {
+                self.request_path(&spec.id, &request.path);
+                self.caller(&spec.id, &request.caller);
+            }
+        }
+        self.acts(spec, &actions);
         Step {
             id: spec.id.clone(),
             title: spec.title.clone(),
             text,
             template,
             solution,
-            action: spec.action.clone(),
+            actions,
+            acts: spec.acts.clone(),
+            predict: spec.predict.clone(),
             checks: spec.checks.clone(),
         }
     }
@@ -263,6 +293,94 @@ impl Loader<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Steps that would count with nothing done: no act asked, and no check
+    /// on anything the lesson makes (`owns:`) — on a fresh namespace they
+    /// hold before the learner lifts a finger.
+    fn free_steps(&self, spec: &LessonSpec, steps: &[Step]) -> Vec<LessonError> {
+        let owned =
+            |kind: &str, name: &str| spec.owns.iter().any(|o| o.kind == kind && o.name == name);
+        let builds_something = |check: &Check| match check {
+            Check::Exists(o) | Check::Absent(o) => owned(&o.kind, &o.name),
+            Check::Field(f) => owned(&f.kind, &f.name),
+            Check::Pod(p) => owned("Pod", &p.name),
+            Check::Grants(g) => match &g.role {
+                Some(role) => owned(
+                    if g.cluster_role {
+                        "ClusterRole"
+                    } else {
+                        "Role"
+                    },
+                    role,
+                ),
+                // Any role will do: the learner must make one.
+                None => true,
+            },
+            Check::Access(_) | Check::Request(_) | Check::Token(_) => false,
+        };
+        steps
+            .iter()
+            .filter(|step| step.asks_nothing() && !step.checks.iter().any(builds_something))
+            .map(|step| {
+                let (line, column) = self
+                    .raw
+                    .find(&format!("id: {}", step.id))
+                    .map_or((0, 0), |offset| error::position(self.raw, offset));
+                LessonError::new(
+                    self.file,
+                    line,
+                    column,
+                    format!(
+                        "step {} counts on a fresh namespace with nothing done: it asks for no act \
+                         and checks nothing the lesson makes; add `acts: [run]`, `acts: [apply]` or a `predict:`",
+                        step.id
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// `acts` and `predict` must be possible: `run` needs an action, a
+    /// prediction needs choices with exactly one right answer.
+    fn acts(&mut self, spec: &StepSpec, actions: &[Action]) {
+        let step = &spec.id;
+        if spec.acts.contains(&Act::Run) && actions.is_empty() {
+            self.error(
+                "run",
+                format!(
+                    "step {step}: `acts` has run, but the step has no action to run; add `action:`"
+                ),
+            );
+        }
+        if spec.acts.contains(&Act::Apply) && spec.checks.is_empty() {
+            self.error(
+                "apply",
+                format!(
+                    "step {step}: `acts` has apply, but the step has no checks to say what to apply"
+                ),
+            );
+        }
+        if let Some(predict) = &spec.predict {
+            let correct = predict.choices.iter().filter(|c| c.correct).count();
+            if predict.choices.len() < 2 || predict.choices.len() > Prediction::MAX_CHOICES {
+                self.error(
+                    &predict.question,
+                    format!(
+                        "step {step}: a prediction needs 2 to {} choices, it has {}",
+                        Prediction::MAX_CHOICES,
+                        predict.choices.len()
+                    ),
+                );
+            } else if correct != 1 {
+                self.error(
+                    &predict.question,
+                    format!(
+                        "step {step}: exactly one choice must be `correct: true`, {correct} are"
+                    ),
+                );
+            }
         }
     }
 

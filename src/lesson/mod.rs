@@ -2,6 +2,7 @@
 //! solutions. This module loads them (with `${NAMESPACE}` substituted) and
 //! checks them (`lessons lint`).
 
+pub mod acts;
 pub mod catalog;
 pub mod error;
 pub mod load;

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use super::acts::{Act, Choice, Prediction};
+
 /// `lesson.yaml` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -55,6 +57,14 @@ pub struct StepSpec {
     pub solution: Option<String>,
     /// What kubetutor does for the learner in this step (create a token, call the API).
     pub action: Option<Action>,
+    /// Several actions, run one after the other (instead of `action`).
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    /// What the learner must do for the step to count (see `acts.rs`).
+    #[serde(default)]
+    pub acts: Vec<Act>,
+    /// A question the learner answers before running the action.
+    pub predict: Option<Prediction>,
     #[serde(default)]
     pub checks: Vec<Check>,
 }
@@ -142,8 +152,11 @@ pub struct PodCheck {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrantsCheck {
-    /// Name of a Role in the lesson namespace, or of a ClusterRole with `clusterRole: true`.
-    pub role: String,
+    /// Name of a Role in the lesson namespace, or of a ClusterRole with
+    /// `clusterRole: true`. Without a name, any Role of the namespace, or any
+    /// ClusterRole made for the lesson (not a built-in one), will do: the
+    /// outcome counts, not the spelling.
+    pub role: Option<String>,
     #[serde(default)]
     pub cluster_role: bool,
     pub verb: String,
@@ -214,7 +227,8 @@ pub struct RequestCheck {
     #[serde(default = "default_method")]
     pub method: String,
     pub path: String,
-    pub expect_status: u16,
+    /// One status, or several that are all right (`[401, 403]`).
+    pub expect_status: Statuses,
     pub expect_json: Option<JsonExpectation>,
     pub hint: Option<String>,
 }
@@ -257,6 +271,35 @@ impl Check {
             Check::Access(c) => c.hint.as_deref(),
             Check::Request(c) => c.hint.as_deref(),
             Check::Token(c) => c.hint.as_deref(),
+        }
+    }
+}
+
+/// HTTP statuses a request check accepts: `200` or `[401, 403]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Statuses {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl Statuses {
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            Statuses::One(one) => *one == status,
+            Statuses::Any(any) => any.contains(&status),
+        }
+    }
+}
+
+impl std::fmt::Display for Statuses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Statuses::One(one) => write!(f, "{one}"),
+            Statuses::Any(any) => {
+                let all: Vec<String> = any.iter().map(u16::to_string).collect();
+                write!(f, "{}", all.join(" or "))
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cluster_view;
 pub mod markdown;
 mod overlay;
 mod panes;
+mod predict;
 mod presenter;
 
 pub use panes::draw as draw_pane;

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{cluster_view, markdown, theme};
+use super::{cluster_view, theme};
 use crate::app::{App, Pane};
 
 fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
 }
 
 fn steps(frame: &mut Frame, app: &App, area: Rect) {
-    let done = app.passed.iter().filter(|p| **p).count();
+    let done = app.done_count();
     let lines: Vec<Line> = app
         .lesson
         .steps
@@ -73,8 +73,10 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(i, step)| {
             let (mark, style) = if app.regressed[i] {
                 ("!", theme::warn())
-            } else if app.passed[i] {
+            } else if app.done[i] {
                 ("✓", theme::pass())
+            } else if app.holds_already(i) {
+                ("◇", theme::warn())
             } else if app.undecided(i) {
                 ("?", theme::warn())
             } else if i > app.unlocked {
@@ -107,11 +109,7 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
 fn lesson(frame: &mut Frame, app: &App, area: Rect) {
     let step = app.step();
     let title = format!(" {}. {} ", app.current + 1, step.title);
-    let widget = Paragraph::new(markdown::render(&step.text))
-        .block(block(app, Pane::Lesson, title))
-        .wrap(Wrap { trim: false })
-        .scroll((app.lesson_scroll, 0));
-    frame.render_widget(widget, area);
+    super::predict::draw_text(frame, app, block(app, Pane::Lesson, title), area);
 }
 
 fn editor(frame: &mut Frame, app: &App, area: Rect) {
@@ -141,6 +139,23 @@ fn editor(frame: &mut Frame, app: &App, area: Rect) {
 
 fn checks(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::new();
+    if app.holds_already(app.current) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "◇ Holds already — counts once you {}.",
+                app.acts_missing(app.current).join(", then ")
+            ),
+            theme::warn(),
+        )));
+    } else if !app.done[app.current] && app.report().is_some_and(|r| !r.passed()) {
+        let missing = app.acts_missing(app.current);
+        if !missing.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("To do: {}.", missing.join(", then ")),
+                theme::dim(),
+            )));
+        }
+    }
     match app.report() {
         None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
         Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(

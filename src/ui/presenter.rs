@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
-use super::{markdown, theme};
+use super::theme;
 use crate::app::App;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -23,16 +23,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     draw_header(frame, app, header);
     let [lesson, editor] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    let step = app.step();
-    let text = Paragraph::new(markdown::render(&step.text))
-        .block(
-            Block::default()
-                .borders(Borders::TOP)
-                .title(Span::styled(" Lesson ", theme::strong())),
-        )
-        .wrap(Wrap { trim: false })
-        .scroll((app.lesson_scroll, 0));
-    frame.render_widget(text, lesson);
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(" Lesson ", theme::strong()));
+    super::predict::draw_text(frame, app, block, lesson);
     let mut buffer = app.editor().clone();
     buffer.set_block(
         Block::default()
@@ -54,7 +48,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         .lines(vec![format!("Step {}", app.current + 1).into()])
         .build();
     frame.render_widget(number, big);
-    let done = app.passed.iter().filter(|p| **p).count();
+    let done = app.done_count();
     let lines = vec![
         Line::from(Span::styled(app.step().title.clone(), theme::heading())),
         Line::from(Span::styled(

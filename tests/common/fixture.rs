@@ -21,15 +21,31 @@ pub fn fixture() -> App {
         context: "kubetutor-lab".into(),
         server: "https://127.0.0.1:6443".into(),
     };
+    let progress = [
+        true, true, true, true, true, true, true, true, false, false, false, true,
+    ];
+    // The learner answered, ran and applied everything of the steps they did.
+    let acts = lesson
+        .steps
+        .iter()
+        .zip(progress)
+        .filter(|(_, done)| *done)
+        .map(|(step, _)| {
+            let acts = kubetutor::app::StepActs {
+                applied: true,
+                ran: true,
+                answer: step.predict.as_ref().and_then(|p| p.correct()),
+            };
+            (step.id.clone(), acts)
+        })
+        .collect();
     let saved = kubetutor::app::SavedState {
         current: 8,
         unlocked: 8,
         drafts: Default::default(),
+        acts,
     };
     let mut app = App::new(lesson, label, Some(saved));
-    let progress = [
-        true, true, true, true, true, true, true, true, false, false, false, true,
-    ];
     // Steps that pass have every check passing; the others are still to do.
     let reports = progress
         .iter()
@@ -73,19 +89,13 @@ pub fn fixture() -> App {
     let checks = app.lesson.steps[8].checks.clone();
     let report = StepReport {
         index: 8,
-        outcomes: vec![
-            (
-                checks[0].clone(),
-                Outcome::pass("RoleBinding list-pods_demo-sa exists in lab"),
-            ),
-            (
-                checks[1].clone(),
-                Outcome::fail(
-                    "The API server says ServiceAccount demo-sa may not list pods in lab yet: RoleBinding \
+        outcomes: vec![(
+            checks[0].clone(),
+            Outcome::fail(
+                "The API server says ServiceAccount demo-sa may not list pods in lab yet: RoleBinding \
                  list-pods_demo-sa refers to Role list-pod, which does not exist",
-                ),
             ),
-        ],
+        )],
     };
     update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![report])));
     update(
@@ -96,6 +106,7 @@ pub fn fixture() -> App {
                 "as Pod pod-default (ServiceAccount default)".into(),
                 "→ 403 Forbidden: pods is forbidden".into(),
             ],
+            step: Some(5),
         })),
     );
     assert!(app.connection.is_connected());

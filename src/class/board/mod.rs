@@ -285,7 +285,7 @@ fn on_confirm_key(board: &mut Board, key: KeyEvent, confirm: Confirm) -> Vec<Boa
                     EngineCommand::Apply(solution.clone()),
                 ));
             }
-            if spec.action.is_some() {
+            if !spec.actions.is_empty() {
                 effects.push(BoardEffect::Engine(row, EngineCommand::RunAction(step)));
             }
             if effects.is_empty() {
