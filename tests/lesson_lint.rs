@@ -225,3 +225,50 @@ fn a_read_outside_the_lesson_namespace_must_be_listed_in_needs() {
     let (ok, out) = lint(&lesson(&listed, SA));
     assert!(ok, "{out}");
 }
+
+#[test]
+fn a_step_that_counts_with_nothing_done_is_a_warning_and_an_act_silences_it() {
+    // GOOD_LESSON's step checks a ServiceAccount the lesson does not own and
+    // asks for no act: on a namespace where it exists, it would count for free.
+    let dir = lesson(GOOD_LESSON, SA);
+    let yaml = dir.join("lesson.yaml");
+    let (ok, out) = lint(&dir);
+    assert!(ok, "a warning does not fail lint:\n{out}");
+    let expected = format!(
+        "{}:5:5: step first counts on a fresh namespace with nothing done",
+        yaml.display()
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&expected) && l.ends_with("(warning)")),
+        "{out}"
+    );
+    let with_act = GOOD_LESSON.replace("    checks:\n", "    acts: [apply]\n    checks:\n");
+    let (ok, out) = lint(&lesson(&with_act, SA));
+    assert!(ok && !out.contains("warning"), "{out}");
+}
+
+#[test]
+fn acts_and_predictions_must_be_possible() {
+    let run_without_action = GOOD_LESSON.replace("    checks:\n", "    acts: [run]\n    checks:\n");
+    assert_error(
+        &run_without_action,
+        SA,
+        "lesson.yaml",
+        9,
+        12,
+        "`acts` has run, but the step has no action to run",
+    );
+    let two_right = GOOD_LESSON.replace(
+        "    checks:\n",
+        "    predict:\n      question: Which?\n      choices:\n        - {answer: a, correct: true, feedback: yes}\n        - {answer: b, correct: true, feedback: also}\n    checks:\n",
+    );
+    assert_error(
+        &two_right,
+        SA,
+        "lesson.yaml",
+        10,
+        17,
+        "exactly one choice must be `correct: true`, 2 are",
+    );
+}
