@@ -170,9 +170,11 @@ fn verb_on(c: &GrantsCheck) -> String {
     }
 }
 
-/// Any Role of the namespace, or a ClusterRole made for the lesson: the
-/// built-in ClusterRoles (`view`, `edit`…, labelled as the API server's
-/// bootstrap defaults) would make the step free, so they do not count.
+/// Any Role of the namespace, or a ClusterRole made for the lesson: one that
+/// a RoleBinding of the namespace refers to (on a shared cluster, another
+/// learner's ClusterRole must not count), and not a built-in one (`view`,
+/// `edit`…, labelled as the API server's bootstrap defaults), which would
+/// make the step free.
 fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     let what = verb_on(c);
     let allows = |role: &&Value| {
@@ -189,14 +191,34 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         role["metadata"]["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
             || name_of(role).starts_with("system:")
     };
-    if let Some(role) = snapshot
+    let binding_here = |cluster_role: &str| {
+        snapshot
+            .in_namespace("RoleBinding", ns)
+            .find(|b| b["roleRef"]["kind"] == "ClusterRole" && b["roleRef"]["name"] == cluster_role)
+            .map(|b| name_of(b).to_string())
+    };
+    let mut unbound = None;
+    for role in snapshot
         .of_kind("ClusterRole")
         .filter(|r| !built_in(r))
-        .find(allows)
+        .filter(allows)
     {
-        return Outcome::pass(format!(
-            "ClusterRole {} allows {what} (a namespaced Role would be narrower)",
-            name_of(role)
+        match binding_here(name_of(role)) {
+            Some(binding) => {
+                return Outcome::pass(format!(
+                    "ClusterRole {} allows {what}, bound here by RoleBinding {binding} \
+                     (a namespaced Role would be narrower)",
+                    name_of(role)
+                ));
+            }
+            None => unbound = Some(name_of(role).to_string()),
+        }
+    }
+    if let Some(cluster_role) = unbound {
+        return Outcome::fail(format!(
+            "No Role{} allows {what} yet; ClusterRole {cluster_role} does, but no RoleBinding{} refers to it",
+            where_(ns),
+            where_(ns)
         ));
     }
     let near: Vec<String> = snapshot
@@ -388,10 +410,24 @@ mod tests {
             !evaluate(&c, &built_in, "lab").unwrap().passed,
             "view would make it free"
         );
-        let own = Snapshot::new().with(role("ClusterRole", "pod-lister", None, json!({})));
-        let outcome = evaluate(&c, &own, "lab").unwrap();
+        let unbound = Snapshot::new().with(role("ClusterRole", "pod-lister", None, json!({})));
+        let outcome = evaluate(&c, &unbound, "lab").unwrap();
         assert!(
-            outcome.passed && outcome.message.contains("ClusterRole pod-lister"),
+            !outcome.passed
+                && outcome
+                    .message
+                    .contains("no RoleBinding in lab refers to it"),
+            "another learner's ClusterRole does not count: {outcome:?}"
+        );
+        let bound = unbound.with(json!({"kind": "RoleBinding",
+            "metadata": {"name": "demo-can-list", "namespace": "lab"},
+            "roleRef": {"kind": "ClusterRole", "name": "pod-lister"}}));
+        let outcome = evaluate(&c, &bound, "lab").unwrap();
+        assert!(
+            outcome.passed
+                && outcome
+                    .message
+                    .contains("ClusterRole pod-lister allows list pods, bound here"),
             "{outcome:?}"
         );
         let typo = Snapshot::new().with(json!({"kind": "Role",

@@ -126,8 +126,12 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
         },
         Check::Grants(c) if c.role.is_none() => CheckDeps {
             reads: vec![Scope::all("Role", lesson_ns)],
-            // Read when they can be; a namespace admin cannot make them anyway.
-            triggers: vec![Scope::all("ClusterRole", "")],
+            // Read when they can be (a namespace admin cannot make them
+            // anyway); a ClusterRole counts once a RoleBinding here refers to it.
+            triggers: vec![
+                Scope::all("ClusterRole", ""),
+                Scope::all("RoleBinding", lesson_ns),
+            ],
         },
         Check::Grants(c) => {
             let name = c.role.as_deref().unwrap_or_default();
