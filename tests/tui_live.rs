@@ -115,3 +115,46 @@ async fn deleting_demo_sa_on_step_11_marks_the_steps_that_needed_it_regressed() 
     tmux.wait_for("EXITED 0", WAIT);
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// The learner predicts in the tutor, then runs the step's call with
+/// `kubetutor call` in another terminal: the tutor counts it within a second.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn a_call_run_in_another_terminal_counts_for_the_step() {
+    let _one_at_a_time = common::pty_lock();
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "elsewhere").await;
+    let state = common::temp_dir("tui");
+    lab().apply(&ns.name, &seed::pod("pod-default", None));
+    common::learner_did_steps(&state, &ns.name, 4);
+    let tmux = Tmux::start(
+        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
+        160,
+        48,
+    );
+    tmux.wait_for("Step 5 holds already", WAIT);
+    tmux.keys(&["3"]);
+    tmux.wait_for("✓ Right", WAIT);
+    let (ok, out) = common::run_on_lab(
+        &[
+            "call",
+            "--as",
+            "anonymous",
+            "GET",
+            "/api/v1",
+            "-n",
+            &ns.name,
+        ],
+        &state,
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("counted as running step 5"),
+        "the command says what it counted:\n{out}"
+    );
+    let screen = wait_for_mark(&tmux, WAIT, 5, '✓');
+    assert!(screen.contains("Steps 5/12"), "{screen}");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}

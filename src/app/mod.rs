@@ -2,6 +2,7 @@
 //! Architecture): messages in, effects out, no I/O here.
 
 mod acts;
+pub mod acts_log;
 pub mod keys;
 mod progress;
 pub mod saved;
@@ -35,6 +36,8 @@ pub enum Msg {
     Signal(&'static str),
     /// The shell opened with `s` ended: what to tell the learner.
     ShellClosed(String),
+    /// Acts done in another terminal (`kubetutor call`, `token`, `solve`).
+    ActsElsewhere(Vec<acts_log::Entry>),
 }
 
 /// What `update` asks the runtime to do.
@@ -47,6 +50,8 @@ pub enum Effect {
     Shell(String),
     /// Leave this lesson for another (by id); progress is saved first.
     SwitchLesson(String),
+    /// The learner starts over: acts logged by other commands are forgotten.
+    ClearActsLog,
     Quit,
 }
 

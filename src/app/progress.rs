@@ -2,7 +2,7 @@
 //! learner's acts, and what they make of each step (done, holds already,
 //! regressed), which steps open, and what the footer says about it.
 
-use super::{App, Effect};
+use super::{App, Effect, acts_log};
 use crate::engine::StepReport;
 use crate::lesson::model::Act;
 
@@ -72,6 +72,26 @@ pub fn on_applied(app: &mut App) -> Vec<Effect> {
         return effects;
     }
     Vec::new()
+}
+
+/// Acts done with `kubetutor call`, `token` or `solve` in another terminal.
+pub fn on_acts_elsewhere(app: &mut App, entries: Vec<acts_log::Entry>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for entry in entries {
+        let Some(index) = app.lesson.step_index(&entry.step) else {
+            continue;
+        };
+        let acts = &mut app.acts[index];
+        let new = match entry.did {
+            acts_log::Did::Applied => !std::mem::replace(&mut acts.applied, true),
+            acts_log::Did::Ran => !std::mem::replace(&mut acts.ran, true),
+        };
+        if new {
+            effects.extend(advance(app, index));
+            effects.push(Effect::Save);
+        }
+    }
+    effects
 }
 
 /// One of step `index`'s actions ran and its answer is on screen.

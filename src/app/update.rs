@@ -32,6 +32,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.notice = Some(message);
             Vec::new()
         }
+        Msg::ActsElsewhere(entries) => progress::on_acts_elsewhere(app, entries),
     }
 }
 
@@ -128,7 +129,7 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                 Ok(()) => {
                     app.reset = None;
                     restart_from(app, from, keep_drafts);
-                    vec![Effect::Save]
+                    vec![Effect::ClearActsLog, Effect::Save]
                 }
                 Err(mut failures) => {
                     failures.push("Progress was not reset. Fix the above and reset again.".into());

@@ -12,7 +12,7 @@ use crate::checks::Snapshot;
 use crate::checks::remote::{self, RemoteContext};
 use crate::cluster::callers::Callers;
 use crate::cluster::describe;
-use crate::lesson::model::{Caller, RequestSpec};
+use crate::lesson::model::{Action, Caller, RequestSpec};
 
 /// Lines of a response body printed by `call` before folding.
 const BODY_LINES: usize = 200;
@@ -44,6 +44,13 @@ pub async fn token(
     }
     if !reveal && !failed {
         println!("(the token is hidden: add --reveal to print it; treat it like a password)");
+    }
+    if !failed {
+        super::acts::record_run(
+            cluster,
+            &namespace,
+            |action| matches!(action, Action::Token(t) if t.service_account == account),
+        );
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -109,6 +116,10 @@ pub async fn call(
     for line in describe::response(&sent.response, &sent.who, sent.note.as_deref(), BODY_LINES) {
         println!("{line}");
     }
+    super::acts::record_run(cluster, &namespace, |action| {
+        matches!(action, Action::Request(r)
+            if r.caller == spec.caller && r.method == spec.method && r.path == spec.path)
+    });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,5 +1,6 @@
 //! Command-line twins of what the TUI does, built on the same functions.
 
+pub mod acts;
 pub mod calls;
 pub mod class;
 pub mod lab;

@@ -112,6 +112,10 @@ pub async fn run(
             .drafts
             .retain(|step, _| !later.contains(&step.as_str()));
     }
+    // The learner builds, runs and answers again from that step on.
+    let later: Vec<&str> = lesson.steps[from..].iter().map(|s| s.id.as_str()).collect();
+    state.acts.retain(|step, _| !later.contains(&step.as_str()));
+    crate::app::acts_log::Reader::new(&path).clear();
     saved::store(&path, &state)?;
     println!(
         "Done in {:.1} s: {total} objects deleted, progress back to step {}{}.",

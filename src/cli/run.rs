@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{ClusterArgs, LessonArgs};
+use crate::app::acts_log::Did;
 use crate::engine::{Engine, StepReport};
 use crate::lesson::Lesson;
 
@@ -104,6 +105,7 @@ pub async fn solve(
                 Ok(applied) => {
                     let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
                     println!("   applied {}", names.join(", "));
+                    super::acts::record(cluster, &engine.lesson, index, Did::Applied);
                 }
                 Err(err) => anyhow::bail!("step {}: applying the solution failed: {err}", step.id),
             }
@@ -121,6 +123,9 @@ pub async fn solve(
                     .collect::<Vec<_>>()
                     .join(" ")
             );
+        }
+        if !step.actions.is_empty() {
+            super::acts::record(cluster, &engine.lesson, index, Did::Ran);
         }
         // A step the user's rights cannot decide would wait in vain.
         let now = engine.evaluate_step(index).await;

@@ -26,6 +26,9 @@ use crate::lesson::catalog;
 /// loses at most this much typing.
 const SAVE_DELAY: Duration = Duration::from_millis(500);
 
+/// How often the log of acts done in other terminals is read.
+const ACTS_LOG_EVERY: Duration = Duration::from_secs(1);
+
 /// Test hook: panic right after the first frame, to prove the terminal is restored.
 const PANIC_HOOK_ENV: &str = "KUBETUTOR_TEST_PANIC";
 
@@ -146,6 +149,10 @@ async fn event_loop(
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut save_at: Option<Instant> = None;
+    // Acts from other terminals: all of them now, then what is new each second.
+    let mut acts_elsewhere = app::acts_log::Reader::new(saved_path);
+    let mut acts_tick = tokio::time::interval(ACTS_LOG_EVERY);
+    acts_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
         let msg = tokio::select! {
@@ -169,6 +176,13 @@ async fn event_loop(
             _ = terminate.recv() => Msg::Signal("SIGTERM"),
             _ = interrupt.recv() => Msg::Signal("SIGINT"),
             _ = hangup.recv() => Msg::Signal("SIGHUP"),
+            _ = acts_tick.tick() => {
+                let entries = acts_elsewhere.read_new();
+                if entries.is_empty() {
+                    continue;
+                }
+                Msg::ActsElsewhere(entries)
+            }
             _ = tokio::time::sleep_until(save_at.unwrap_or_else(Instant::now)), if save_at.is_some() => {
                 save_at = None;
                 save(&app, saved_path);
@@ -196,6 +210,7 @@ async fn event_loop(
                 }
                 Effect::SwitchLesson(id) => next_lesson = Some(id),
                 Effect::Shell(pod) => shell_pod = Some(pod),
+                Effect::ClearActsLog => acts_elsewhere.clear(),
                 Effect::Quit => quit = true,
             }
         }

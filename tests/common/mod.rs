@@ -230,6 +230,12 @@ pub fn pty_lock() -> std::sync::MutexGuard<'static, ()> {
 /// `state` (its XDG_STATE_HOME): the TUI opens with every step that holds done.
 #[allow(dead_code)] // not every test binary uses it
 pub fn learner_did_everything(state: &std::path::Path, namespace: &str) {
+    learner_did_steps(state, namespace, usize::MAX);
+}
+
+/// The same for the first `count` steps only, the learner being on the next.
+#[allow(dead_code)]
+pub fn learner_did_steps(state: &std::path::Path, namespace: &str, count: usize) {
     use kubetutor::app::{SavedState, StepActs, saved};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
     let lesson = kubetutor::lesson::Lesson::load(&dir, Some(namespace)).unwrap();
@@ -239,9 +245,11 @@ pub fn learner_did_everything(state: &std::path::Path, namespace: &str) {
         .as_ref()
         .and_then(|c| c.server.clone())
         .unwrap();
+    let count = count.min(lesson.steps.len());
     let acts = lesson
         .steps
         .iter()
+        .take(count)
         .map(|step| {
             let acts = StepActs {
                 applied: true,
@@ -252,8 +260,9 @@ pub fn learner_did_everything(state: &std::path::Path, namespace: &str) {
         })
         .collect();
     let progress = SavedState {
-        current: 0,
-        unlocked: lesson.steps.len() - 1,
+        // On the next step to do; on the first when every step is done.
+        current: if count < lesson.steps.len() { count } else { 0 },
+        unlocked: count.min(lesson.steps.len() - 1),
         drafts: Default::default(),
         acts,
     };
