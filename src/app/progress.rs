@@ -157,7 +157,13 @@ fn advance(app: &mut App, index: usize) -> Vec<Effect> {
         app.notice = Some(if index == last {
             "✓ Lesson complete. Well done!".into()
         } else if index == app.current && !app.presenter && app.unlocked > index {
-            format!("✓ Step {step} done. Press n for the next step.")
+            // `n` in the editor would type an n: name the key that works here.
+            let next = if app.focus == super::Pane::Editor {
+                "Ctrl-N"
+            } else {
+                "n"
+            };
+            format!("✓ Step {step} done. Press {next} for the next step.")
         } else if index == app.current {
             format!("✓ Step {step} done.")
         } else {

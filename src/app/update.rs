@@ -751,6 +751,26 @@ mod tests {
     }
 
     #[test]
+    fn the_done_notice_names_the_key_that_works_where_the_focus_is() {
+        let mut app = app();
+        started_with_nothing_done(&mut app);
+        acted_through(&mut app, 6);
+        let done: Vec<StepReport> = (0..6).map(|i| report(&app, i, None)).collect();
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(done)));
+        assert_eq!(app.unlocked, 6);
+        app.current = 6;
+        app.focus = Pane::Editor;
+        let holds = report(&app, 6, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![holds])));
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("✓ Step 7 done. Press Ctrl-N for the next step.")
+        );
+        press(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.current, 6, "n in the editor types an n");
+    }
+
+    #[test]
     fn a_fresh_namespace_shows_nothing_done_and_what_holds_already_waits_for_the_learner() {
         let mut app = app();
         // Steps 1–3 hold on any cluster (the Service, the default account, a token).

@@ -153,9 +153,10 @@ impl Engine {
                     steps.iter().map(|i| self.evaluate_step(*i)).collect();
                 while let Some(report) = evaluating.next().await {
                     let index = report.index;
-                    if !report.server_check_failed() {
-                        settling.stop(index);
-                    } else if changed_now.contains(&index) {
+                    // The server's authorizer learns of a change a little after
+                    // our watch does: its answer may still flip, either way (a
+                    // deleted RoleBinding may be honoured for a few ms more).
+                    if changed_now.contains(&index) && report.asks_the_server() {
                         settling.start(index, now);
                     }
                     if reports[index] != report {

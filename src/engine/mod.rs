@@ -56,6 +56,11 @@ pub struct StepReport {
 
 impl StepReport {
     /// A check only the API server answers failed: worth asking again shortly.
+    /// Some check is the API server's own answer (a review, a request).
+    pub fn asks_the_server(&self) -> bool {
+        self.outcomes.iter().any(|(c, _)| is_remote(c))
+    }
+
     pub fn server_check_failed(&self) -> bool {
         self.outcomes
             .iter()

@@ -1,10 +1,10 @@
 //! Asking the API server again after a change. Our watch sees a new
 //! RoleBinding a few milliseconds after it is written; the server's own
 //! authorizer learns of it through its informer a little later, so the first
-//! answer right after the change may still be "no". Failed server-side
-//! checks of the steps a change touched are asked again — often at first
-//! (the tutor should turn green within a few ms of the server agreeing),
-//! then rarely, then not at all until the next change.
+//! answer right after the change may still be "no" (or, after a deletion,
+//! still "yes"). The server-side checks of the steps a change touched are
+//! asked again — often at first (the tutor should turn green within a few ms
+//! of the server agreeing), then rarely, then not at all until the next change.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -43,16 +43,11 @@ pub struct Settling {
 }
 
 impl Settling {
-    /// A change touched `step` and its server check still fails.
+    /// A change touched `step`, whose verdict is the server's.
     pub fn start(&mut self, step: usize, now: Instant) {
         if let Some(next) = next_ask(now, now) {
             self.steps.insert(step, (now, next));
         }
-    }
-
-    /// The step passes (or no longer has a failed server check).
-    pub fn stop(&mut self, step: usize) {
-        self.steps.remove(&step);
     }
 
     /// The earliest next ask of any step.
