@@ -38,7 +38,7 @@ enum Command {
     Lessons {
         #[command(subcommand)]
         action: Option<LessonsAction>,
-        /// Folder holding the lessons.
+        /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
     },
@@ -147,10 +147,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action,
             lessons_dir,
         } => {
-            let root = lessons_dir.unwrap_or_else(kubetutor::lesson::catalog::default_root);
+            let root = kubetutor::lesson::catalog::resolve(lessons_dir.as_deref())?;
             match action {
                 None => cli::lessons::list(&root),
-                Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root)),
+                Some(LessonsAction::Lint { path: Some(path) }) => cli::lessons::lint(&path),
+                Some(LessonsAction::Lint { path: None }) => {
+                    println!("{root}");
+                    cli::lessons::lint(&root.path)
+                }
             }
         }
         Command::Verify { lesson } => {

@@ -47,7 +47,7 @@ pub struct LessonArgs {
     /// Namespace to work in (default: the kubeconfig context's, else the lesson's own).
     #[arg(long, short = 'n')]
     pub namespace: Option<String>,
-    /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, ./lessons, or the built-in ones).
+    /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
     #[arg(long)]
     pub lessons_dir: Option<PathBuf>,
 }
