@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 /// The lessons shipped with this build (`lessons/`).
 pub static LESSONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 
+/// The lab's build inputs (`assets/lab/`): build.sh, versions.env, and the Go
+/// module files of etcd, kwok and Kubernetes.
+pub static LAB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/lab");
+
 /// `$XDG_CACHE_HOME/kubetutor` (`~/.cache/kubetutor`).
 pub fn cache_root() -> anyhow::Result<PathBuf> {
     let base = directories::BaseDirs::new().context(
@@ -154,6 +158,28 @@ mod tests {
         // No staging folder is left behind.
         let names: Vec<_> = fs::read_dir(&parent).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        fs::remove_dir_all(&parent).unwrap();
+    }
+
+    #[test]
+    fn materialised_lab_sources_are_the_assets_lab_folder_byte_for_byte() {
+        let parent = scratch("lab");
+        let written = materialise(&LAB, &parent).unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab");
+        let files = tree(&written);
+        assert_eq!(files, tree(&source));
+        for needed in [
+            "build.sh",
+            "versions.env",
+            "kube/go.mod",
+            "etcd/main.go",
+            "kwok/go.sum",
+        ] {
+            assert!(
+                files.iter().any(|(p, _)| p == Path::new(needed)),
+                "{needed}"
+            );
+        }
         fs::remove_dir_all(&parent).unwrap();
     }
 
