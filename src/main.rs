@@ -132,6 +132,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         };
     }
+    // With no kubeconfig at all, a running local lab is used (and said so).
+    let uses_cluster = !matches!(
+        cli.command,
+        Some(Command::Lab { .. } | Command::Lessons { .. } | Command::Class { .. })
+    );
+    let mut cli = cli;
+    if uses_cluster && !cli.lab {
+        let (cluster, line) = cli.cluster.or_running_lab();
+        if let Some(line) = line {
+            eprintln!("{line}");
+        }
+        cli.cluster = cluster;
+    }
     let Some(command) = cli.command else {
         let mut cluster = cli.cluster;
         if cli.lab {

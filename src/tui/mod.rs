@@ -40,7 +40,10 @@ pub fn run(
     let state_dir = saved::state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
     let target = cluster.target();
-    let label = cluster_label(&target);
+    let mut label = cluster_label(&target);
+    if let Some(chosen) = &cluster.chosen {
+        label.context = format!("{} ({chosen})", label.context);
+    }
     let lessons = lesson_titles(&args.root());
 
     // One thread: the UI and the engine wait on the network, not the CPU, and
