@@ -88,6 +88,13 @@ enum Command {
         /// e.g. /api/v1/namespaces/default/pods
         path: String,
     },
+    /// Check what kubetutor needs: Go, the lab's cache and health, the kubeconfig,
+    /// the API server, your rights for the lesson, the terminal. Exits 1 when
+    /// something blocks.
+    Doctor {
+        #[command(flatten)]
+        lesson: LessonArgs,
+    },
     /// Apply the reference solutions and run the actions, step by step.
     Solve {
         #[command(flatten)]
@@ -212,6 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &method,
             &path,
         )),
+        Command::Doctor { lesson } => runtime()?.block_on(cli::doctor::run(&lesson, &cli.cluster)),
         Command::Solve { lesson, through } => {
             let lesson = lesson.with_context_defaults(&cli.cluster);
             runtime()?.block_on(cli::run::solve(&lesson, &cli.cluster, through.as_deref()))

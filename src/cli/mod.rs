@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod class;
+pub mod doctor;
 pub mod lab;
 pub mod lessons;
 pub mod reset;

@@ -124,6 +124,21 @@ pub fn locate(progress: &mut dyn FnMut(&str)) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The pins of versions.env (KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION,
+/// GO_MIN), in file order, from the embedded copy.
+pub fn pinned_versions() -> Vec<(String, String)> {
+    let text = embedded::LAB
+        .get_file("versions.env")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
 fn script_command(script: &Path) -> Command {
     let mut command = Command::new("bash");
     command
@@ -155,4 +170,25 @@ pub fn check_complete(dir: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pins_are_read_from_versions_env() {
+        let pins = pinned_versions();
+        let keys: Vec<&str> = pins.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "KUBERNETES_VERSION",
+                "ETCD_VERSION",
+                "KWOK_VERSION",
+                "GO_MIN"
+            ]
+        );
+        assert!(pins[0].1.starts_with("v1."), "{pins:?}");
+    }
 }
