@@ -1,12 +1,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kubetutor::cli::{self, ClusterArgs, LessonArgs, lab::LabAction};
+
+/// `--version`: this build and the lab components it builds and runs.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (lab: ",
+    env!("KUBETUTOR_LAB_PINS"),
+    ")"
+);
 
 /// A terminal tutor for hands-on Kubernetes. Without a command, opens the tutor.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -95,6 +103,11 @@ enum Command {
         #[command(flatten)]
         lesson: LessonArgs,
     },
+    /// Print a shell completion script (e.g. `kubetutor completions bash >
+    /// ~/.local/share/bash-completion/completions/kubetutor`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (e.g. `kubetutor man > ~/.local/share/man/man1/kubetutor.1`).
+    Man,
     /// Apply the reference solutions and run the actions, step by step.
     Solve {
         #[command(flatten)]
@@ -142,7 +155,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // With no kubeconfig at all, a running local lab is used (and said so).
     let uses_cluster = !matches!(
         cli.command,
-        Some(Command::Lab { .. } | Command::Lessons { .. } | Command::Class { .. })
+        Some(
+            Command::Lab { .. }
+                | Command::Lessons { .. }
+                | Command::Class { .. }
+                | Command::Completions { .. }
+                | Command::Man
+        )
     );
     let mut cli = cli;
     if uses_cluster && !cli.lab {
@@ -219,6 +238,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &method,
             &path,
         )),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "kubetutor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Doctor { lesson } => runtime()?.block_on(cli::doctor::run(&lesson, &cli.cluster)),
         Command::Solve { lesson, through } => {
             let lesson = lesson.with_context_defaults(&cli.cluster);
