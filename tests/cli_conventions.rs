@@ -99,3 +99,22 @@ fn the_man_page_is_roff_with_every_command() {
         "the version line names the lab"
     );
 }
+
+#[test]
+fn the_readme_gives_the_two_commands_and_the_install() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for block in [
+        "```sh\ncargo run --release -- --lab\n```",
+        "```sh\ncargo test\n```",
+        "```sh\ncargo install --path .\nkubetutor --lab\n```",
+    ] {
+        assert!(readme.contains(block), "README lacks:\n{block}");
+    }
+    let setup = readme.find("cargo run --release -- --lab").unwrap();
+    let install = readme.find("cargo install --path .").unwrap();
+    assert!(
+        install > setup && install - setup < 400,
+        "the install sits next to the setup command"
+    );
+}
