@@ -24,6 +24,20 @@ pub struct LessonsRoot {
     pub source: RootSource,
 }
 
+impl LessonsRoot {
+    /// A few words for the TUI: "built-in lessons (kubetutor 0.1.0)", or the
+    /// folder and what named it.
+    pub fn short(&self) -> String {
+        match self.source {
+            RootSource::Flag => format!("from {} (--lessons-dir)", self.path.display()),
+            RootSource::Env => format!("from {} (${LESSONS_DIR_ENV})", self.path.display()),
+            RootSource::BuiltIn => {
+                format!("built-in lessons (kubetutor {})", env!("CARGO_PKG_VERSION"))
+            }
+        }
+    }
+}
+
 impl fmt::Display for LessonsRoot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let why = match self.source {
