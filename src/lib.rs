@@ -8,6 +8,7 @@ pub mod checks;
 pub mod class;
 pub mod cli;
 pub mod cluster;
+pub mod embedded;
 pub mod engine;
 pub mod files;
 pub mod lab;

@@ -1,12 +1,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kubetutor::cli::{self, ClusterArgs, LessonArgs, lab::LabAction};
+
+/// `--version`: this build and the lab components it builds and runs.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (lab: ",
+    env!("KUBETUTOR_LAB_PINS"),
+    ")"
+);
 
 /// A terminal tutor for hands-on Kubernetes. Without a command, opens the tutor.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -38,7 +46,7 @@ enum Command {
     Lessons {
         #[command(subcommand)]
         action: Option<LessonsAction>,
-        /// Folder holding the lessons.
+        /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
     },
@@ -88,6 +96,18 @@ enum Command {
         /// e.g. /api/v1/namespaces/default/pods
         path: String,
     },
+    /// Check what kubetutor needs: Go, the lab's cache and health, the kubeconfig,
+    /// the API server, your rights for the lesson, the terminal. Exits 1 when
+    /// something blocks.
+    Doctor {
+        #[command(flatten)]
+        lesson: LessonArgs,
+    },
+    /// Print a shell completion script (e.g. `kubetutor completions bash >
+    /// ~/.local/share/bash-completion/completions/kubetutor`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (e.g. `kubetutor man > ~/.local/share/man/man1/kubetutor.1`).
+    Man,
     /// Apply the reference solutions and run the actions, step by step.
     Solve {
         #[command(flatten)]
@@ -132,6 +152,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         };
     }
+    // With no kubeconfig at all, a running local lab is used (and said so).
+    let uses_cluster = !matches!(
+        cli.command,
+        Some(
+            Command::Lab { .. }
+                | Command::Lessons { .. }
+                | Command::Class { .. }
+                | Command::Completions { .. }
+                | Command::Man
+        )
+    );
+    let mut cli = cli;
+    if uses_cluster && !cli.lab {
+        let (cluster, line) = cli.cluster.or_running_lab();
+        if let Some(line) = line {
+            eprintln!("{line}");
+        }
+        cli.cluster = cluster;
+    }
     let Some(command) = cli.command else {
         let mut cluster = cli.cluster;
         if cli.lab {
@@ -147,10 +186,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action,
             lessons_dir,
         } => {
-            let root = lessons_dir.unwrap_or_else(kubetutor::lesson::catalog::default_root);
+            let root = kubetutor::lesson::catalog::resolve(lessons_dir.as_deref())?;
             match action {
                 None => cli::lessons::list(&root),
-                Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root)),
+                Some(LessonsAction::Lint { path: Some(path) }) => cli::lessons::lint(&path),
+                Some(LessonsAction::Lint { path: None }) => {
+                    println!("{root}");
+                    cli::lessons::lint(&root.path)
+                }
             }
         }
         Command::Verify { lesson } => {
@@ -195,6 +238,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &method,
             &path,
         )),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "kubetutor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { lesson } => runtime()?.block_on(cli::doctor::run(&lesson, &cli.cluster)),
         Command::Solve { lesson, through } => {
             let lesson = lesson.with_context_defaults(&cli.cluster);
             runtime()?.block_on(cli::run::solve(&lesson, &cli.cluster, through.as_deref()))

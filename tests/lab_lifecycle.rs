@@ -22,9 +22,9 @@ fn one_lab_at_a_time() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The lab's binaries (built once per machine by lab/build.sh; at once when cached).
+/// The lab's binaries (built once per machine by `kubetutor lab build`; at once when cached).
 fn bin_dir() -> PathBuf {
-    kubetutor::lab::bins::locate().expect("lab binaries")
+    kubetutor::lab::bins::locate(&mut |_| {}).expect("lab binaries")
 }
 
 /// Every process whose command line mentions `dir` (a lab's state folder).
@@ -579,7 +579,7 @@ fn missing_binaries_say_how_to_build_them() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("lacks etcd") && stderr.contains("lab/build.sh"),
+        stderr.contains("lacks etcd") && stderr.contains("kubetutor lab build"),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

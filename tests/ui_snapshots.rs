@@ -114,3 +114,20 @@ fn reset_dialogs() {
     });
     insta::assert_snapshot!("reset_running_100x30", render(&app, 100, 30));
 }
+
+#[test]
+fn the_lesson_picker_says_where_the_lessons_come_from() {
+    let mut app = fixture();
+    app.lessons = vec![(app.lesson.id.clone(), app.lesson.title.clone())];
+    app.lessons_root = "built-in lessons (kubetutor 0.1.0)".into();
+    app.picker = Some(0);
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("built-in lessons (kubetutor 0.1.0)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Lessons (↑↓ Enter, Esc closes)"),
+        "{screen}"
+    );
+}

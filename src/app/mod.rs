@@ -217,6 +217,9 @@ pub struct App {
     pub menu: Option<usize>,
     /// Every lesson there is: (id, title), for the lesson picker.
     pub lessons: Vec<(String, String)>,
+    /// Where those lessons come from ("built in", or the folder named and by
+    /// what), shown under the lesson picker.
+    pub lessons_root: String,
     /// The lesson picker, while open: the highlighted row.
     pub picker: Option<usize>,
     /// The reset dialog, while open.
@@ -281,6 +284,7 @@ impl App {
             show_hints: false,
             menu: None,
             lessons: Vec::new(),
+            lessons_root: String::new(),
             picker: None,
             reset: None,
             presenter: false,

@@ -1,17 +1,21 @@
-//! `kubetutor lab up | down | status | env | nodes`.
+//! `kubetutor lab build | up | down | status | env | nodes`.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::lab::{self, Health, LabPaths, PODS_PER_NODE, UpOptions};
+use crate::lab::{self, Health, LabPaths, PODS_PER_NODE, UpOptions, bins};
 
 /// Exit status of `lab status` when not every component serves.
 const NOT_ALL_SERVING: u8 = 3;
 
 #[derive(Subcommand, Debug)]
 pub enum LabAction {
+    /// Build the lab's binaries from their pinned Go modules (needs Go): about
+    /// 10–15 minutes the first time, at once when already built. `up` builds
+    /// when needed too.
+    Build,
     /// Start the lab (building its binaries on first use); reuses the components
     /// that serve, restarts those that do not. Fails unless the whole lab serves.
     Up {
@@ -43,6 +47,7 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
     let paths = LabPaths::from_env()?;
     let mut progress = |line: &str| eprintln!("lab: {line}");
     match action {
+        LabAction::Build => build(&mut progress),
         LabAction::Up { port } => {
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
@@ -75,6 +80,27 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn build(progress: &mut dyn FnMut(&str)) -> anyhow::Result<ExitCode> {
+    if let bins::Cache::Built(dir) = bins::check_cache()? {
+        progress(&format!("already built: {}", dir.display()));
+        println!("{}", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    progress(&format!(
+        "building the lab's control plane from its Go modules: {}",
+        bins::BUILD_TIME
+    ));
+    let (dir, took) = bins::build()?;
+    progress(&format!(
+        "built in {} min {} s: {}",
+        took.as_secs() / 60,
+        took.as_secs() % 60,
+        dir.display()
+    ));
+    println!("{}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {

@@ -3,15 +3,18 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::lesson::catalog::LessonsRoot;
 use crate::lesson::{Lesson, catalog};
 
-/// Lists the lessons under `root`: id, title, number of steps (or its errors).
-pub fn list(root: &Path) -> anyhow::Result<ExitCode> {
-    let lessons = catalog::list(root);
+/// Lists the lessons under `root`: first which root and why, then per lesson
+/// its id, number of steps and title (or its errors).
+pub fn list(root: &LessonsRoot) -> anyhow::Result<ExitCode> {
+    println!("{root}");
+    let lessons = catalog::list(&root.path);
     if lessons.is_empty() {
         anyhow::bail!(
             "no lessons in {} (a lesson is a folder with a lesson.yaml)",
-            root.display()
+            root.path.display()
         );
     }
     for (id, dir) in lessons {

@@ -3,6 +3,7 @@
 pub mod acts;
 pub mod calls;
 pub mod class;
+pub mod doctor;
 pub mod lab;
 pub mod lessons;
 pub mod reset;
@@ -24,9 +25,49 @@ pub struct ClusterArgs {
     /// The kubeconfig context to use (default: its current context).
     #[arg(long, global = true)]
     pub context: Option<String>,
+    /// Set when kubetutor chose the cluster itself (the running local lab):
+    /// a few words for the status bar.
+    #[arg(skip)]
+    pub chosen: Option<String>,
 }
 
 impl ClusterArgs {
+    /// These arguments, or the local lab's kubeconfig when the user has no
+    /// kubeconfig at all (no --kubeconfig, --context, $KUBECONFIG nor
+    /// ~/.kube/config) and the lab runs; then also the line that says so.
+    /// Newcomers who started the lab once need no `eval "$(kubetutor lab env)"`.
+    pub fn or_running_lab(&self) -> (ClusterArgs, Option<String>) {
+        let named = self.kubeconfig.is_some()
+            || self.context.is_some()
+            || std::env::var_os("KUBECONFIG").is_some_and(|k| !k.is_empty());
+        let home_config = directories::BaseDirs::new()
+            .map(|b| b.home_dir().join(".kube/config"))
+            .is_some_and(|p| p.exists());
+        if named || home_config {
+            return (self.clone(), None);
+        }
+        let Ok(paths) = crate::lab::LabPaths::from_env() else {
+            return (self.clone(), None);
+        };
+        let apiserver_runs = crate::lab::status(&paths)
+            .iter()
+            .any(|c| c.component == crate::lab::Component::ApiServer && c.pid.is_some());
+        if !apiserver_runs || !paths.kubeconfig().is_file() {
+            return (self.clone(), None);
+        }
+        let chosen = ClusterArgs {
+            kubeconfig: Some(paths.kubeconfig()),
+            context: None,
+            chosen: Some("the local lab: you have no kubeconfig".into()),
+        };
+        let line = format!(
+            "kubetutor: no kubeconfig given (--kubeconfig, $KUBECONFIG, ~/.kube/config) and \
+             the local lab is running: using the local lab ({})",
+            paths.kubeconfig().display()
+        );
+        (chosen, Some(line))
+    }
+
     pub fn target(&self) -> Target {
         Target {
             kubeconfig: self.kubeconfig.clone(),
@@ -48,7 +89,7 @@ pub struct LessonArgs {
     /// Namespace to work in (default: the kubeconfig context's, else the lesson's own).
     #[arg(long, short = 'n')]
     pub namespace: Option<String>,
-    /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, ./lessons, or the built-in ones).
+    /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
     #[arg(long)]
     pub lessons_dir: Option<PathBuf>,
 }

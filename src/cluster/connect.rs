@@ -36,8 +36,9 @@ impl Target {
                 None => "loading the current context from the kubeconfig".to_string(),
             };
             format!(
-                "{what}. To use the local lab: `kubetutor lab up`, then `eval \"$(kubetutor lab env)\"` \
-                 (or pass --kubeconfig); to use another cluster, pass --kubeconfig and --context"
+                "{what}. To use the local lab: `kubetutor lab up` (with no kubeconfig of your own, \
+                 kubetutor then uses it by itself; else `eval \"$(kubetutor lab env)\"` or pass \
+                 --kubeconfig); to use another cluster, pass --kubeconfig and --context"
             )
         })?;
         refuse_insecure(config)

@@ -1,6 +1,6 @@
 //! The local lab: a real control plane (etcd, kube-apiserver,
 //! kube-controller-manager, kube-scheduler and kwok fake nodes) run as child
-//! processes on 127.0.0.1, built from their Go modules by `lab/build.sh`.
+//! processes on 127.0.0.1, built from their Go modules by `assets/lab/build.sh` (see `bins.rs`).
 //!
 //! We start the processes ourselves rather than through `kwokctl`: every flag
 //! (loopback listeners, anonymous auth, the token issuer) is in one place

@@ -61,7 +61,7 @@ pub async fn up(
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let _lock = lock(paths, progress)?;
-    let bin_dir = bins::locate()?;
+    let bin_dir = bins::locate(progress)?;
     match pki::ensure(paths)? {
         PkiChange::Unchanged => {}
         PkiChange::Generated => {

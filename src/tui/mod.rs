@@ -43,8 +43,14 @@ pub fn run(
     let state_dir = saved::state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
     let target = cluster.target();
-    let label = cluster_label(&target);
+    let mut label = cluster_label(&target);
+    if let Some(chosen) = &cluster.chosen {
+        label.context = format!("{} ({chosen})", label.context);
+    }
     let lessons = lesson_titles(&args.root());
+    let lessons_root = catalog::resolve(args.lessons_dir.as_deref())
+        .map(|root| root.short())
+        .unwrap_or_default();
 
     // One thread: the UI and the engine wait on the network, not the CPU, and
     // one thread keeps the allocator to one arena (less memory at scale).
@@ -57,6 +63,7 @@ pub fn run(
         let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
         app.lessons = lessons.clone();
+        app.lessons_root = lessons_root.clone();
         app.presenter = presenter;
         match runtime.block_on(event_loop(
             &mut terminal,

@@ -59,13 +59,11 @@ pub fn menu(frame: &mut Frame, selected: usize) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-pub fn lesson_picker(
-    frame: &mut Frame,
-    lessons: &[(String, String)],
-    current: &str,
-    selected: usize,
-) {
-    let lines: Vec<Line> = lessons
+/// The lessons to choose from; its bottom line says where they come from.
+pub fn lesson_picker(frame: &mut Frame, app: &crate::app::App, selected: usize) {
+    let current = app.lesson.id.as_str();
+    let lines: Vec<Line> = app
+        .lessons
         .iter()
         .enumerate()
         .map(|(i, (id, title))| {
@@ -78,12 +76,22 @@ pub fn lesson_picker(
             Line::from(Span::styled(format!(" {mark} {title} ({id}) "), style))
         })
         .collect();
-    let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 2;
+    let source = format!(" {} ", app.lessons_root);
+    let width = lines
+        .iter()
+        .map(Line::width)
+        .chain([source.chars().count()])
+        .max()
+        .unwrap_or(20) as u16
+        + 2;
     let area = centered(frame.area(), width.max(44), lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" Lessons (↑↓ Enter, Esc closes) ");
+    if !app.lessons_root.is_empty() {
+        block = block.title_bottom(source);
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Builds the local lab's control-plane binaries from their published Go modules
+# (pinned by the go.mod/go.sum files beside this script) into a cache keyed by version:
+#
+#   ${KUBETUTOR_LAB_CACHE:-${XDG_CACHE_HOME:-~/.cache}/kubetutor/lab}/<key>/bin
+#
+# Does nothing when that folder is already complete. Prints the bin folder on
+# its last line of stdout, so callers can do: BIN=$(lab/build.sh | tail -n1).
+# With --check it builds nothing: prints the bin folder, exits 0 when it is
+# complete and 3 when not.
+#
+# The kubetutor binary embeds this folder and runs this same script from a
+# copy in its cache (`kubetutor lab build`); a checkout runs it in place
+# (lab/build.sh, .ci/run). Both compute the same key from the same files.
+#
+# Needs only the machine's Go (GOTOOLCHAIN=local) and the Go module proxy.
+set -euo pipefail
+
+lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$lab_dir/versions.env"
+
+check_only=false
+case "${1:-}" in
+--check) check_only=true ;;
+"") ;;
+*)
+    printf 'lab build: unknown argument %s (usage: build.sh [--check])\n' "$1" >&2
+    exit 2
+    ;;
+esac
+# What to tell people to run again: kubetutor names its own command.
+again=${KUBETUTOR_LAB_BUILD_COMMAND:-lab/build.sh}
+
+say() { printf 'lab build: %s\n' "$*" >&2; }
+die() {
+    printf 'lab build: error: %s\n' "$*" >&2
+    exit 1
+}
+
+command -v go >/dev/null 2>&1 ||
+    die "Go is not installed or not on PATH. Install Go ${GO_MIN} or newer and run $again again."
+
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+go_version=$(go env GOVERSION)
+say "using $go_version ($(command -v go))"
+
+# The cache key covers every pin: a changed go.mod/go.sum builds into a new folder.
+key_input=$(cat "$lab_dir/versions.env" "$lab_dir"/{kube,etcd,kwok}/go.{mod,sum}; echo "$go_version")
+key="${KUBERNETES_VERSION}-$(printf '%s' "$key_input" | sha256sum | cut -c1-12)"
+cache_root="${KUBETUTOR_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubetutor/lab}"
+bin_dir="$cache_root/$key/bin"
+
+kube_binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# kwok-stages.yaml: kwok's own "fast" stages (node Ready with lease heartbeats,
+# pods Ready, completed, deleted), taken from its module at the pinned version.
+artifacts=(etcd kwok kwok-stages.yaml "${kube_binaries[@]}")
+missing() {
+    local a
+    for a in "$@"; do [ -s "$bin_dir/$a" ] || return 0; done
+    return 1
+}
+if ! missing "${artifacts[@]}"; then
+    say "binaries already built in $bin_dir"
+    echo "$bin_dir"
+    exit 0
+fi
+if $check_only; then
+    say "not built yet: $bin_dir"
+    echo "$bin_dir"
+    exit 3
+fi
+
+mkdir -p "$bin_dir"
+tmp_bin=$(mktemp -d "$cache_root/$key/tmp.XXXXXX")
+trap 'rm -rf "$tmp_bin"' EXIT
+
+started=$(date +%s)
+step() {
+    local name=$1
+    shift
+    say "$name: $*"
+    local t0
+    t0=$(date +%s)
+    if ! "$@" >&2; then
+        die "$name failed (command: $*). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
+    fi
+    say "$name: done in $(($(date +%s) - t0)) s"
+}
+install_artifacts() {
+    local a
+    for a in "$@"; do
+        [ -s "$tmp_bin/$a" ] || die "build finished but $a is missing from $tmp_bin"
+        mv -f "$tmp_bin/$a" "$bin_dir/$a"
+    done
+}
+
+# Version stamps: without them the binaries report v0.0.0-master and clients
+# see a bogus server version.
+major=${KUBERNETES_VERSION#v}
+major=${major%%.*}
+minor=${KUBERNETES_VERSION#v*.}
+minor=${minor%%.*}
+build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION"
+    ldflags+=" -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
+done
+
+if missing etcd; then
+    (cd "$lab_dir/etcd" && step "etcd ${ETCD_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
+    install_artifacts etcd
+fi
+if missing kwok; then
+    (cd "$lab_dir/kwok" && step "kwok ${KWOK_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
+    install_artifacts kwok
+fi
+if missing kwok-stages.yaml; then
+    kwok_src=$(cd "$lab_dir/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -d "$kwok_src" ] || die "could not find the source of sigs.k8s.io/kwok ${KWOK_VERSION} in the module cache"
+    for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+        pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+        cat "$kwok_src/kustomize/stage/$stage.yaml"
+        printf -- '---\n'
+    done >"$tmp_bin/kwok-stages.yaml"
+    install_artifacts kwok-stages.yaml
+fi
+# One go build for the four Kubernetes commands shares the compile cache.
+if missing "${kube_binaries[@]}"; then
+    (cd "$lab_dir/kube" && step "kubernetes ${KUBERNETES_VERSION} (apiserver, controller-manager, scheduler, kubectl; the longest step)" \
+        go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/" "${kube_binaries[@]/#/k8s.io/kubernetes/cmd/}")
+    install_artifacts "${kube_binaries[@]}"
+fi
+say "lab binaries ready in $bin_dir ($(($(date +%s) - started)) s)"
+echo "$bin_dir"

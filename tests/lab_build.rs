@@ -1,0 +1,153 @@
+//! The lab's build inputs travel inside the binary: `kubetutor lab build` and
+//! `lab up` run the embedded copy of build.sh from the cache folder, with no
+//! checkout in reach, and find the very cache the checkout's script fills
+//! (same key), so CI's cache and a developer's stay valid. No Go build runs
+//! here: the binaries are already cached by the time tests run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Where build.sh keeps the binaries for this user (as the test process sees it).
+fn real_build_cache() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KUBETUTOR_LAB_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::BaseDirs::new()
+        .unwrap()
+        .cache_dir()
+        .join("kubetutor/lab")
+}
+
+/// The bin folder the checkout's own script names (`--check` builds nothing).
+fn checkout_bin_dir() -> String {
+    let out = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/build.sh"))
+        .arg("--check")
+        .env("KUBETUTOR_LAB_CACHE", real_build_cache())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the lab is not built on this machine: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// kubetutor from a folder with no checkout, its own XDG cache.
+fn kubetutor_elsewhere(args: &[&str], cwd: &Path, cache: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(common::KUBETUTOR);
+    command
+        .args(args)
+        .current_dir(cwd)
+        .env("XDG_CACHE_HOME", cache)
+        .env("KUBETUTOR_LAB_CACHE", real_build_cache())
+        .env_remove("KUBETUTOR_LAB_BIN");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn lab_build_from_anywhere_finds_the_cache_the_checkout_script_fills() {
+    let cwd = common::temp_dir("build-cwd");
+    let cache = common::temp_dir("build-cache");
+    let started = Instant::now();
+    let out = kubetutor_elsewhere(&["lab", "build"], &cwd, &cache, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "it built: {stderr}"
+    );
+    assert!(stderr.contains("already built"), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        checkout_bin_dir()
+    );
+
+    // The embedded build files were written whole to the cache, and match assets/lab.
+    let sources: Vec<PathBuf> = std::fs::read_dir(cache.join("kubetutor/lab-src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab");
+    for file in [
+        "build.sh",
+        "versions.env",
+        "etcd/go.mod",
+        "etcd/go.sum",
+        "etcd/main.go",
+        "kube/go.mod",
+        "kube/go.sum",
+        "kwok/go.mod",
+        "kwok/go.sum",
+    ] {
+        assert_eq!(
+            std::fs::read(sources[0].join(file)).unwrap(),
+            std::fs::read(assets.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    std::fs::remove_dir_all(&cwd).unwrap();
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
+fn lab_up_from_anywhere_uses_the_cached_binaries_without_building() {
+    let lab = common::lab();
+    let cwd = common::temp_dir("up-cwd");
+    let cache = common::temp_dir("up-cache");
+    let lab_dir = lab.paths.root().to_str().unwrap().to_string();
+    let out = kubetutor_elsewhere(
+        &["lab", "up"],
+        &cwd,
+        &cache,
+        &[("KUBETUTOR_LAB_DIR", &lab_dir)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("building"), "{stderr}");
+    assert_eq!(lab.bin_dir.to_str().unwrap(), checkout_bin_dir());
+    std::fs::remove_dir_all(&cwd).unwrap();
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
+fn without_go_and_without_a_cache_it_says_what_to_install() {
+    let cwd = common::temp_dir("nogo-cwd");
+    let cache = common::temp_dir("nogo-cache");
+    // PATH without any folder that holds `go` (bash stays reachable).
+    let path: Vec<String> = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .filter(|dir| !dir.join("go").exists())
+        .map(|dir| dir.to_string_lossy().into_owned())
+        .collect();
+    let empty_cache = cache.join("lab-builds");
+    let out = kubetutor_elsewhere(
+        &["lab", "build"],
+        &cwd,
+        &cache,
+        &[
+            ("PATH", &path.join(":")),
+            ("KUBETUTOR_LAB_CACHE", empty_cache.to_str().unwrap()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("Go is not installed") && stderr.contains("kubetutor lab build"),
+        "{stderr}"
+    );
+    assert!(
+        !empty_cache.exists(),
+        "nothing is built or created without Go"
+    );
+    std::fs::remove_dir_all(&cwd).unwrap();
+    std::fs::remove_dir_all(&cache).unwrap();
+}
