@@ -297,6 +297,51 @@ fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
 }
 
 #[test]
+fn a_damaged_progress_file_is_moved_aside_said_and_its_backup_restored() {
+    use kubetutor::app::saved;
+    let _one_at_a_time = common::pty_lock();
+    let state = common::temp_dir("tui");
+    let missing = state.join("no-such-kubeconfig");
+    // What the tutor saved twice (the second save keeps the first as .bak),
+    // then a crash elsewhere cut the file short.
+    let file = saved::path(
+        &state.join("kubetutor"),
+        "",
+        "scratch",
+        "serviceaccount-rbac",
+    );
+    let with_draft = |text: &str| saved::SavedState {
+        drafts: [("kubernetes-service".to_string(), text.to_string())].into(),
+        ..Default::default()
+    };
+    saved::store(&file, &with_draft("draft from the backup")).unwrap();
+    saved::store(&file, &with_draft("draft of the newest save")).unwrap();
+    let whole = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &whole[..whole.len() - 10]).unwrap();
+
+    let tmux = Tmux::start(&tui_command(&state, &missing, "scratch", ""), 160, 48);
+    tmux.wait_for("unreachable:", WAIT);
+    let screen = tmux.wait_for("could not be read", WAIT);
+    assert!(screen.contains("restored the previous save"), "{screen}");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("draft from the backup", WAIT);
+    let aside = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".corrupt-")
+        })
+        .count();
+    assert_eq!(aside, 1, "the damaged file is kept aside");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
 fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
     let _one_at_a_time = common::pty_lock();
     let state = common::temp_dir("tui");

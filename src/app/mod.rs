@@ -297,6 +297,13 @@ impl App {
         &self.editors[self.current]
     }
 
+    /// The progress file was damaged: say so where it stays visible (the
+    /// footer's notice is replaced by the first step report).
+    pub fn tell_restored(&mut self, notice: String) {
+        self.output.push(notice.clone());
+        self.notice = Some(notice);
+    }
+
     /// What to save: progress and every draft that differs from its template.
     pub fn saved_state(&self) -> SavedState {
         let drafts = self

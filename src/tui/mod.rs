@@ -51,8 +51,12 @@ pub fn run(
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let result = loop {
-        let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
-        let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
+        let (saved_path, loaded) =
+            saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+        let mut app = App::new(lesson, label.clone(), loaded.state);
+        if let Some(notice) = loaded.notice {
+            app.tell_restored(notice);
+        }
         app.lessons = lessons.clone();
         app.presenter = presenter;
         match runtime.block_on(event_loop(
