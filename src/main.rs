@@ -147,10 +147,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action,
             lessons_dir,
         } => {
-            let root = lessons_dir.unwrap_or_else(kubetutor::lesson::catalog::default_root);
+            let root = kubetutor::lesson::catalog::root(lessons_dir.as_deref());
             match action {
                 None => cli::lessons::list(&root),
-                Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root)),
+                Some(LessonsAction::Lint { path }) => cli::lessons::lint(&path.unwrap_or(root.dir)),
             }
         }
         Command::Verify { lesson } => {

@@ -200,6 +200,9 @@ pub struct App {
     pub menu: Option<usize>,
     /// Every lesson there is: (id, title), for the lesson picker.
     pub lessons: Vec<(String, String)>,
+    /// Where the lessons come from and why ("lessons from … (--lessons-dir)"),
+    /// shown under the lesson picker.
+    pub lessons_root: String,
     /// The lesson picker, while open: the highlighted row.
     pub picker: Option<usize>,
     /// The reset dialog, while open.
@@ -256,6 +259,7 @@ impl App {
             show_hints: false,
             menu: None,
             lessons: Vec::new(),
+            lessons_root: String::new(),
             picker: None,
             reset: None,
             presenter: false,
@@ -297,9 +301,10 @@ impl App {
         &self.editors[self.current]
     }
 
-    /// The progress file was damaged: say so where it stays visible (the
-    /// footer's notice is replaced by the first step report).
-    pub fn tell_restored(&mut self, notice: String) {
+    /// Something the learner must not miss (a damaged progress file, lessons
+    /// from the current directory): the footer's notice, and the Output pane,
+    /// where it stays when the first step report replaces the notice.
+    pub fn tell_lasting(&mut self, notice: String) {
         self.output.push(notice.clone());
         self.notice = Some(notice);
     }

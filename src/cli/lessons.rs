@@ -5,8 +5,14 @@ use std::process::ExitCode;
 
 use crate::lesson::{Lesson, catalog};
 
-/// Lists the lessons under `root`: id, title, number of steps (or its errors).
-pub fn list(root: &Path) -> anyhow::Result<ExitCode> {
+/// Lists the lessons under `root`: where they come from first, then id,
+/// title, number of steps (or its errors).
+pub fn list(root: &catalog::Root) -> anyhow::Result<ExitCode> {
+    println!("{}", root.describe());
+    if let Some(warning) = root.warning() {
+        eprintln!("{warning}");
+    }
+    let root = root.dir.as_path();
     let lessons = catalog::list(root);
     if lessons.is_empty() {
         anyhow::bail!(

@@ -69,9 +69,12 @@ impl LessonArgs {
     }
 
     pub fn root(&self) -> PathBuf {
-        self.lessons_dir
-            .clone()
-            .unwrap_or_else(catalog::default_root)
+        self.lessons_root().dir
+    }
+
+    /// The lessons root and why it was chosen.
+    pub fn lessons_root(&self) -> catalog::Root {
+        catalog::root(self.lessons_dir.as_deref())
     }
 
     /// Loads the lesson, or an error listing each problem with its position.

@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod kinds;
 pub mod pod_exec;
 pub mod request;
+pub mod request_line;
 pub mod reset;
 pub mod scoped_user;
 pub mod shell;

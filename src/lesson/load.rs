@@ -6,10 +6,14 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use serde_saphyr::Spanned;
+
 use super::error::{self, LessonError};
+use super::inside;
 use super::model::{Action, Caller, Check, LessonSpec, Need, ObjectRef, StepSpec};
 use super::vars;
 use crate::checks::path;
+use crate::cluster::request_line;
 use crate::yaml::{self, YamlError};
 
 pub const LESSON_FILE: &str = "lesson.yaml";
@@ -178,7 +182,7 @@ impl Loader<'_> {
             self.check(&spec.id, check);
         }
         if let Some(Action::Request(request)) = &spec.action {
-            self.request_path(&spec.id, &request.path);
+            self.request_line(&spec.id, &request.method, &request.path);
             self.caller(&spec.id, &request.caller);
         }
         Step {
@@ -192,13 +196,26 @@ impl Loader<'_> {
         }
     }
 
-    /// Reads a file named by the lesson; YAML files must parse.
-    fn read(&mut self, relative: &str, yaml: bool) -> Option<String> {
-        let path = self.dir.join(relative);
+    /// Reads a file named by the lesson (inside its folder only); YAML files
+    /// must parse.
+    fn read(&mut self, named: &Spanned<String>, yaml: bool) -> Option<String> {
+        let relative = named.value.as_str();
+        let refuse = |message: String| {
+            let at = &named.referenced;
+            LessonError::new(self.file, at.line() as usize, at.column() as usize, message)
+        };
+        let path = match inside::resolve(self.dir, relative) {
+            Ok(path) => path,
+            Err(message) => {
+                self.errors.push(refuse(message));
+                return None;
+            }
+        };
         let raw = match fs::read_to_string(&path) {
             Ok(raw) => raw,
             Err(err) => {
-                self.error(relative, format!("cannot read {relative}: {err}"));
+                self.errors
+                    .push(refuse(format!("cannot read {relative}: {err}")));
                 return None;
             }
         };
@@ -233,7 +250,7 @@ impl Loader<'_> {
                 }
             }
             Check::Request(request) => {
-                self.request_path(step, &request.path);
+                self.request_line(step, &request.method, &request.path);
                 self.caller(step, &request.caller);
                 if let Some(json) = &request.expect_json {
                     self.path(step, &json.path);
@@ -271,13 +288,36 @@ impl Loader<'_> {
         }
     }
 
-    fn request_path(&mut self, step: &str, text: &str) {
-        if !text.starts_with('/') {
-            self.error(
-                text,
-                format!("step {step}: request path {text:?} must start with /"),
+    /// A request's method and path are untrusted: a fixed set of methods, a
+    /// path of plain URL characters (see `request_line`).
+    fn request_line(&mut self, step: &str, method: &str, path: &str) {
+        if let Err(message) = request_line::check_method(method) {
+            self.error_in_step(step, &["method:"], format!("step {step}: {message}"));
+        }
+        if let Err(message) = request_line::check_path(path) {
+            let written = path.replace(self.namespace, "${NAMESPACE}");
+            self.error_in_step(
+                step,
+                &[path, &written, "path:"],
+                format!("step {step}: {message}"),
             );
         }
+    }
+
+    /// An error pointing at the first of `needles` found after step `step`'s
+    /// `id:` line (or at that line): values such as paths may appear in
+    /// several steps, and a hostile one may not appear verbatim at all.
+    fn error_in_step(&mut self, step: &str, needles: &[&str], message: String) {
+        let id = format!("id: {step}");
+        let start = self.raw.find(&id).unwrap_or(0);
+        let after = &self.raw[start..];
+        let offset = needles
+            .iter()
+            .find_map(|needle| after.find(needle))
+            .map_or(start, |at| start + at);
+        let (line, column) = error::position(self.raw, offset);
+        self.errors
+            .push(LessonError::new(self.file, line, column, message));
     }
 
     /// An error pointing at the first place `needle` appears in lesson.yaml.

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod error;
+mod inside;
 pub mod load;
 pub mod model;
 pub mod vars;

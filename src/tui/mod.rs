@@ -41,7 +41,8 @@ pub fn run(
     logging::init(&state_dir.join("kubetutor.log"))?;
     let target = cluster.target();
     let label = cluster_label(&target);
-    let lessons = lesson_titles(&args.root());
+    let lessons_root = args.lessons_root();
+    let lessons = lesson_titles(&lessons_root.dir);
 
     // One thread: the UI and the engine wait on the network, not the CPU, and
     // one thread keeps the allocator to one arena (less memory at scale).
@@ -55,9 +56,13 @@ pub fn run(
             saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         let mut app = App::new(lesson, label.clone(), loaded.state);
         if let Some(notice) = loaded.notice {
-            app.tell_restored(notice);
+            app.tell_lasting(notice);
         }
         app.lessons = lessons.clone();
+        app.lessons_root = lessons_root.describe();
+        if let Some(warning) = lessons_root.warning() {
+            app.tell_lasting(format!("{warning}. {}", lessons_root.describe()));
+        }
         app.presenter = presenter;
         match runtime.block_on(event_loop(
             &mut terminal,

@@ -49,7 +49,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         overlay::menu(frame, selected);
     }
     if let Some(selected) = app.picker {
-        overlay::lesson_picker(frame, &app.lessons, &app.lesson.id, selected);
+        overlay::lesson_picker(
+            frame,
+            &app.lessons,
+            &app.lesson.id,
+            selected,
+            &app.lessons_root,
+        );
     }
     if let Some(view) = &app.reset {
         overlay::reset(frame, view);

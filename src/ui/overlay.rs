@@ -64,8 +64,9 @@ pub fn lesson_picker(
     lessons: &[(String, String)],
     current: &str,
     selected: usize,
+    root: &str,
 ) {
-    let lines: Vec<Line> = lessons
+    let mut lines: Vec<Line> = lessons
         .iter()
         .enumerate()
         .map(|(i, (id, title))| {
@@ -78,6 +79,10 @@ pub fn lesson_picker(
             Line::from(Span::styled(format!(" {mark} {title} ({id}) "), style))
         })
         .collect();
+    // Lessons are shared files: say where these come from.
+    if !root.is_empty() {
+        lines.push(Line::from(Span::styled(format!(" {root} "), theme::dim())));
+    }
     let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 2;
     let area = centered(frame.area(), width.max(44), lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
