@@ -3,8 +3,6 @@
 //! ServiceAccount tokens. Generated once with rcgen; private keys are written 0600.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
@@ -14,6 +12,7 @@ use rcgen::{
 };
 use time::{Duration, OffsetDateTime};
 
+use super::expiry;
 use super::paths::LabPaths;
 
 /// Names in the API server's serving certificate: the loopback address the lab
@@ -125,17 +124,28 @@ pub enum PkiChange {
     Generated,
     /// An older layout: these certificates (file stems) were reissued.
     Reissued(Vec<&'static str>),
+    /// These certificates (file stems) expired within 30 days and were renewed.
+    Renewed(Vec<&'static str>),
+    /// The CA itself was about to expire: everything was generated afresh.
+    Regenerated,
 }
 
 /// Creates the PKI unless a complete one is already there; brings an older
-/// complete one up to the current layout.
+/// complete one up to the current layout; renews what expires soon. Keys are
+/// 0600 and the folder 0700 afterwards, whatever they were before.
 pub fn ensure(paths: &LabPaths) -> anyhow::Result<PkiChange> {
+    let change = ensure_files(paths)?;
+    tighten(&paths.pki())?;
+    Ok(change)
+}
+
+fn ensure_files(paths: &LabPaths) -> anyhow::Result<PkiChange> {
     let dir = paths.pki();
     let marker = dir.join(COMPLETE_MARKER);
     if let Ok(text) = fs::read_to_string(&marker) {
         let version = text.trim().parse::<u32>().unwrap_or(1);
         if version >= LAYOUT {
-            return Ok(PkiChange::Unchanged);
+            return renew_expiring(&dir);
         }
         let reissued = reissue_since(&dir, version).with_context(|| {
             format!(
@@ -147,14 +157,90 @@ pub fn ensure(paths: &LabPaths) -> anyhow::Result<PkiChange> {
         fs::write(&marker, format!("{LAYOUT}\n"))?;
         return Ok(PkiChange::Reissued(reissued));
     }
+    generate_afresh(&dir)?;
+    Ok(PkiChange::Generated)
+}
+
+fn generate_afresh(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
-        fs::remove_dir_all(&dir)
+        fs::remove_dir_all(dir)
             .with_context(|| format!("removing incomplete {}", dir.display()))?;
     }
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    generate(&dir).context("generating the lab's certificates")?;
-    fs::write(&marker, format!("{LAYOUT}\n"))?;
-    Ok(PkiChange::Generated)
+    crate::files::create_private_dir(dir)?;
+    generate(dir).context("generating the lab's certificates")?;
+    fs::write(dir.join(COMPLETE_MARKER), format!("{LAYOUT}\n"))?;
+    Ok(())
+}
+
+/// Renews, with the same CA, every leaf certificate that expires within 30
+/// days. A CA that expires that soon cannot sign anything lasting: then the
+/// whole folder is generated afresh (and exported kubeconfigs must be too).
+fn renew_expiring(dir: &Path) -> anyhow::Result<PkiChange> {
+    let now = OffsetDateTime::now_utc();
+    let due = |stem: &str| {
+        let pem = fs::read_to_string(dir.join(format!("{stem}.crt"))).unwrap_or_default();
+        expiry::needs_renewal(&pem, now)
+    };
+    if due("ca") {
+        generate_afresh(dir)?;
+        return Ok(PkiChange::Regenerated);
+    }
+    let stems: Vec<&'static str> = SERVERS
+        .iter()
+        .map(|s| s.stem)
+        .chain(CLIENTS.iter().map(|c| c.file))
+        .filter(|stem| due(stem))
+        .collect();
+    if stems.is_empty() {
+        return Ok(PkiChange::Unchanged);
+    }
+    let issuer = ca_issuer(dir, now)?;
+    for stem in &stems {
+        reissue(dir, stem, now, &issuer)?;
+    }
+    Ok(PkiChange::Renewed(stems))
+}
+
+/// The lab CA, read back, to sign with.
+fn ca_issuer(dir: &Path, now: OffsetDateTime) -> anyhow::Result<Issuer<'static, KeyPair>> {
+    let ca_key_file = dir.join("ca.key");
+    let ca_key = fs::read_to_string(&ca_key_file)
+        .with_context(|| format!("reading {}", ca_key_file.display()))?;
+    let ca_key =
+        KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
+    Ok(Issuer::new(ca_params(now), ca_key))
+}
+
+/// Issues certificate `stem` (a serving or a client one) again.
+fn reissue(
+    dir: &Path,
+    stem: &str,
+    now: OffsetDateTime,
+    issuer: &Issuer<'_, KeyPair>,
+) -> anyhow::Result<()> {
+    if let Some(server) = SERVERS.iter().find(|s| s.stem == stem) {
+        return serving_leaf(dir, server, now, issuer);
+    }
+    let client = CLIENTS
+        .iter()
+        .find(|c| c.file == stem)
+        .with_context(|| format!("no lab certificate is called {stem}"))?;
+    client_leaf(dir, client, now, issuer)
+}
+
+/// Keys 0600 and the folder 0700, also when an older kubetutor (or a copy)
+/// left them readable by others.
+fn tighten(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    crate::files::create_private_dir(dir)?;
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "key") {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("setting the mode of {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The CA's parameters. Signing with them and the CA key names the same
@@ -185,10 +271,7 @@ fn generate(dir: &Path) -> anyhow::Result<()> {
         serving_leaf(dir, server, now, &issuer)?;
     }
     for client in CLIENTS {
-        let mut params = CertificateParams::default();
-        params.distinguished_name = name(client.user, client.groups);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        leaf(dir, client.file, params, now, &issuer)?;
+        client_leaf(dir, client, now, &issuer)?;
     }
 
     // ServiceAccount token signing key (ES256). The API server verifies with the
@@ -210,21 +293,24 @@ fn reissue_since(dir: &Path, version: u32) -> anyhow::Result<Vec<&'static str>> 
     if stems.is_empty() {
         return Ok(stems);
     }
-    let ca_key_file = dir.join("ca.key");
-    let ca_key = fs::read_to_string(&ca_key_file)
-        .with_context(|| format!("reading {}", ca_key_file.display()))?;
-    let ca_key =
-        KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
     let now = OffsetDateTime::now_utc();
-    let issuer = Issuer::new(ca_params(now), ca_key);
+    let issuer = ca_issuer(dir, now)?;
     for stem in &stems {
-        let server = SERVERS
-            .iter()
-            .find(|s| s.stem == *stem)
-            .expect("REISSUED_IN names serving certificates");
-        serving_leaf(dir, server, now, &issuer)?;
+        reissue(dir, stem, now, &issuer)?;
     }
     Ok(stems)
+}
+
+fn client_leaf(
+    dir: &Path,
+    client: &ClientIdentity,
+    now: OffsetDateTime,
+    issuer: &Issuer<'_, KeyPair>,
+) -> anyhow::Result<()> {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(client.user, client.groups);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    leaf(dir, client.file, params, now, issuer)
 }
 
 fn serving_leaf(
@@ -283,16 +369,10 @@ fn write_public(path: &Path, pem: &str) -> anyhow::Result<()> {
     fs::write(path, pem).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Keys and kubeconfigs: 0600 also when the file already existed (its old
+/// mode is not kept).
 pub(super) fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(pem.as_bytes())?;
-    Ok(())
+    crate::files::write_private(path, pem.as_bytes())
 }
 
 #[cfg(test)]
@@ -374,6 +454,72 @@ mod tests {
         assert!(contains(&der(&paths.pki_file("ca.crt")), &ca_key_id));
         assert!(contains(&reissued, &ca_key_id));
         assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
+        fs::remove_dir_all(paths.root()).unwrap();
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_leaf_expiring_within_30_days_is_renewed_by_the_same_ca() {
+        let paths = temp_lab();
+        ensure(&paths).unwrap();
+        // Replace the admin certificate with one that ends in 10 days.
+        let dir = paths.pki();
+        let now = OffsetDateTime::now_utc();
+        let issuer = ca_issuer(&dir, now).unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name("kubetutor-admin", &["system:masters"]);
+        params.not_before = now - Duration::hours(1);
+        params.not_after = now + Duration::days(10);
+        let key = KeyPair::generate().unwrap();
+        let short = params.signed_by(&key, &issuer).unwrap().pem();
+        fs::write(dir.join("admin.crt"), &short).unwrap();
+        let ca = fs::read(dir.join("ca.crt")).unwrap();
+
+        assert_eq!(ensure(&paths).unwrap(), PkiChange::Renewed(vec!["admin"]));
+        let renewed = fs::read_to_string(dir.join("admin.crt")).unwrap();
+        let lasts = expiry::not_after(&renewed).unwrap() - now;
+        assert!(lasts > Duration::days(360), "a year again: {lasts}");
+        assert_eq!(fs::read(dir.join("ca.crt")).unwrap(), ca, "the CA is kept");
+        assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
+        fs::remove_dir_all(paths.root()).unwrap();
+    }
+
+    #[test]
+    fn keys_and_the_folder_are_private_whatever_they_were() {
+        use std::os::unix::fs::PermissionsExt;
+        let paths = temp_lab();
+        ensure(&paths).unwrap();
+        let dir = paths.pki();
+        assert_eq!(mode(&dir), 0o700);
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(dir.join("ca.key"), fs::Permissions::from_mode(0o644)).unwrap();
+        ensure(&paths).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "key") {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+
+        // A kubeconfig that exists with a loose mode is rewritten 0600.
+        let admin = paths.kubeconfig();
+        fs::write(&admin, "old").unwrap();
+        fs::set_permissions(&admin, fs::Permissions::from_mode(0o644)).unwrap();
+        super::super::kubeconfig::write_all(&paths, 6443).unwrap();
+        assert_eq!(mode(&admin), 0o600);
+        assert!(
+            fs::read_to_string(&admin)
+                .unwrap()
+                .contains("client-key-data")
+        );
+        let component = paths.component_kubeconfig("scheduler");
+        assert_eq!(mode(&component), 0o600);
+        assert_eq!(mode(component.parent().unwrap()), 0o700);
         fs::remove_dir_all(paths.root()).unwrap();
     }
 }

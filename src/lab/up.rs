@@ -57,7 +57,9 @@ pub async fn up(
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<UpReport> {
     let began = Instant::now();
-    for dir in [paths.root().to_path_buf(), paths.logs(), paths.pids()] {
+    // The folder holds the admin kubeconfig (a system:masters key): 0700.
+    crate::files::create_private_dir(paths.root())?;
+    for dir in [paths.logs(), paths.pids()] {
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let _lock = lock(paths, progress)?;
@@ -71,6 +73,14 @@ pub async fn up(
             "reissued {} with the lab's CA: its key usage was out of date",
             stems.join(", ")
         )),
+        PkiChange::Renewed(stems) => progress(&format!(
+            "renewed {} with the lab's CA: it expired within 30 days",
+            stems.join(", ")
+        )),
+        PkiChange::Regenerated => progress(
+            "the lab's CA expired within 30 days: generated a new CA and certificates \
+             (kubeconfigs exported from this lab must be exported again)",
+        ),
     }
 
     let previous = LabState::load(paths);
