@@ -13,6 +13,10 @@ pub const FIELD_MANAGER: &str = "kubetutor";
 /// Every object kubetutor applies carries this label with the lesson id, so
 /// reset finds exactly what the lesson created.
 pub const LESSON_LABEL: &str = "kubetutor.dev/lesson";
+/// Cluster-scoped objects (ClusterRoles, ClusterRoleBindings) also carry the
+/// lesson namespace: in a shared cluster each learner's reset must find only
+/// their own, not those of the same lesson in other namespaces.
+pub const NAMESPACE_LABEL: &str = "kubetutor.dev/namespace";
 
 /// What was applied: kind, name and namespace ("" when cluster-scoped).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +163,9 @@ fn prepare(
         .or_insert_with(|| Value::Object(Default::default()));
     if let Some(labels) = labels.as_object_mut() {
         labels.insert(LESSON_LABEL.into(), target.lesson.into());
+        if !namespaced {
+            labels.insert(NAMESPACE_LABEL.into(), target.namespace.into());
+        }
     }
     let object: DynamicObject =
         serde_json::from_value(document).map_err(|e| fail(format!("{kind} {name}: {e}")))?;
