@@ -268,6 +268,7 @@ impl App {
             quitting: false,
         };
         app.focus = app.home_pane();
+        app.sync_editor_cursor();
         app
     }
 
@@ -340,5 +341,30 @@ pub fn new_editor(text: &str) -> TextArea<'static> {
     editor.set_tab_length(2);
     editor.set_hard_tab_indent(false);
     editor.set_max_histories(500);
+    editor.set_line_number_style(crate::ui::theme::dim());
     editor
+}
+
+impl App {
+    /// The editor shows its cursor only while it has the focus, and a step
+    /// without YAML says so in its empty editor. Kept on the TextArea itself
+    /// (set after every update, in constant time) so drawing needs no copy.
+    pub fn sync_editor_cursor(&mut self) {
+        let needs_no_yaml = self.step().template.is_none();
+        let editor = &mut self.editors[self.current];
+        if needs_no_yaml && editor.placeholder_text().is_empty() {
+            editor.set_placeholder_text(
+                "This step needs no YAML. Use kubectl, or r to run the step's action.",
+            );
+        }
+        let style = if self.focus == Pane::Editor {
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            ratatui::style::Style::default()
+        };
+        let editor = &mut self.editors[self.current];
+        if editor.cursor_style() != style {
+            editor.set_cursor_style(style);
+        }
+    }
 }

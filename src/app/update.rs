@@ -7,6 +7,12 @@ use crate::cluster::reset::ResetEvent;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = route(app, msg);
+    app.sync_editor_cursor();
+    effects
+}
+
+fn route(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) | Msg::Resize => Vec::new(),

@@ -8,6 +8,7 @@ pub mod context;
 pub mod describe;
 pub mod jwt;
 pub mod kinds;
+pub mod manifest;
 pub mod pod_exec;
 pub mod request;
 pub mod request_line;

@@ -3,17 +3,17 @@
 //! position so `lessons lint` can list them at once.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::Spanned;
 
 use super::error::{self, LessonError};
-use super::inside;
 use super::model::{Action, Caller, Check, LessonSpec, Need, ObjectRef, StepSpec};
 use super::vars;
+use super::{inside, text};
 use crate::checks::path;
-use crate::cluster::request_line;
+use crate::cluster::apply::ApplyError;
+use crate::cluster::{manifest, request_line};
 use crate::yaml::{self, YamlError};
 
 pub const LESSON_FILE: &str = "lesson.yaml";
@@ -50,14 +50,7 @@ impl Lesson {
     /// Loads `dir/lesson.yaml`. `namespace` overrides the lesson's own.
     pub fn load(dir: &Path, namespace: Option<&str>) -> Result<Lesson, Vec<LessonError>> {
         let file = dir.join(LESSON_FILE);
-        let raw = fs::read_to_string(&file).map_err(|err| {
-            vec![LessonError::new(
-                &file,
-                0,
-                0,
-                format!("cannot read the lesson file: {err}"),
-            )]
-        })?;
+        let raw = text::read(&file).map_err(|e| vec![e])?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
         let spec = parse_spec(&file, &raw, "${NAMESPACE}").map_err(|e| vec![e])?;
@@ -93,6 +86,28 @@ fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, Les
         )
     })?;
     yaml::from_str::<LessonSpec>(&text).map_err(|err| yaml_error(file, err))
+}
+
+/// What a file named by a lesson is for, and so what it must be.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Markdown,
+    Template,
+    Solution,
+}
+
+/// A solution's apply error as a lesson error in that file.
+fn apply_error(file: &Path, err: ApplyError) -> LessonError {
+    match err {
+        ApplyError::Yaml(err) => yaml_error(file, err),
+        ApplyError::Invalid {
+            line,
+            column,
+            message,
+        } => LessonError::new(file, line, column, message),
+        ApplyError::Document { line, message } => LessonError::new(file, line, 1, message),
+        other => LessonError::new(file, 0, 0, other.to_string()),
+    }
 }
 
 /// A YAML error as a lesson error.
@@ -175,9 +190,17 @@ impl Loader<'_> {
     }
 
     fn step(&mut self, spec: &StepSpec) -> Step {
-        let text = self.read(&spec.text, false).unwrap_or_default();
-        let template = spec.editor.as_ref().and_then(|f| self.read(f, true));
-        let solution = spec.solution.as_ref().and_then(|f| self.read(f, true));
+        let text = self
+            .read(&spec.text, FileKind::Markdown)
+            .unwrap_or_default();
+        let template = spec
+            .editor
+            .as_ref()
+            .and_then(|f| self.read(f, FileKind::Template));
+        let solution = spec
+            .solution
+            .as_ref()
+            .and_then(|f| self.read(f, FileKind::Solution));
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
@@ -198,7 +221,7 @@ impl Loader<'_> {
 
     /// Reads a file named by the lesson (inside its folder only); YAML files
     /// must parse.
-    fn read(&mut self, named: &Spanned<String>, yaml: bool) -> Option<String> {
+    fn read(&mut self, named: &Spanned<String>, kind: FileKind) -> Option<String> {
         let relative = named.value.as_str();
         let refuse = |message: String| {
             let at = &named.referenced;
@@ -211,11 +234,16 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let raw = match fs::read_to_string(&path) {
+        let raw = match text::read(&path) {
             Ok(raw) => raw,
-            Err(err) => {
+            Err(err) if err.line == 0 => {
+                let why = err.message.trim_start_matches("cannot read it: ");
                 self.errors
-                    .push(refuse(format!("cannot read {relative}: {err}")));
+                    .push(refuse(format!("cannot read {relative}: {why}")));
+                return None;
+            }
+            Err(err) => {
+                self.errors.push(err);
                 return None;
             }
         };
@@ -232,8 +260,31 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if yaml && let Err(err) = yaml::documents(&text) {
-            self.errors.push(yaml_error(&path, err));
+        match kind {
+            FileKind::Markdown => {}
+            FileKind::Template => {
+                // A starting buffer may be unfinished, but must parse.
+                if text.len() > manifest::MAX_BYTES {
+                    self.errors.push(LessonError::new(
+                        &path,
+                        0,
+                        0,
+                        format!(
+                            "{} KB is too big for the editor (at most {} KB)",
+                            text.len() / 1024,
+                            manifest::MAX_BYTES / 1024
+                        ),
+                    ));
+                } else if let Err(err) = yaml::documents(&text) {
+                    self.errors.push(yaml_error(&path, err));
+                }
+            }
+            FileKind::Solution => {
+                // What `solve` applies: every check the editor's apply makes.
+                if let Err(err) = manifest::parse(&text, self.namespace) {
+                    self.errors.push(apply_error(&path, err));
+                }
+            }
         }
         Some(text)
     }

@@ -7,6 +7,7 @@ pub mod error;
 mod inside;
 pub mod load;
 pub mod model;
+mod text;
 pub mod vars;
 
 pub use error::LessonError;
