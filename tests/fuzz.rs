@@ -147,6 +147,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Lines as YAML counts them: `\r\n`, `\r` and `\n` each end one. (A fuzz
+/// run found a lone `\r` makes a line for the parser, not for `str::lines`.)
+fn yaml_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .count()
+}
+
 #[test]
 fn yaml_to_objects() {
     fuzz("yaml", |bytes| {
@@ -155,13 +164,13 @@ fn yaml_to_objects() {
             Ok(manifests) => {
                 for m in manifests {
                     prop_assert!(!m.kind.is_empty() && !m.name.is_empty());
-                    prop_assert!(m.line >= 1 && m.line <= text.lines().count().max(1));
+                    prop_assert!(m.line >= 1 && m.line <= yaml_lines(&text).max(1));
                 }
             }
             Err(err) => {
                 // Every error names a line inside the text, when it names one.
                 if let Some(line) = err.line() {
-                    prop_assert!(line <= text.lines().count() + 1, "{err} for {text:?}");
+                    prop_assert!(line <= yaml_lines(&text) + 1, "{err} for {text:?}");
                 }
                 prop_assert!(!err.to_string().is_empty());
             }

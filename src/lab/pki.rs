@@ -1,6 +1,9 @@
-//! The lab's certificates: one CA, serving certificates for every TLS listener,
-//! a client certificate per component and for the admin, and the key that signs
-//! ServiceAccount tokens. Generated once with rcgen; private keys are written 0600.
+//! The lab's certificates: the lab CA, which signs a serving certificate for
+//! every API listener and a client certificate per component and for the
+//! admin; etcd's own CA, which signs etcd's serving and peer certificates and
+//! the one client certificate etcd accepts, the API server's (so no other lab
+//! identity, the admin's included, can talk to etcd); and the key that signs
+//! ServiceAccount tokens. Generated once with rcgen; private keys are 0600.
 
 use std::fs;
 use std::path::Path;
@@ -33,8 +36,9 @@ const LOOPBACK_SANS: &[&str] = &["127.0.0.1", "localhost"];
 const COMPLETE_MARKER: &str = "complete";
 
 /// Layout of the certificates this code writes. Version 1 (an empty marker)
-/// gave etcd's serving certificate serverAuth only.
-const LAYOUT: u32 = 2;
+/// gave etcd's serving certificate serverAuth only; version 2 had etcd trust
+/// the lab CA and serve its peer URL in plain HTTP.
+const LAYOUT: u32 = 3;
 
 /// Certificates whose key usage changed in a layout version: a folder made
 /// before that version gets them reissued by the same CA (keeping the CA, the
@@ -46,7 +50,46 @@ const REISSUED_IN: &[(u32, &str)] = &[
     // --client-cert-auth etcd rejected it: "certificate specifies an
     // incompatible key usage".
     (2, "etcd-server"),
+    // etcd's own CA: what it signs is issued again by it.
+    (3, "etcd-server"),
+    (3, "etcd-peer"),
+    (3, "apiserver-etcd-client"),
 ];
+
+/// Signed by etcd's CA, not the lab's.
+const ETCD_SIGNED: &[&str] = &["etcd-server", "etcd-peer", "apiserver-etcd-client"];
+
+/// The two certificate authorities: file stem and subject.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ca {
+    Lab,
+    Etcd,
+}
+
+impl Ca {
+    fn stem(self) -> &'static str {
+        match self {
+            Ca::Lab => "ca",
+            Ca::Etcd => "etcd-ca",
+        }
+    }
+
+    fn common_name(self) -> &'static str {
+        match self {
+            Ca::Lab => "kubetutor-lab-ca",
+            Ca::Etcd => "kubetutor-lab-etcd-ca",
+        }
+    }
+
+    /// Which CA signs certificate `stem`.
+    fn of(stem: &str) -> Ca {
+        if ETCD_SIGNED.contains(&stem) {
+            Ca::Etcd
+        } else {
+            Ca::Lab
+        }
+    }
+}
 
 /// A client identity in the lab: certificate subject CN and O (groups).
 struct ClientIdentity {
@@ -102,6 +145,13 @@ const SERVERS: &[ServingCert] = &[
     // kubeadm's etcd server certificates have both).
     ServingCert {
         stem: "etcd-server",
+        sans: LOOPBACK_SANS,
+        also_client: true,
+    },
+    // etcd's peer listener: TLS both ways, though a single member never has
+    // a peer to talk to.
+    ServingCert {
+        stem: "etcd-peer",
         sans: LOOPBACK_SANS,
         also_client: true,
     },
@@ -181,7 +231,7 @@ fn renew_expiring(dir: &Path) -> anyhow::Result<PkiChange> {
         let pem = fs::read_to_string(dir.join(format!("{stem}.crt"))).unwrap_or_default();
         expiry::needs_renewal(&pem, now)
     };
-    if due("ca") {
+    if due(Ca::Lab.stem()) || due(Ca::Etcd.stem()) {
         generate_afresh(dir)?;
         return Ok(PkiChange::Regenerated);
     }
@@ -194,38 +244,34 @@ fn renew_expiring(dir: &Path) -> anyhow::Result<PkiChange> {
     if stems.is_empty() {
         return Ok(PkiChange::Unchanged);
     }
-    let issuer = ca_issuer(dir, now)?;
     for stem in &stems {
-        reissue(dir, stem, now, &issuer)?;
+        reissue(dir, stem, now)?;
     }
     Ok(PkiChange::Renewed(stems))
 }
 
-/// The lab CA, read back, to sign with.
-fn ca_issuer(dir: &Path, now: OffsetDateTime) -> anyhow::Result<Issuer<'static, KeyPair>> {
-    let ca_key_file = dir.join("ca.key");
+/// CA `ca`, read back, to sign with.
+fn ca_issuer(dir: &Path, ca: Ca, now: OffsetDateTime) -> anyhow::Result<Issuer<'static, KeyPair>> {
+    let ca_key_file = dir.join(format!("{}.key", ca.stem()));
     let ca_key = fs::read_to_string(&ca_key_file)
         .with_context(|| format!("reading {}", ca_key_file.display()))?;
     let ca_key =
         KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
-    Ok(Issuer::new(ca_params(now), ca_key))
+    Ok(Issuer::new(ca_params(ca, now), ca_key))
 }
 
-/// Issues certificate `stem` (a serving or a client one) again.
-fn reissue(
-    dir: &Path,
-    stem: &str,
-    now: OffsetDateTime,
-    issuer: &Issuer<'_, KeyPair>,
-) -> anyhow::Result<()> {
+/// Issues certificate `stem` (a serving or a client one), signed by the CA
+/// that signs it (`Ca::of`).
+fn reissue(dir: &Path, stem: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    let issuer = ca_issuer(dir, Ca::of(stem), now)?;
     if let Some(server) = SERVERS.iter().find(|s| s.stem == stem) {
-        return serving_leaf(dir, server, now, issuer);
+        return serving_leaf(dir, server, now, &issuer);
     }
     let client = CLIENTS
         .iter()
         .find(|c| c.file == stem)
         .with_context(|| format!("no lab certificate is called {stem}"))?;
-    client_leaf(dir, client, now, issuer)
+    client_leaf(dir, client, now, &issuer)
 }
 
 /// Keys 0600 and the folder 0700, also when an older kubetutor (or a copy)
@@ -243,11 +289,11 @@ fn tighten(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The CA's parameters. Signing with them and the CA key names the same
+/// A CA's parameters. Signing with them and the CA key names the same
 /// issuer (subject and key identifier) as the CA certificate written at first.
-fn ca_params(now: OffsetDateTime) -> CertificateParams {
+fn ca_params(ca: Ca, now: OffsetDateTime) -> CertificateParams {
     let mut params = CertificateParams::default();
-    params.distinguished_name = name("kubetutor-lab-ca", &[]);
+    params.distinguished_name = name(ca.common_name(), &[]);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -258,20 +304,27 @@ fn ca_params(now: OffsetDateTime) -> CertificateParams {
     params
 }
 
+/// Creates CA `ca` in `dir`.
+fn new_ca(dir: &Path, ca: Ca, now: OffsetDateTime) -> anyhow::Result<()> {
+    let key = KeyPair::generate()?;
+    let cert = ca_params(ca, now).self_signed(&key)?;
+    write_public(&dir.join(format!("{}.crt", ca.stem())), &cert.pem())?;
+    write_private(
+        &dir.join(format!("{}.key", ca.stem())),
+        &key.serialize_pem(),
+    )
+}
+
 fn generate(dir: &Path) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
-    let ca_key = KeyPair::generate()?;
-    let ca_params = ca_params(now);
-    let ca_cert = ca_params.self_signed(&ca_key)?;
-    write_public(&dir.join("ca.crt"), &ca_cert.pem())?;
-    write_private(&dir.join("ca.key"), &ca_key.serialize_pem())?;
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    for server in SERVERS {
-        serving_leaf(dir, server, now, &issuer)?;
-    }
-    for client in CLIENTS {
-        client_leaf(dir, client, now, &issuer)?;
+    new_ca(dir, Ca::Lab, now)?;
+    new_ca(dir, Ca::Etcd, now)?;
+    for stem in SERVERS
+        .iter()
+        .map(|s| s.stem)
+        .chain(CLIENTS.iter().map(|c| c.file))
+    {
+        reissue(dir, stem, now)?;
     }
 
     // ServiceAccount token signing key (ES256). The API server verifies with the
@@ -290,13 +343,17 @@ fn reissue_since(dir: &Path, version: u32) -> anyhow::Result<Vec<&'static str>> 
         .filter(|(since, _)| *since > version)
         .map(|(_, stem)| *stem)
         .collect();
+    let mut stems = stems;
+    stems.dedup();
     if stems.is_empty() {
         return Ok(stems);
     }
     let now = OffsetDateTime::now_utc();
-    let issuer = ca_issuer(dir, now)?;
+    if !dir.join("etcd-ca.key").exists() {
+        new_ca(dir, Ca::Etcd, now)?;
+    }
     for stem in &stems {
-        reissue(dir, stem, now, &issuer)?;
+        reissue(dir, stem, now)?;
     }
     Ok(stems)
 }
@@ -422,11 +479,51 @@ mod tests {
         fs::remove_dir_all(paths.root()).unwrap();
     }
 
+    /// The key identifier of CA `ca` of this lab.
+    fn key_id(paths: &LabPaths, ca: Ca) -> Vec<u8> {
+        let key = fs::read_to_string(paths.pki_file(&format!("{}.key", ca.stem()))).unwrap();
+        let key = KeyPair::from_pem(&key).unwrap();
+        ca_params(ca, OffsetDateTime::now_utc()).key_identifier(&key)
+    }
+
     #[test]
-    fn an_old_layout_gets_the_etcd_cert_reissued_by_the_same_ca() {
+    fn etcd_has_its_own_ca_and_only_the_apiserver_an_etcd_client_certificate() {
         let paths = temp_lab();
         ensure(&paths).unwrap();
-        // What labs made before layout 2 have: an empty marker.
+        let (lab, etcd) = (key_id(&paths, Ca::Lab), key_id(&paths, Ca::Etcd));
+        assert_ne!(lab, etcd);
+        for stem in ["etcd-server", "etcd-peer", "apiserver-etcd-client"] {
+            let cert = der(&paths.pki_file(&format!("{stem}.crt")));
+            assert!(contains(&cert, &etcd), "{stem} is signed by etcd's CA");
+            assert!(!contains(&cert, &lab), "{stem} is not signed by the lab CA");
+        }
+        for stem in [
+            "admin",
+            "kwok",
+            "controller-manager",
+            "scheduler",
+            "apiserver",
+        ] {
+            let cert = der(&paths.pki_file(&format!("{stem}.crt")));
+            assert!(!contains(&cert, &etcd), "etcd would accept {stem}");
+        }
+        fs::remove_dir_all(paths.root()).unwrap();
+    }
+
+    #[test]
+    fn an_old_layout_gets_etcds_own_ca_and_its_certificates_reissued() {
+        let paths = temp_lab();
+        ensure(&paths).unwrap();
+        // What labs made before layout 3 have: no etcd CA, no peer
+        // certificate, and (before layout 2) an empty marker.
+        for file in [
+            "etcd-ca.crt",
+            "etcd-ca.key",
+            "etcd-peer.crt",
+            "etcd-peer.key",
+        ] {
+            fs::remove_file(paths.pki_file(file)).unwrap();
+        }
         fs::write(paths.pki_file(COMPLETE_MARKER), b"").unwrap();
         let before = |name: &str| fs::read(paths.pki_file(name)).unwrap();
         let (ca, admin, sa, etcd) = (
@@ -438,21 +535,19 @@ mod tests {
 
         assert_eq!(
             ensure(&paths).unwrap(),
-            PkiChange::Reissued(vec!["etcd-server"])
+            PkiChange::Reissued(vec!["etcd-server", "etcd-peer", "apiserver-etcd-client"])
         );
-        assert_eq!(before("ca.crt"), ca, "the CA is kept");
+        assert_eq!(before("ca.crt"), ca, "the lab CA is kept");
         assert_eq!(before("admin.crt"), admin, "other certificates are kept");
         assert_eq!(before("sa.key"), sa, "the token signing key is kept");
         assert_ne!(before("etcd-server.crt"), etcd);
         let reissued = der(&paths.pki_file("etcd-server.crt"));
         assert!(contains(&reissued, CLIENT_AUTH_OID));
-        // Signed by the same CA: its key identifier is the new certificate's
+        // Signed by etcd's new CA: its key identifier is the new certificate's
         // authority key identifier.
-        let ca_key =
-            KeyPair::from_pem(&fs::read_to_string(paths.pki_file("ca.key")).unwrap()).unwrap();
-        let ca_key_id = ca_params(OffsetDateTime::now_utc()).key_identifier(&ca_key);
-        assert!(contains(&der(&paths.pki_file("ca.crt")), &ca_key_id));
-        assert!(contains(&reissued, &ca_key_id));
+        let etcd_ca = key_id(&paths, Ca::Etcd);
+        assert!(contains(&der(&paths.pki_file("etcd-ca.crt")), &etcd_ca));
+        assert!(contains(&reissued, &etcd_ca));
         assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
         fs::remove_dir_all(paths.root()).unwrap();
     }
@@ -469,7 +564,7 @@ mod tests {
         // Replace the admin certificate with one that ends in 10 days.
         let dir = paths.pki();
         let now = OffsetDateTime::now_utc();
-        let issuer = ca_issuer(&dir, now).unwrap();
+        let issuer = ca_issuer(&dir, Ca::Lab, now).unwrap();
         let mut params = CertificateParams::default();
         params.distinguished_name = name("kubetutor-admin", &["system:masters"]);
         params.not_before = now - Duration::hours(1);
