@@ -163,3 +163,79 @@ spec:
     let deleted = lab().kubectl(&["delete", &name, "--wait=false"], None);
     assert!(deleted.status.success());
 }
+
+/// What the learner applied from the editor beyond the lesson's own YAML
+/// (kinds the lesson never names) is found by its labels and reset too;
+/// unlabelled objects and other namespaces' are not.
+#[tokio::test]
+async fn a_full_reset_finds_labelled_objects_of_kinds_the_lesson_does_not_name() {
+    let client = lab().client().await;
+    let mine = TestNamespace::create(&client, "extra").await;
+    let other = TestNamespace::create(&client, "extra-other").await;
+    let kinds = Kinds::discover(&client).await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+    let lesson = Lesson::load(&dir, Some(&mine.name)).unwrap();
+    let extra = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata: {{a: b}}\n---\n\
+             apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kt-extra-{ns}\nrules: []\n"
+        )
+    };
+    for ns in [&mine.name, &other.name] {
+        let target = ApplyTarget {
+            namespace: ns,
+            lesson: &lesson.id,
+        };
+        apply_yaml(&kinds, &extra(ns), &target).await.unwrap();
+    }
+    lab().apply(
+        &mine.name,
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: made-with-kubectl\nstringData: {a: b}\n",
+    );
+
+    let doomed = reset::plan(&client, &kinds, &lesson, 0).await.unwrap();
+    let names: Vec<String> = doomed.iter().map(ToString::to_string).collect();
+    assert!(names.contains(&"ConfigMap notes".to_string()), "{names:?}");
+    assert!(
+        names.contains(&format!("ClusterRole kt-extra-{}", mine.name)),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains(&other.name) || n.contains("made-with-kubectl")),
+        "{names:?}"
+    );
+    // Only the objects of the lesson's own kinds may be listed in a step reset.
+    let from_role = lesson.step_index("role").unwrap();
+    let step = reset::plan(&client, &kinds, &lesson, from_role)
+        .await
+        .unwrap();
+    assert!(!step.iter().any(|d| d.kind == "ConfigMap"), "{step:?}");
+
+    reset::execute(
+        &client,
+        &doomed,
+        std::time::Duration::from_secs(20),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let other_lesson = Lesson::load(&dir, Some(&other.name)).unwrap();
+    let theirs = reset::plan(&client, &kinds, &other_lesson, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.len(),
+        2,
+        "the other namespace's are still there: {theirs:?}"
+    );
+    reset::execute(
+        &client,
+        &theirs,
+        std::time::Duration::from_secs(20),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+}

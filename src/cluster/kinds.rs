@@ -67,6 +67,22 @@ impl Kinds {
             .or_else(|| self.by_kind(kind))
     }
 
+    /// Every kind the cluster serves that can be listed and deleted, in a
+    /// fixed order (core group first), each kind once.
+    pub fn deletable(&self) -> Vec<(ApiResource, ApiCapabilities)> {
+        use kube::discovery::verbs;
+        let mut seen = std::collections::BTreeSet::new();
+        self.discovery
+            .groups_alphabetical()
+            .into_iter()
+            .flat_map(|group| group.recommended_resources())
+            .filter(|(_, caps)| {
+                caps.supports_operation(verbs::LIST) && caps.supports_operation(verbs::DELETE)
+            })
+            .filter(|(resource, _)| seen.insert(resource.kind.clone()))
+            .collect()
+    }
+
     pub fn is_namespaced(capabilities: &ApiCapabilities) -> bool {
         capabilities.scope == Scope::Namespaced
     }

@@ -169,6 +169,9 @@ pub async fn plan(
             }
         }
     }
+    if from == 0 {
+        doomed.extend(labelled_of_other_kinds(client, kinds, lesson, &seen).await);
+    }
     let order = |kind: &str| match kind {
         "Pod" => 0,
         "RoleBinding" | "ClusterRoleBinding" => 1,
@@ -178,6 +181,63 @@ pub async fn plan(
     };
     doomed.sort_by_key(|d| (order(&d.kind), d.name.clone()));
     Ok(doomed)
+}
+
+/// Objects kubetutor labelled for this lesson (and, cluster-scoped, for this
+/// namespace) whose kinds the lesson does not name: what the learner applied
+/// from the editor beyond the lesson's own YAML. Asked by label, so each
+/// kind costs one small list; a kind the user may not list is skipped (what
+/// they could not list they could not have made).
+async fn labelled_of_other_kinds(
+    client: &Client,
+    kinds: &Kinds,
+    lesson: &Lesson,
+    named_kinds: &BTreeSet<String>,
+) -> Vec<Doomed> {
+    let ns = lesson.namespace.as_str();
+    let mut found = Vec::new();
+    for (resource, capabilities) in kinds.deletable() {
+        if named_kinds.contains(&resource.kind) {
+            continue;
+        }
+        let namespaced = Kinds::is_namespaced(&capabilities);
+        let (api, selector): (Api<DynamicObject>, String) = if namespaced {
+            (
+                Api::namespaced_with(client.clone(), ns, &resource),
+                format!("{LESSON_LABEL}={}", lesson.id),
+            )
+        } else {
+            (
+                Api::all_with(client.clone(), &resource),
+                format!("{LESSON_LABEL}={},{NAMESPACE_LABEL}={ns}", lesson.id),
+            )
+        };
+        let listed = match api.list(&ListParams::default().labels(&selector)).await {
+            Ok(listed) => listed,
+            Err(err) => {
+                tracing::debug!(
+                    "reset: not listing {}: {}",
+                    resource.kind,
+                    server_message(&err)
+                );
+                continue;
+            }
+        };
+        for object in listed.items {
+            let name = object.name_any();
+            if protected(&resource.kind, &name, ns) {
+                continue;
+            }
+            found.push(Doomed {
+                kind: resource.kind.clone(),
+                namespace: object.namespace().unwrap_or_default(),
+                uid: object.uid().unwrap_or_default(),
+                name,
+                resource: resource.clone(),
+            });
+        }
+    }
+    found
 }
 
 /// Deletes `doomed` (foreground propagation) and waits, through watches, until
