@@ -214,6 +214,12 @@ pub struct App {
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
+    /// An apply was sent and its result has not come back.
+    pub applying: bool,
+    /// Ctrl-C was pressed once while a reset or an apply ran.
+    pub quit_asked: bool,
+    /// Said on stderr once the terminal is restored: work a quit cut short.
+    pub farewell: Option<String>,
 }
 
 impl App {
@@ -266,6 +272,9 @@ impl App {
             last_keys: std::collections::VecDeque::new(),
             search: None,
             quitting: false,
+            applying: false,
+            quit_asked: false,
+            farewell: None,
         };
         app.focus = app.home_pane();
         app.sync_editor_cursor();

@@ -51,6 +51,7 @@ pub fn run(
         .build()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let mut farewell = None;
     let result = loop {
         let (saved_path, loaded) =
             saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
@@ -70,6 +71,7 @@ pub fn run(
             target.clone(),
             &saved_path,
             &state_dir,
+            &mut farewell,
         )) {
             Ok(Some(next)) => {
                 args.lesson = Some(next);
@@ -84,6 +86,10 @@ pub fn run(
     };
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
+    if let Some(farewell) = farewell {
+        tracing::warn!("quit with work cut short: {farewell}");
+        eprintln!("kubetutor: {farewell}.");
+    }
     result?;
     Ok(ExitCode::SUCCESS)
 }
@@ -142,9 +148,11 @@ async fn event_loop(
     target: Target,
     saved_path: &std::path::Path,
     state_dir: &std::path::Path,
+    farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
     let result = run_lesson(terminal, &mut app, target, saved_path, state_dir).await;
     save(&app, saved_path);
+    *farewell = app.farewell.take();
     result
 }
 
