@@ -13,6 +13,14 @@
 //!
 //! A failing input is shrunk and saved in `tests/fuzz.proptest-regressions`,
 //! and replayed first on every later run.
+//!
+//! Last long run (600 s per target, debug build, two at a time on a shared
+//! 2-core machine, load 4–6), no failure:
+//! YAML → objects 8,634,600 cases; lesson loader 160,200 (each writes a
+//! lesson folder); Markdown renderer 7,238,800; JWT decoder 18,630,200.
+//! Found on the way: the JWT lifetime overflowed (exp = i64::MAX, iat < 0),
+//! fixed; a lone `\r` ends a line for YAML but not for `str::lines` (the
+//! property was wrong, not the parser).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
