@@ -9,21 +9,12 @@ use std::path::Path;
 
 use anyhow::Context;
 
-/// Writes `contents` to `path`, readable and writable by its owner only.
+/// Writes `contents` to `path`, readable and writable by its owner only,
+/// atomically: a crash mid-write (the admin kubeconfig is rewritten on every
+/// `lab up`) leaves the old file whole, never a truncated one. The new file
+/// is 0600 whatever mode the old one had.
 pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // `mode` applies only when the file is created: fix an existing one too.
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("setting the mode of {}", path.display()))?;
-    file.write_all(contents)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    replace_private(path, contents, false).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Replaces `path` with `contents` so that a crash at any moment leaves either
