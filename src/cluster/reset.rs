@@ -194,36 +194,43 @@ async fn labelled_of_other_kinds(
     lesson: &Lesson,
     named_kinds: &BTreeSet<String>,
 ) -> Vec<Doomed> {
+    use futures::StreamExt;
     let ns = lesson.namespace.as_str();
-    let mut found = Vec::new();
-    for (resource, capabilities) in kinds.deletable() {
-        if named_kinds.contains(&resource.kind) {
-            continue;
-        }
-        let namespaced = Kinds::is_namespaced(&capabilities);
-        let (api, selector): (Api<DynamicObject>, String) = if namespaced {
-            (
-                Api::namespaced_with(client.clone(), ns, &resource),
-                format!("{LESSON_LABEL}={}", lesson.id),
-            )
-        } else {
-            (
-                Api::all_with(client.clone(), &resource),
-                format!("{LESSON_LABEL}={},{NAMESPACE_LABEL}={ns}", lesson.id),
-            )
-        };
-        let listed = match api.list(&ListParams::default().labels(&selector)).await {
-            Ok(listed) => listed,
-            Err(err) => {
-                tracing::debug!(
-                    "reset: not listing {}: {}",
-                    resource.kind,
-                    server_message(&err)
-                );
-                continue;
+    let lists = kinds
+        .deletable()
+        .into_iter()
+        .filter(|(resource, _)| !named_kinds.contains(&resource.kind))
+        .map(|(resource, capabilities)| async move {
+            let namespaced = Kinds::is_namespaced(&capabilities);
+            let (api, selector): (Api<DynamicObject>, String) = if namespaced {
+                (
+                    Api::namespaced_with(client.clone(), ns, &resource),
+                    format!("{LESSON_LABEL}={}", lesson.id),
+                )
+            } else {
+                (
+                    Api::all_with(client.clone(), &resource),
+                    format!("{LESSON_LABEL}={},{NAMESPACE_LABEL}={ns}", lesson.id),
+                )
+            };
+            match api.list(&ListParams::default().labels(&selector)).await {
+                Ok(listed) => (resource, listed.items),
+                Err(err) => {
+                    tracing::debug!(
+                        "reset: not listing {}: {}",
+                        resource.kind,
+                        server_message(&err)
+                    );
+                    (resource, Vec::new())
+                }
             }
-        };
-        for object in listed.items {
+        });
+    // A few at a time: one round trip per kind would add up on a remote
+    // cluster, all at once would be a burst the server need not take.
+    let listed: Vec<_> = futures::stream::iter(lists).buffered(8).collect().await;
+    let mut found = Vec::new();
+    for (resource, objects) in listed {
+        for object in objects {
             let name = object.name_any();
             if protected(&resource.kind, &name, ns) {
                 continue;
