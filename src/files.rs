@@ -9,21 +9,63 @@ use std::path::Path;
 
 use anyhow::Context;
 
-/// Writes `contents` to `path`, readable and writable by its owner only.
+/// Writes `contents` to `path`, readable and writable by its owner only,
+/// atomically: a crash mid-write (the admin kubeconfig is rewritten on every
+/// `lab up`) leaves the old file whole, never a truncated one. The new file
+/// is 0600 whatever mode the old one had.
 pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // `mode` applies only when the file is created: fix an existing one too.
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("setting the mode of {}", path.display()))?;
-    file.write_all(contents)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    replace_private(path, contents, false).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Replaces `path` with `contents` so that a crash at any moment leaves either
+/// the old file or the new one whole, never a truncated one: a temporary file
+/// in the same folder (0600), flushed to disk, then renamed over `path`. With
+/// `keep_backup`, the version replaced stays next to it as `<name>.bak`.
+pub fn replace_private(path: &Path, contents: &[u8], keep_backup: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other(format!("{} names no file", path.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        file.write_all(contents)?;
+        file.sync_all()
+    })();
+    if let Err(err) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(err);
+    }
+    if keep_backup && path.exists() {
+        // A hard link keeps the old contents under the backup name while the
+        // rename below swaps in the new ones: no moment without either file.
+        let backup = backup_path(path);
+        let _ = fs::remove_file(&backup);
+        if fs::hard_link(path, &backup).is_err() {
+            fs::copy(path, &backup)?;
+        }
+    }
+    fs::rename(&tmp, path)?;
+    // The rename is durable only once the folder itself is flushed.
+    fs::File::open(dir)?.sync_all()
+}
+
+/// `<path>.bak`: where `replace_private` keeps the version it replaced.
+pub fn backup_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".bak");
+    name.into()
 }
 
 /// Creates `dir` (and its parents) and makes it 0700.
@@ -54,6 +96,33 @@ mod tests {
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_previous_version_as_backup() {
+        let dir = std::env::temp_dir().join(format!("kubetutor-replace-{}", std::process::id()));
+        create_private_dir(&dir).unwrap();
+        let file = dir.join("progress.json");
+        replace_private(&file, b"first", true).unwrap();
+        assert!(!backup_path(&file).exists(), "nothing to back up yet");
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        replace_private(&file, b"second", true).unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "second");
+        assert_eq!(fs::read_to_string(backup_path(&file)).unwrap(), "first");
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".tmp-"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "no temporary file left: {leftovers:?}"
         );
         fs::remove_dir_all(dir).unwrap();
     }

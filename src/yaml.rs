@@ -34,21 +34,59 @@ impl From<serde_saphyr::Error> for YamlError {
         YamlError {
             line,
             column,
-            message,
+            message: for_people(message),
         }
     }
 }
 
+/// The parser's words, where they are written for programmers, in a
+/// learner's: what is wrong and what to do.
+fn for_people(message: String) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("the key `{key}` appears twice in this mapping: keep one");
+    }
+    if message.starts_with("budget breached") {
+        return "this document grows past the size limit as its aliases expand \
+                (a \"billion laughs\"): write it out without anchors (&) and aliases (*)"
+            .into();
+    }
+    if message.starts_with("tabs disallowed") {
+        return "a tab indents this line; YAML indents with spaces only".into();
+    }
+    message
+}
+
 /// One YAML document into `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_saphyr::from_str(text).map_err(YamlError::from)
+    serde_saphyr::from_str(text).map_err(|e| at_the_tab(text, YamlError::from(e)))
+}
+
+/// The parser reports some tabs where the token before them ends (the line
+/// above, for an indenting tab): point at the tab itself.
+fn at_the_tab(text: &str, mut err: YamlError) -> YamlError {
+    if !err.message.contains("tab") || err.line == 0 {
+        return err;
+    }
+    let from = text
+        .split_inclusive('\n')
+        .take(err.line - 1)
+        .map(str::len)
+        .sum::<usize>();
+    if let Some(offset) = text[from..].find('\t') {
+        let before = &text[..from + offset];
+        err.line = before.matches('\n').count() + 1;
+        err.column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        err.message = "a tab indents this line; YAML indents with spaces only".into();
+    }
+    err
 }
 
 /// Every document of a multi-document YAML text, as JSON values. Empty
 /// documents (a stray `---`, only comments) are dropped.
 pub fn documents(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
     let docs: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(text).map_err(YamlError::from)?;
+        serde_saphyr::from_multiple(text).map_err(|e| at_the_tab(text, YamlError::from(e)))?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
@@ -62,6 +100,18 @@ mod tests {
         assert_eq!((err.line, err.column), (3, 4));
         assert!(err.message.contains("unclosed bracket"), "{err:?}");
         assert!(!err.message.contains("line 3"), "{err:?}");
+    }
+
+    #[test]
+    fn parser_jargon_becomes_advice() {
+        let err = documents("a: 1\na: 2\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1));
+        assert_eq!(
+            err.message,
+            "the key `a` appears twice in this mapping: keep one"
+        );
+        let err = documents("a:\n\tb: 1\n").unwrap_err();
+        assert!(err.message.contains("spaces only"), "{err:?}");
     }
 
     #[test]

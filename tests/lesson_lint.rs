@@ -272,3 +272,112 @@ fn acts_and_predictions_must_be_possible() {
         "exactly one choice must be `correct: true`, 2 are",
     );
 }
+
+#[test]
+fn files_outside_the_lesson_folder_are_refused_with_their_position() {
+    for (editor, message) in [
+        ("/etc/passwd", "is an absolute path"),
+        ("../../../../etc/passwd", "climbs out with `..`"),
+        (
+            "templates/../../demo/templates/sa.yaml",
+            "climbs out with `..`",
+        ),
+    ] {
+        let bad = GOOD_LESSON.replace("editor: templates/sa.yaml", &format!("editor: {editor}"));
+        assert_error(&bad, SA, "lesson.yaml", 8, 13, message);
+    }
+    // A symbolic link inside the folder that leads out of it.
+    let dir = lesson(
+        &GOOD_LESSON.replace("editor: templates/sa.yaml", "editor: templates/link.yaml"),
+        SA,
+    );
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("templates/link.yaml")).unwrap();
+    let expected = format!("{}:8:13: ", dir.join("lesson.yaml").display());
+    let (ok, out) = lint(&dir);
+    assert!(!ok, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&expected) && l.contains("symbolic link to /etc/passwd")),
+        "{out}"
+    );
+    assert!(!out.contains("root:"), "the file was not read:\n{out}");
+}
+
+/// Quotes, `;`, `$(…)`, backticks and newlines in a request's method or
+/// path: a lint error at the step, never a lesson that loads.
+#[test]
+fn hostile_request_methods_and_paths_are_lint_errors() {
+    let request = |method: &str, path: &str| {
+        GOOD_LESSON.replace(
+            "      - exists: {kind: ServiceAccount, name: demo-sa}",
+            &format!(
+                "      - request:\n          as: anonymous\n          method: {method}\n          path: {path}\n          expectStatus: 403"
+            ),
+        )
+    };
+    for method in [
+        "'GET; touch /tmp/x'",
+        "\"GET\\ntouch /tmp/x\"",
+        "'$(touch /tmp/x)'",
+        "get",
+        "TRACE",
+    ] {
+        let bad = request(method, "/api/v1");
+        assert_error(&bad, SA, "lesson.yaml", 12, 11, "is not a request method");
+    }
+    for path in [
+        "\"/api'; touch /tmp/x; '\"",
+        "'/api/$(touch /tmp/x)'",
+        "'/api;touch /tmp/x'",
+        "\"/api\\ntouch /tmp/x\"",
+        "'/api`id`'",
+        "\"/api\\\"\"",
+    ] {
+        // Line 13 is `path:`; the column is the value's when it is written
+        // plainly, else the key's.
+        let dir = lesson(&request("GET", path), SA);
+        let expected = format!("{}:13:", dir.join("lesson.yaml").display());
+        let (ok, out) = lint(&dir);
+        assert!(!ok, "{out}");
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&expected) && l.contains("step first: request path")),
+            "{path}: {out}"
+        );
+    }
+}
+
+/// `kubetutor lessons` says first where its lessons come from; a `lessons`
+/// folder of the current directory is never picked up unnamed.
+#[test]
+fn lessons_says_which_root_is_in_use_and_ignores_the_current_directory() {
+    let dir = lesson(GOOD_LESSON, SA);
+    let root = dir.parent().unwrap().canonicalize().unwrap();
+    let run = |cwd: &Path, args: &[&str]| {
+        let out = std::process::Command::new(common::KUBETUTOR)
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("KUBETUTOR_LESSONS")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let stdout = run(
+        Path::new("/"),
+        &["lessons", "--lessons-dir", root.to_str().unwrap()],
+    );
+    assert_eq!(
+        stdout.lines().next(),
+        Some(format!("lessons root: {} (named by --lessons-dir)", root.display()).as_str()),
+        "{stdout}"
+    );
+
+    // A folder that happens to hold `lessons/` is a stranger's: not picked up.
+    let cwd = common::temp_dir("cwd");
+    fs::rename(&root, cwd.join("lessons")).unwrap();
+    let stdout = run(&cwd, &["lessons"]);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.contains("built into kubetutor"), "{stdout}");
+    assert!(!stdout.contains("demo"), "{stdout}");
+    let _ = fs::remove_dir_all(cwd);
+}

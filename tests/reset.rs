@@ -102,9 +102,11 @@ async fn a_step_reset_goes_back_to_that_step() {
     );
 
     // The saved progress is back at that step, later steps locked again.
+    // The progress file itself, not the .bak of the save before it.
     let files: Vec<_> = std::fs::read_dir(state.join("kubetutor/progress"))
         .unwrap()
         .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .collect();
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(files[0].path()).unwrap()).unwrap();

@@ -332,6 +332,112 @@ fn a_draft_survives_sigkill_and_the_tutor_opens_without_a_cluster() {
 }
 
 #[test]
+fn a_damaged_progress_file_is_moved_aside_said_and_its_backup_restored() {
+    use kubetutor::app::saved;
+    let _one_at_a_time = common::pty_lock();
+    let state = common::temp_dir("tui");
+    let missing = state.join("no-such-kubeconfig");
+    // What the tutor saved twice (the second save keeps the first as .bak),
+    // then a crash elsewhere cut the file short.
+    let file = saved::path(
+        &state.join("kubetutor"),
+        "",
+        "scratch",
+        "serviceaccount-rbac",
+    );
+    let with_draft = |text: &str| saved::SavedState {
+        drafts: [("kubernetes-service".to_string(), text.to_string())].into(),
+        ..Default::default()
+    };
+    saved::store(&file, &with_draft("draft from the backup")).unwrap();
+    saved::store(&file, &with_draft("draft of the newest save")).unwrap();
+    let whole = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &whole[..whole.len() - 10]).unwrap();
+
+    let tmux = Tmux::start(&tui_command(&state, &missing, "scratch", ""), 160, 48);
+    tmux.wait_for("unreachable:", WAIT);
+    let screen = tmux.wait_for("could not be read", WAIT);
+    assert!(screen.contains("restored the previous save"), "{screen}");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("draft from the backup", WAIT);
+    let aside = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".corrupt-")
+        })
+        .count();
+    assert_eq!(aside, 1, "the damaged file is kept aside");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
+/// SIGHUP (the terminal closed, an ssh link dropped) right after typing —
+/// sooner than the 500 ms autosave — saves the draft and restores the
+/// terminal, as SIGINT and SIGTERM do; so does closing the terminal itself.
+#[test]
+fn sighup_while_typing_saves_the_draft_and_restores_the_terminal() {
+    use kubetutor::app::saved;
+    let _one_at_a_time = common::pty_lock();
+    let state = common::temp_dir("tui");
+    let missing = state.join("no-such-kubeconfig");
+    let command = tui_command(&state, &missing, "scratch", "");
+    let file = saved::path(
+        &state.join("kubetutor"),
+        "",
+        "scratch",
+        "serviceaccount-rbac",
+    );
+    let draft_in_file = |text: &str| {
+        saved::load(&file)
+            .state
+            .is_some_and(|s| s.drafts.values().any(|d| d.contains(text)))
+    };
+
+    let tmux = Tmux::start(&command, 160, 48);
+    tmux.wait_for("unreachable:", WAIT);
+    tmux.keys(&["Tab"]);
+    tmux.type_text("typed just before the hangup");
+    tmux.wait_for("typed just before the hangup", WAIT);
+    let pid = child_of(tmux.pane_pid());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let screen = tmux.wait_for("END", WAIT);
+    assert!(
+        screen.contains("EXITED 0 MODE icanon END"),
+        "exit 0, cooked mode back:\n{screen}"
+    );
+    assert!(draft_in_file("typed just before the hangup"));
+    drop(tmux);
+
+    // The terminal itself goes away: the tutor gets SIGHUP and a dead tty.
+    let tmux = Tmux::start(&command, 160, 48);
+    tmux.wait_for("typed just before the hangup", WAIT);
+    tmux.keys(&["Tab"]);
+    tmux.type_text(" and more before the window closed");
+    tmux.wait_for("and more before the window closed", WAIT);
+    let pid = child_of(tmux.pane_pid());
+    drop(tmux); // kills the tmux server: every pane's terminal hangs up
+    let gone = std::time::Instant::now();
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        assert!(
+            gone.elapsed() < WAIT,
+            "kubetutor {pid} outlived its terminal"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(draft_in_file("and more before the window closed"));
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
 fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
     let _one_at_a_time = common::pty_lock();
     let state = common::temp_dir("tui");

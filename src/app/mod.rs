@@ -231,6 +231,12 @@ pub struct App {
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
+    /// An apply was sent and its result has not come back.
+    pub applying: bool,
+    /// Ctrl-C was pressed once while a reset or an apply ran.
+    pub quit_asked: bool,
+    /// Said on stderr once the terminal is restored: work a quit cut short.
+    pub farewell: Option<String>,
 }
 
 impl App {
@@ -291,8 +297,12 @@ impl App {
             last_keys: std::collections::VecDeque::new(),
             search: None,
             quitting: false,
+            applying: false,
+            quit_asked: false,
+            farewell: None,
         };
         app.focus = app.home_pane();
+        app.sync_editor_cursor();
         app
     }
 
@@ -324,6 +334,14 @@ impl App {
 
     pub fn editor(&self) -> &TextArea<'static> {
         &self.editors[self.current]
+    }
+
+    /// Something the learner must not miss (a damaged progress file, lessons
+    /// from the current directory): the footer's notice, and the Output pane,
+    /// where it stays when the first step report replaces the notice.
+    pub fn tell_lasting(&mut self, notice: String) {
+        self.output.push(notice.clone());
+        self.notice = Some(notice);
     }
 
     /// What to save: progress and every draft that differs from its template.
@@ -369,5 +387,30 @@ pub fn new_editor(text: &str) -> TextArea<'static> {
     editor.set_tab_length(2);
     editor.set_hard_tab_indent(false);
     editor.set_max_histories(500);
+    editor.set_line_number_style(crate::ui::theme::dim());
     editor
+}
+
+impl App {
+    /// The editor shows its cursor only while it has the focus, and a step
+    /// without YAML says so in its empty editor. Kept on the TextArea itself
+    /// (set after every update, in constant time) so drawing needs no copy.
+    pub fn sync_editor_cursor(&mut self) {
+        let needs_no_yaml = self.step().template.is_none();
+        let editor = &mut self.editors[self.current];
+        if needs_no_yaml && editor.placeholder_text().is_empty() {
+            editor.set_placeholder_text(
+                "This step needs no YAML. Use kubectl, or r to run the step's action.",
+            );
+        }
+        let style = if self.focus == Pane::Editor {
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            ratatui::style::Style::default()
+        };
+        let editor = &mut self.editors[self.current];
+        if editor.cursor_style() != style {
+            editor.set_cursor_style(style);
+        }
+    }
 }

@@ -7,6 +7,12 @@ use crate::cluster::reset::ResetEvent;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = route(app, msg);
+    app.sync_editor_cursor();
+    effects
+}
+
+fn route(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) | Msg::Resize => Vec::new(),
@@ -36,9 +42,45 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// Quits now (a signal asks no questions); work cut short is said on the
+/// way out (`farewell`), never left half done in silence.
 fn quit(app: &mut App) -> Vec<Effect> {
+    app.farewell = unfinished(app);
     app.quitting = true;
     vec![Effect::Save, Effect::Quit]
+}
+
+/// Quits, but while a reset or an apply runs, only on the second ask: the
+/// first says what quitting now would leave half done.
+fn quit_asking(app: &mut App) -> Vec<Effect> {
+    match unfinished(app) {
+        Some(what) if !app.quit_asked => {
+            app.quit_asked = true;
+            app.notice = Some(format!(
+                "Still running: {what}. Press Ctrl-C again to quit now anyway."
+            ));
+            Vec::new()
+        }
+        _ => quit(app),
+    }
+}
+
+/// What quitting now would cut short, in words, with what to do about it.
+fn unfinished(app: &App) -> Option<String> {
+    let namespace = &app.lesson.namespace;
+    if let Some(ResetView::Running { objects, gone, .. }) = &app.reset {
+        return Some(format!(
+            "a reset had deleted {gone} of {} objects when it was interrupted; \
+             progress was not reset. Run `kubetutor reset -n {namespace}` to finish it",
+            objects.len()
+        ));
+    }
+    app.applying.then(|| {
+        format!(
+            "an apply was interrupted: its documents may be applied or not. \
+             Run `kubetutor verify -n {namespace}` to see where the lesson stands"
+        )
+    })
 }
 
 fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
@@ -60,6 +102,7 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             Vec::new()
         }
         EngineUpdate::Applied(result) => {
+            app.applying = false;
             match result {
                 Ok(applied) => {
                     let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
@@ -197,7 +240,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         _ if ctrl(&key, 's') => return apply(app),
         KeyCode::F(5) => return apply(app),
-        _ if ctrl(&key, 'c') => return quit(app),
+        _ if ctrl(&key, 'c') => return quit_asking(app),
         _ if ctrl(&key, 'n') => return go_to(app, app.current + 1),
         _ if ctrl(&key, 'p') => return go_to(app, app.current.saturating_sub(1)),
         KeyCode::F(1) => {
@@ -237,7 +280,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return on_editor_key(app, key);
     }
     match key.code {
-        KeyCode::Char('q') => return quit(app),
+        KeyCode::Char('q') => return quit_asking(app),
         KeyCode::Char('?') => app.show_help = true,
         KeyCode::Char('h') => app.show_hints = !app.show_hints,
         KeyCode::Char('n') => return go_to(app, app.current + 1),
@@ -345,6 +388,7 @@ fn on_reset_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 keep_drafts,
                 lines: Vec::new(),
             });
+            app.quit_asked = false;
             vec![Effect::Engine(EngineCommand::ExecuteReset)]
         }
         (
@@ -358,7 +402,9 @@ fn on_reset_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.reset = None;
             Vec::new()
         }
-        _ => Vec::new(), // a running reset cannot be interrupted halfway
+        // Ctrl-C asks first: a reset stopped halfway leaves objects behind.
+        (Some(ResetView::Running { .. }), _) if ctrl(&key, 'c') => quit_asking(app),
+        _ => Vec::new(), // a running reset is not interrupted by other keys
     }
 }
 
@@ -499,7 +545,7 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
             app.show_help = true;
             Vec::new()
         }
-        MenuItem::Quit => quit(app),
+        MenuItem::Quit => quit_asking(app),
     }
 }
 
@@ -510,6 +556,8 @@ fn apply(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     app.notice = None;
+    app.applying = true;
+    app.quit_asked = false;
     vec![Effect::Engine(EngineCommand::Apply(text))]
 }
 
@@ -948,5 +996,69 @@ mod tests {
                 .drafts
                 .contains_key(&app.lesson.steps[0].id)
         );
+    }
+
+    fn ctrl_c(app: &mut App) -> Vec<Effect> {
+        update(
+            app,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        )
+    }
+
+    fn quits(effects: &[Effect]) -> bool {
+        effects.iter().any(|e| matches!(e, Effect::Quit))
+    }
+
+    fn running_reset(app: &mut App) {
+        app.reset = Some(ResetView::Running {
+            from: 0,
+            objects: vec!["Pod a".into(), "Role b".into(), "ServiceAccount c".into()],
+            gone: 1,
+            keep_drafts: false,
+            lines: Vec::new(),
+        });
+    }
+
+    #[test]
+    fn ctrl_c_during_a_reset_asks_once_then_quits_and_says_what_is_left() {
+        let mut app = app();
+        running_reset(&mut app);
+        assert!(!quits(&ctrl_c(&mut app)), "the first Ctrl-C only asks");
+        let notice = app.notice.clone().unwrap();
+        assert!(notice.contains("Ctrl-C again"), "{notice}");
+        assert!(quits(&ctrl_c(&mut app)));
+        let farewell = app.farewell.clone().expect("said on the way out");
+        assert!(farewell.contains("deleted 1 of 3 objects"), "{farewell}");
+        assert!(farewell.contains("kubetutor reset -n lab"), "{farewell}");
+    }
+
+    #[test]
+    fn a_signal_during_a_reset_quits_at_once_and_says_what_is_left() {
+        let mut app = app();
+        running_reset(&mut app);
+        assert!(quits(&update(&mut app, Msg::Signal("SIGHUP"))));
+        assert!(app.farewell.unwrap().contains("kubetutor reset"));
+    }
+
+    #[test]
+    fn ctrl_c_during_an_apply_asks_and_after_it_quits_at_once() {
+        let mut app = app();
+        app.editors[app.current] = new_editor("apiVersion: v1");
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+        );
+        assert!(app.applying);
+        assert!(!quits(&ctrl_c(&mut app)));
+        assert!(
+            app.notice
+                .clone()
+                .unwrap()
+                .contains("an apply was interrupted")
+        );
+        update(&mut app, Msg::Engine(EngineUpdate::Applied(Ok(Vec::new()))));
+        assert!(!app.applying);
+        assert!(quits(&ctrl_c(&mut app)));
+        assert_eq!(app.farewell, None, "nothing was cut short");
     }
 }

@@ -17,7 +17,7 @@ use crate::cluster::apply::server_message;
 use crate::cluster::callers::{CallerError, Callers};
 use crate::cluster::request::{self, ApiResponse};
 use crate::cluster::token::{self, BoundPod, DEFAULT_EXPIRATION_SECONDS};
-use crate::cluster::{jwt, pod_exec};
+use crate::cluster::{jwt, pod_exec, request_line};
 use crate::lesson::model::{
     AccessCheck, Caller, Check, GrantsCheck, RequestCheck, RequestSpec, Subject, TokenCheck,
 };
@@ -353,6 +353,9 @@ pub async fn send(
     ctx: &RemoteContext<'_>,
     route: Route,
 ) -> Result<Sent, Outcome> {
+    // Lessons are checked when loaded; this guards every other way in.
+    request_line::check_method(&spec.method).map_err(Outcome::fail)?;
+    request_line::check_path(&spec.path).map_err(Outcome::fail)?;
     let mut why_not_inside = None;
     if route == Route::Inside
         && let Caller::Pod(name) = &spec.caller

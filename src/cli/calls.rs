@@ -77,9 +77,9 @@ pub async fn call(
     path: &str,
 ) -> anyhow::Result<ExitCode> {
     let caller = parse_caller(caller)?;
-    if !path.starts_with('/') {
-        anyhow::bail!("the path {path:?} must start with / (e.g. /api/v1)");
-    }
+    let method = method.to_uppercase();
+    crate::cluster::request_line::check_method(&method).map_err(anyhow::Error::msg)?;
+    crate::cluster::request_line::check_path(path).map_err(anyhow::Error::msg)?;
     let (config, client, namespace) = namespace_and_client(cluster, namespace).await?;
     // A pod caller needs the pod itself (its uid and ServiceAccount).
     let mut snapshot = Snapshot::new();
@@ -106,7 +106,7 @@ pub async fn call(
     };
     let spec = RequestSpec {
         caller: caller.clone(),
-        method: method.to_uppercase(),
+        method,
         path: path.to_string(),
     };
     let sent = remote::send(&spec, &ctx, remote::Route::Inside)

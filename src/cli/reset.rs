@@ -97,13 +97,16 @@ pub async fn run(
 
     // Progress back to the step, drafts back to the templates unless kept.
     let label = crate::tui::cluster_label(&target);
-    let path = saved::path(
+    let (path, loaded) = saved::open(
         &saved::state_dir()?,
         &label.server,
         &lesson.namespace,
         &lesson.id,
     );
-    let mut state = saved::load(&path).unwrap_or_default();
+    if let Some(notice) = loaded.notice {
+        eprintln!("{notice}");
+    }
+    let mut state = loaded.state.unwrap_or_default();
     state.current = from;
     state.unlocked = from;
     if !options.keep_drafts {

@@ -7,12 +7,17 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::Value;
 
 use super::kinds::Kinds;
-use crate::yaml::{self, YamlError};
+use super::manifest::{self, Manifest};
+use crate::yaml::YamlError;
 
 pub const FIELD_MANAGER: &str = "kubetutor";
 /// Every object kubetutor applies carries this label with the lesson id, so
 /// reset finds exactly what the lesson created.
 pub const LESSON_LABEL: &str = "kubetutor.dev/lesson";
+/// Cluster-scoped objects (ClusterRoles, ClusterRoleBindings) also carry the
+/// lesson namespace: in a shared cluster each learner's reset must find only
+/// their own, not those of the same lesson in other namespaces.
+pub const NAMESPACE_LABEL: &str = "kubetutor.dev/namespace";
 
 /// What was applied: kind, name and namespace ("" when cluster-scoped).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +39,13 @@ pub enum ApplyError {
     Yaml(YamlError),
     #[error("line {line}: {message}")]
     Document { line: usize, message: String },
+    /// A document that parses but cannot be right, pointing at the field.
+    #[error("line {line}, column {column}: {message}")]
+    Invalid {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("line {line}: {object}: {message}")]
     Server {
         line: usize,
@@ -49,7 +61,9 @@ impl ApplyError {
     pub fn line(&self) -> Option<usize> {
         match self {
             ApplyError::Yaml(e) if e.line > 0 => Some(e.line),
-            ApplyError::Document { line, .. } | ApplyError::Server { line, .. } => Some(*line),
+            ApplyError::Document { line, .. }
+            | ApplyError::Invalid { line, .. }
+            | ApplyError::Server { line, .. } => Some(*line),
             _ => None,
         }
     }
@@ -62,75 +76,62 @@ pub struct ApplyTarget<'a> {
     pub lesson: &'a str,
 }
 
-/// Applies every document of `text`, in order; stops at the first error, so
-/// the message points at one place. Documents before it stay applied (as with
-/// kubectl) and are listed in the Ok of a later, corrected apply.
+/// Applies every document of `text`, in order, or none: every document is
+/// checked on its own first (`manifest::parse`), then by the server in a dry
+/// run (kinds, fields, admission), and only then applied. The first problem
+/// is the error, pointing at one place.
 pub async fn apply_yaml(
     kinds: &Kinds,
     text: &str,
     target: &ApplyTarget<'_>,
 ) -> Result<Vec<Applied>, ApplyError> {
-    let documents = yaml::documents(text).map_err(ApplyError::Yaml)?;
-    if documents.is_empty() {
-        return Err(ApplyError::Empty);
+    let manifests = manifest::parse(text, target.namespace)?;
+    let prepared = manifests
+        .into_iter()
+        .map(|m| {
+            let line = m.line;
+            prepare(m, kinds, target).map(|p| (line, p))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let strict = PatchParams::apply(FIELD_MANAGER).validation_strict();
+    for dry_run in [true, false] {
+        let params = if dry_run {
+            strict.clone().dry_run()
+        } else {
+            strict.clone()
+        };
+        for (line, (api, object, what)) in &prepared {
+            api.patch(&object.name_any(), &params, &Patch::Apply(object))
+                .await
+                .map_err(|err| {
+                    let message = server_message(&err);
+                    let line = field_line(text, *line, &message).unwrap_or(*line);
+                    ApplyError::Server {
+                        line,
+                        object: what.to_string(),
+                        message,
+                    }
+                })?;
+        }
     }
-    let starts = document_start_lines(text);
-    // Check every document before applying any: a typo in the third should
-    // not leave the first two applied.
-    let mut prepared = Vec::new();
-    for (index, document) in documents.into_iter().enumerate() {
-        let line = starts.get(index).copied().unwrap_or(1);
-        prepared.push((line, prepare(document, kinds, target, line)?));
-    }
-    let mut applied = Vec::new();
-    for (line, (api, object, what)) in prepared {
-        let name = object.name_any();
-        let params = PatchParams::apply(FIELD_MANAGER).validation_strict();
-        api.patch(&name, &params, &Patch::Apply(&object))
-            .await
-            .map_err(|err| {
-                let message = server_message(&err);
-                let line = field_line(text, line, &message).unwrap_or(line);
-                ApplyError::Server {
-                    line,
-                    object: what.to_string(),
-                    message,
-                }
-            })?;
-        applied.push(what);
-    }
-    Ok(applied)
+    Ok(prepared.into_iter().map(|(_, (_, _, what))| what).collect())
 }
 
 type Prepared = (Api<DynamicObject>, DynamicObject, Applied);
 
 fn prepare(
-    mut document: Value,
+    manifest: Manifest,
     kinds: &Kinds,
     target: &ApplyTarget<'_>,
-    line: usize,
 ) -> Result<Prepared, ApplyError> {
+    let Manifest {
+        line,
+        api_version,
+        kind,
+        name,
+        mut document,
+    } = manifest;
     let fail = |message: String| ApplyError::Document { line, message };
-    let field = |doc: &Value, name: &str| {
-        doc[name]
-            .as_str()
-            .map(str::to_string)
-            .filter(|s| !s.is_empty())
-    };
-    if !document.is_object() {
-        return Err(fail(
-            "this document is not a mapping; a manifest starts with apiVersion: and kind:".into(),
-        ));
-    }
-    let api_version = field(&document, "apiVersion")
-        .ok_or_else(|| fail("apiVersion is missing (e.g. apiVersion: v1)".into()))?;
-    let kind =
-        field(&document, "kind").ok_or_else(|| fail("kind is missing (e.g. kind: Pod)".into()))?;
-    let name = document["metadata"]["name"]
-        .as_str()
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| fail(format!("{kind} has no metadata.name: give it a name")))?;
     let (resource, capabilities) = kinds.resolve(&api_version, &kind).ok_or_else(|| {
         fail(format!(
             "this cluster serves no kind {kind} in apiVersion {api_version}: check both spellings"
@@ -139,26 +140,23 @@ fn prepare(
     let namespaced = Kinds::is_namespaced(&capabilities);
     let metadata = document["metadata"]
         .as_object_mut()
-        .expect("metadata.name was read above");
+        .expect("manifest::parse checked metadata");
     if namespaced {
-        match metadata.get("namespace").and_then(Value::as_str) {
-            Some(ns) if ns != target.namespace => {
-                return Err(fail(format!(
-                    "{kind} {name} says namespace {ns}, but this lesson works in {}: \
-                     remove the namespace line or set it to {}",
-                    target.namespace, target.namespace
-                )));
-            }
-            _ => {
-                metadata.insert("namespace".into(), target.namespace.into());
-            }
-        }
+        // parse() refused any other namespace.
+        metadata.insert("namespace".into(), target.namespace.into());
+    } else if metadata.contains_key("namespace") {
+        return Err(fail(format!(
+            "{kind} is cluster-scoped: it lives in no namespace; remove metadata.namespace"
+        )));
     }
     let labels = metadata
         .entry("labels")
         .or_insert_with(|| Value::Object(Default::default()));
     if let Some(labels) = labels.as_object_mut() {
         labels.insert(LESSON_LABEL.into(), target.lesson.into());
+        if !namespaced {
+            labels.insert(NAMESPACE_LABEL.into(), target.namespace.into());
+        }
     }
     let object: DynamicObject =
         serde_json::from_value(document).map_err(|e| fail(format!("{kind} {name}: {e}")))?;
@@ -187,37 +185,20 @@ pub fn server_message(err: &kube::Error) -> String {
     }
 }
 
-/// 1-based line on which each YAML document starts.
-fn document_start_lines(text: &str) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let mut current: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_end();
-        if trimmed == "---" || trimmed.starts_with("--- ") {
-            if let Some(start) = current.take() {
-                starts.push(start);
-            }
-            continue;
-        }
-        let content = !trimmed.trim_start().is_empty() && !trimmed.trim_start().starts_with('#');
-        if content && current.is_none() {
-            current = Some(i + 1);
-        }
-    }
-    if let Some(start) = current {
-        starts.push(start);
-    }
-    starts
-}
-
 /// For "unknown field" errors, the line of that field in the document starting
 /// at `start`: the server names the field by path; we look for its last key.
 fn field_line(text: &str, start: usize, message: &str) -> Option<usize> {
-    let path = message
-        .split("unknown field \"")
-        .nth(1)?
-        .split('"')
-        .next()?;
+    // Strict validation says `unknown field "spec.x"`; server-side apply's
+    // typed patch says `.spec.x: field not declared in schema`.
+    let path = match message.split("unknown field \"").nth(1) {
+        Some(rest) => rest.split('"').next()?,
+        None => message
+            .split(": field not declared in schema")
+            .next()
+            .filter(|before| before.len() < message.len())?
+            .rsplit(": ")
+            .next()?,
+    };
     let key = path.rsplit('.').next()?.split('[').next()?;
     text.lines()
         .enumerate()
@@ -235,16 +216,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn document_starts_skip_separators_and_comments() {
-        let text = "# comment\napiVersion: v1\nkind: A\n---\n\napiVersion: v1\n---\n";
-        assert_eq!(document_start_lines(text), vec![2, 6]);
-    }
-
-    #[test]
     fn unknown_fields_are_located_on_their_line() {
         let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: x\n";
         let message = r#".spec.containers[0].imagee: field not declared in schema, unknown field "spec.containers[0].imagee""#;
         assert_eq!(field_line(text, 1, message), Some(6));
+        let typed = r#"failed to create typed patch object (ns/p; /v1, Kind=Pod): .spec.containers[name="a"].imagee: field not declared in schema"#;
+        assert_eq!(field_line(text, 1, typed), Some(6));
         assert_eq!(field_line(text, 1, "something else"), None);
     }
 }

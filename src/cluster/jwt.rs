@@ -12,9 +12,13 @@ pub struct DecodedToken {
 }
 
 impl DecodedToken {
-    /// exp − iat in seconds, when both are present.
+    /// exp − iat in seconds, when both are present (and the difference is
+    /// a number: a token is untrusted text, and exp = i64::MAX, iat = -1
+    /// overflowed here — found by tests/fuzz.rs).
     pub fn lifetime_seconds(&self) -> Option<i64> {
-        Some(self.claims["exp"].as_i64()? - self.claims["iat"].as_i64()?)
+        self.claims["exp"]
+            .as_i64()?
+            .checked_sub(self.claims["iat"].as_i64()?)
     }
 }
 

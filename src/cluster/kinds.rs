@@ -39,14 +39,48 @@ impl Kinds {
     }
 
     /// From the kind alone (lessons name kinds, not versions): the preferred
-    /// version, the core group first.
+    /// version, the core group first, then groups by name. A kind served by
+    /// two groups (Event: core and events.k8s.io) always resolves the same
+    /// way; the discovery's own map order would pick one at random.
     pub fn by_kind(&self, kind: &str) -> Option<(ApiResource, ApiCapabilities)> {
-        self.discovery.groups().find_map(|group| {
-            group
-                .recommended_resources()
-                .into_iter()
-                .find(|(resource, _)| resource.kind == kind)
-        })
+        // Alphabetical puts the core group ("") first.
+        self.discovery
+            .groups_alphabetical()
+            .into_iter()
+            .find_map(|group| {
+                group
+                    .recommended_resources()
+                    .into_iter()
+                    .find(|(resource, _)| resource.kind == kind)
+            })
+    }
+
+    /// The `apiVersion` a manifest gave, when the cluster serves the kind
+    /// there; else `by_kind`.
+    pub fn by_kind_as_written(
+        &self,
+        kind: &str,
+        api_version: Option<&str>,
+    ) -> Option<(ApiResource, ApiCapabilities)> {
+        api_version
+            .and_then(|version| self.resolve(version, kind))
+            .or_else(|| self.by_kind(kind))
+    }
+
+    /// Every kind the cluster serves that can be listed and deleted, in a
+    /// fixed order (core group first), each kind once.
+    pub fn deletable(&self) -> Vec<(ApiResource, ApiCapabilities)> {
+        use kube::discovery::verbs;
+        let mut seen = std::collections::BTreeSet::new();
+        self.discovery
+            .groups_alphabetical()
+            .into_iter()
+            .flat_map(|group| group.recommended_resources())
+            .filter(|(_, caps)| {
+                caps.supports_operation(verbs::LIST) && caps.supports_operation(verbs::DELETE)
+            })
+            .filter(|(resource, _)| seen.insert(resource.kind.clone()))
+            .collect()
     }
 
     pub fn is_namespaced(capabilities: &ApiCapabilities) -> bool {

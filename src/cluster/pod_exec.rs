@@ -16,25 +16,54 @@ const STATUS_MARKER: &str = "__KUBETUTOR_STATUS__";
 /// What a Pod calls the API server (a name in the serving certificate).
 pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
 
-/// The shell script run in the container. The token is read from the Pod's
-/// own mount inside the container: it never leaves the Pod. TLS is verified
-/// with the mounted ca.crt; there is no insecure option.
-pub fn script(method: &str, path: &str, anonymous: bool) -> String {
-    let auth = if anonymous {
-        String::new()
-    } else {
-        format!(" -H \"Authorization: Bearer $(cat {SERVICE_ACCOUNT_DIR}/token)\"")
-    };
+/// The shell script run in the container: the same text for every request.
+/// The method and URL arrive as its arguments (`$1`, `$2`), never spliced
+/// into the script, so a lesson's quotes, `;`, `$(…)` or newlines stay data.
+/// The token is read from the Pod's own mount inside the container: it never
+/// leaves the Pod and is on no command line. TLS is verified with the mounted
+/// ca.crt; there is no insecure option.
+pub fn script() -> String {
+    let dir = SERVICE_ACCOUNT_DIR;
+    let write_status = format!("'\\n{STATUS_MARKER}%{{http_code}}'");
     format!(
-        "command -v curl >/dev/null 2>&1 || {{ echo 'kubetutor: this image has no curl' >&2; exit 127; }}; \
-         curl -sS --cacert {SERVICE_ACCOUNT_DIR}/ca.crt{auth} -X {method} -w '\\n{STATUS_MARKER}%{{http_code}}' \
-         '{IN_CLUSTER_SERVER}{path}'"
+        "command -v curl >/dev/null 2>&1 || {{ echo 'kubetutor: this image has no curl' >&2; exit 127; }}\n\
+         if [ \"$3\" = {WITH_TOKEN} ]; then\n\
+         exec curl -sS --cacert {dir}/ca.crt -H \"Authorization: Bearer $(cat {dir}/token)\" -X \"$1\" -w {write_status} \"$2\"\n\
+         fi\n\
+         exec curl -sS --cacert {dir}/ca.crt -X \"$1\" -w {write_status} \"$2\"\n"
     )
 }
 
-/// The exec command: `sh -c SCRIPT`.
-pub fn command(method: &str, path: &str, anonymous: bool) -> Vec<String> {
-    vec!["sh".into(), "-c".into(), script(method, path, anonymous)]
+/// `$3` of the script when the request carries the Pod's token.
+const WITH_TOKEN: &str = "token";
+/// `$0` of the script: what `ps` in the Pod shows.
+const SCRIPT_NAME: &str = "kubetutor-request";
+
+/// The exec command: `sh -c SCRIPT kubetutor-request METHOD URL token|anonymous`.
+/// Refuses a method or path `request_line` would not accept, though the
+/// arguments could not change the script anyway.
+pub fn command(method: &str, path: &str, anonymous: bool) -> Result<Vec<String>, String> {
+    super::request_line::check_method(method)?;
+    super::request_line::check_path(path)?;
+    Ok(argv(
+        method,
+        &format!("{IN_CLUSTER_SERVER}{path}"),
+        anonymous,
+    ))
+}
+
+/// The argument vector, unchecked: each value its own argument.
+fn argv(method: &str, url: &str, anonymous: bool) -> Vec<String> {
+    let auth = if anonymous { "anonymous" } else { WITH_TOKEN };
+    vec![
+        "sh".into(),
+        "-c".into(),
+        script(),
+        SCRIPT_NAME.into(),
+        method.into(),
+        url.into(),
+        auth.into(),
+    ]
 }
 
 /// Splits curl's output into the answer's status and body.
@@ -103,8 +132,9 @@ pub async fn request(
         .stdin(false)
         .stdout(true)
         .stderr(true);
+    let command = command(method, path, anonymous)?;
     let mut process = pods
-        .exec(pod, command(method, path, anonymous), &params)
+        .exec(pod, command, &params)
         .await
         .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
     let mut stdout = String::new();
@@ -131,7 +161,7 @@ mod tests {
 
     #[test]
     fn the_script_verifies_tls_with_the_pods_ca_and_reads_its_token_in_place() {
-        let script = script("GET", "/api/v1/namespaces/demo/pods", false);
+        let script = script();
         assert!(
             script.contains("--cacert /var/run/secrets/kubernetes.io/serviceaccount/ca.crt"),
             "{script}"
@@ -141,19 +171,73 @@ mod tests {
             "{script}"
         );
         assert!(
-            script.contains("'https://kubernetes.default.svc/api/v1/namespaces/demo/pods'"),
-            "{script}"
-        );
-        assert!(
             !script.contains("--insecure") && !script.contains(" -k "),
             "{script}"
         );
-        let anonymous = super::script("GET", "/api/v1", true);
-        assert!(!anonymous.contains("Authorization"), "{anonymous}");
+        let argv = command("GET", "/api/v1/namespaces/demo/pods", false).unwrap();
         assert_eq!(
-            command("GET", "/api", true)[..2],
-            ["sh".to_string(), "-c".to_string()]
+            argv[3..],
+            [
+                "kubetutor-request",
+                "GET",
+                "https://kubernetes.default.svc/api/v1/namespaces/demo/pods",
+                "token"
+            ]
         );
+        assert_eq!(command("HEAD", "/api", true).unwrap()[6], "anonymous");
+    }
+
+    const HOSTILE: [&str; 7] = [
+        "GET'; touch /tmp/x; echo '",
+        "GET\"; touch /tmp/x; \"",
+        "GET; touch /tmp/x",
+        "$(touch /tmp/x)",
+        "`touch /tmp/x`",
+        "GET\ntouch /tmp/x",
+        "GET -k",
+    ];
+
+    #[test]
+    fn hostile_methods_and_paths_are_refused_and_never_reach_the_script() {
+        for hostile in HOSTILE {
+            assert!(command(hostile, "/api", false).is_err(), "{hostile:?}");
+            let path = format!("/api/{hostile}");
+            assert!(command("GET", &path, false).is_err(), "{path:?}");
+            // Were one to slip through, the script would not change.
+            assert_eq!(argv(hostile, &path, false)[2], script());
+        }
+    }
+
+    /// Runs the real argv with a stand-in curl that prints its arguments:
+    /// hostile values arrive as single arguments, and nothing in them runs.
+    #[test]
+    fn hostile_values_arrive_as_single_arguments_when_the_script_runs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("kt-podexec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let curl = dir.join("curl");
+        std::fs::write(
+            &curl,
+            "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>' \"$a\"; done\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let witness = dir.join("ran");
+        for hostile in HOSTILE {
+            let hostile = hostile.replace("/tmp/x", &witness.display().to_string());
+            let url = format!("https://kubernetes.default.svc/{hostile}");
+            let argv = argv(&hostile, &url, true);
+            let out = std::process::Command::new(&argv[0])
+                .args(&argv[1..])
+                .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+                .output()
+                .unwrap();
+            let printed = String::from_utf8_lossy(&out.stdout);
+            assert!(printed.contains(&format!("<-X><{hostile}>")), "{printed}");
+            assert!(printed.contains(&format!("<{url}>")), "{printed}");
+            assert!(!witness.exists(), "{hostile:?} ran a command");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

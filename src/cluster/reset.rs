@@ -12,7 +12,7 @@ use kube::discovery::ApiResource;
 use kube::runtime::wait::{await_condition, conditions};
 use kube::{Client, ResourceExt};
 
-use super::apply::{LESSON_LABEL, server_message};
+use super::apply::{LESSON_LABEL, NAMESPACE_LABEL, server_message};
 use super::kinds::Kinds;
 use crate::lesson::Lesson;
 
@@ -61,17 +61,52 @@ fn protected(kind: &str, name: &str, namespace: &str) -> bool {
 fn named_in_steps(lesson: &Lesson, from: usize) -> BTreeSet<(String, String)> {
     let mut named = BTreeSet::new();
     for step in &lesson.steps[from..] {
-        for text in step.solution.iter().chain(step.template.iter()) {
-            for doc in crate::yaml::documents(text).unwrap_or_default() {
-                if let (Some(kind), Some(name)) =
-                    (doc["kind"].as_str(), doc["metadata"]["name"].as_str())
-                {
-                    named.insert((kind.to_string(), name.to_string()));
-                }
+        for doc in step_documents(step) {
+            if let (Some(kind), Some(name)) =
+                (doc["kind"].as_str(), doc["metadata"]["name"].as_str())
+            {
+                named.insert((kind.to_string(), name.to_string()));
             }
         }
     }
     named
+}
+
+/// kind → the apiVersion the lesson's YAML writes it with (the first one), so
+/// a kind two API groups serve resolves to the group the lesson used.
+fn written_versions(lesson: &Lesson) -> std::collections::BTreeMap<String, String> {
+    let mut versions = std::collections::BTreeMap::new();
+    for doc in lesson.steps.iter().flat_map(step_documents) {
+        if let (Some(kind), Some(version)) = (doc["kind"].as_str(), doc["apiVersion"].as_str()) {
+            versions
+                .entry(kind.to_string())
+                .or_insert_with(|| version.to_string());
+        }
+    }
+    versions
+}
+
+fn step_documents(step: &crate::lesson::Step) -> Vec<serde_json::Value> {
+    step.solution
+        .iter()
+        .chain(step.template.iter())
+        .flat_map(|text| crate::yaml::documents(text).unwrap_or_default())
+        .collect()
+}
+
+/// Whether a listed object is the lesson's: named in its `owns` or labelled
+/// with its id; and, when cluster-scoped, labelled with this namespace too —
+/// another learner's copy of the same lesson is not ours to delete.
+fn is_ours(
+    labels: &std::collections::BTreeMap<String, String>,
+    owned_by_name: bool,
+    namespaced: bool,
+    lesson: &str,
+    namespace: &str,
+) -> bool {
+    let label = |key: &str| labels.get(key).map(String::as_str);
+    let lessons = owned_by_name || label(LESSON_LABEL) == Some(lesson);
+    lessons && (namespaced || label(NAMESPACE_LABEL) == Some(namespace))
 }
 
 /// What a reset of `lesson` (from step `from`, 0 = all) would delete, in
@@ -84,6 +119,7 @@ pub async fn plan(
 ) -> Result<Vec<Doomed>, String> {
     let ns = lesson.namespace.as_str();
     let later = named_in_steps(lesson, from);
+    let versions = written_versions(lesson);
     let mut candidate_kinds: Vec<String> = lesson.owns.iter().map(|o| o.kind.clone()).collect();
     candidate_kinds.extend(later.iter().map(|(k, _)| k.clone()));
     let mut seen = BTreeSet::new();
@@ -92,7 +128,8 @@ pub async fn plan(
         if !seen.insert(kind.clone()) {
             continue;
         }
-        let Some((resource, capabilities)) = kinds.by_kind(&kind) else {
+        let written = versions.get(&kind).map(String::as_str);
+        let Some((resource, capabilities)) = kinds.by_kind_as_written(&kind, written) else {
             continue;
         };
         let namespaced = Kinds::is_namespaced(&capabilities);
@@ -107,18 +144,19 @@ pub async fn plan(
             .filter(|o| o.kind == kind && o.namespace.as_deref().unwrap_or(ns) == ns)
             .map(|o| o.name.as_str())
             .collect();
-        let labelled = format!("{LESSON_LABEL}={}", lesson.id);
         let listed = api
             .list(&ListParams::default())
             .await
             .map_err(|e| format!("listing {kind} in {ns}: {}", server_message(&e)))?;
         for object in listed.items {
             let name = object.name_any();
-            let ours = owned_names.contains(name.as_str())
-                || object
-                    .labels()
-                    .get(LESSON_LABEL)
-                    .is_some_and(|v| format!("{LESSON_LABEL}={v}") == labelled);
+            let ours = is_ours(
+                object.labels(),
+                owned_names.contains(name.as_str()),
+                namespaced,
+                &lesson.id,
+                ns,
+            );
             let in_scope = from == 0 || later.contains(&(kind.clone(), name.clone()));
             if ours && in_scope && !protected(&kind, &name, ns) {
                 doomed.push(Doomed {
@@ -131,6 +169,9 @@ pub async fn plan(
             }
         }
     }
+    if from == 0 {
+        doomed.extend(labelled_of_other_kinds(client, kinds, lesson, &seen).await);
+    }
     let order = |kind: &str| match kind {
         "Pod" => 0,
         "RoleBinding" | "ClusterRoleBinding" => 1,
@@ -140,6 +181,70 @@ pub async fn plan(
     };
     doomed.sort_by_key(|d| (order(&d.kind), d.name.clone()));
     Ok(doomed)
+}
+
+/// Objects kubetutor labelled for this lesson (and, cluster-scoped, for this
+/// namespace) whose kinds the lesson does not name: what the learner applied
+/// from the editor beyond the lesson's own YAML. Asked by label, so each
+/// kind costs one small list; a kind the user may not list is skipped (what
+/// they could not list they could not have made).
+async fn labelled_of_other_kinds(
+    client: &Client,
+    kinds: &Kinds,
+    lesson: &Lesson,
+    named_kinds: &BTreeSet<String>,
+) -> Vec<Doomed> {
+    use futures::StreamExt;
+    let ns = lesson.namespace.as_str();
+    let lists = kinds
+        .deletable()
+        .into_iter()
+        .filter(|(resource, _)| !named_kinds.contains(&resource.kind))
+        .map(|(resource, capabilities)| async move {
+            let namespaced = Kinds::is_namespaced(&capabilities);
+            let (api, selector): (Api<DynamicObject>, String) = if namespaced {
+                (
+                    Api::namespaced_with(client.clone(), ns, &resource),
+                    format!("{LESSON_LABEL}={}", lesson.id),
+                )
+            } else {
+                (
+                    Api::all_with(client.clone(), &resource),
+                    format!("{LESSON_LABEL}={},{NAMESPACE_LABEL}={ns}", lesson.id),
+                )
+            };
+            match api.list(&ListParams::default().labels(&selector)).await {
+                Ok(listed) => (resource, listed.items),
+                Err(err) => {
+                    tracing::debug!(
+                        "reset: not listing {}: {}",
+                        resource.kind,
+                        server_message(&err)
+                    );
+                    (resource, Vec::new())
+                }
+            }
+        });
+    // A few at a time: one round trip per kind would add up on a remote
+    // cluster, all at once would be a burst the server need not take.
+    let listed: Vec<_> = futures::stream::iter(lists).buffered(8).collect().await;
+    let mut found = Vec::new();
+    for (resource, objects) in listed {
+        for object in objects {
+            let name = object.name_any();
+            if protected(&resource.kind, &name, ns) {
+                continue;
+            }
+            found.push(Doomed {
+                kind: resource.kind.clone(),
+                namespace: object.namespace().unwrap_or_default(),
+                uid: object.uid().unwrap_or_default(),
+                name,
+                resource: resource.clone(),
+            });
+        }
+    }
+    found
 }
 
 /// Deletes `doomed` (foreground propagation) and waits, through watches, until
@@ -240,6 +345,31 @@ mod tests {
         assert!(protected("ConfigMap", "kube-root-ca.crt", "lab"));
         assert!(!protected("ServiceAccount", "demo-sa", "lab"));
         assert!(!protected("Service", "kubernetes", "lab"));
+    }
+
+    #[test]
+    fn cluster_scoped_objects_are_ours_only_when_labelled_with_our_namespace() {
+        let labels = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let mine = labels(&[(LESSON_LABEL, "l"), (NAMESPACE_LABEL, "alice")]);
+        let theirs = labels(&[(LESSON_LABEL, "l"), (NAMESPACE_LABEL, "bob")]);
+        let unlabelled = labels(&[(LESSON_LABEL, "l")]);
+        assert!(is_ours(&mine, false, false, "l", "alice"));
+        assert!(!is_ours(&theirs, false, false, "l", "alice"));
+        assert!(
+            !is_ours(&theirs, true, false, "l", "alice"),
+            "same name, other learner"
+        );
+        assert!(!is_ours(&unlabelled, false, false, "l", "alice"));
+        assert!(!is_ours(&mine, false, false, "other-lesson", "alice"));
+        // Namespaced objects were listed in our namespace already.
+        assert!(is_ours(&unlabelled, false, true, "l", "alice"));
+        assert!(is_ours(&labels(&[]), true, true, "l", "alice"));
+        assert!(!is_ours(&labels(&[]), false, true, "l", "alice"));
     }
 
     #[test]

@@ -72,7 +72,10 @@ impl Component {
         match self {
             Component::Etcd => {
                 let client = format!("https://127.0.0.1:{}", ports.etcd_client);
-                let peer = format!("http://127.0.0.1:{}", ports.etcd_peer);
+                // TLS on the peer listener too (a single member has no peer,
+                // but the port is open): nothing of the lab is plain HTTP
+                // but kwok's loopback health port.
+                let peer = format!("https://127.0.0.1:{}", ports.etcd_peer);
                 vec![
                     "--name=kubetutor-lab".into(),
                     format!("--data-dir={}", path(&paths.etcd_data())),
@@ -84,8 +87,14 @@ impl Component {
                     "--initial-cluster-state=new".into(),
                     format!("--cert-file={}", pki("etcd-server.crt")),
                     format!("--key-file={}", pki("etcd-server.key")),
-                    format!("--trusted-ca-file={}", pki("ca.crt")),
+                    // Its own CA: only the API server's client certificate
+                    // (signed by it) is accepted, not every lab identity's.
+                    format!("--trusted-ca-file={}", pki("etcd-ca.crt")),
                     "--client-cert-auth=true".into(),
+                    format!("--peer-cert-file={}", pki("etcd-peer.crt")),
+                    format!("--peer-key-file={}", pki("etcd-peer.key")),
+                    format!("--peer-trusted-ca-file={}", pki("etcd-ca.crt")),
+                    "--peer-client-cert-auth=true".into(),
                     // A throw-away lab: durability after a power cut is not worth the fsync latency.
                     "--unsafe-no-fsync=true".into(),
                     "--log-level=warn".into(),
@@ -96,7 +105,7 @@ impl Component {
                 "--advertise-address=127.0.0.1".into(),
                 format!("--secure-port={}", ports.apiserver),
                 format!("--etcd-servers=https://127.0.0.1:{}", ports.etcd_client),
-                format!("--etcd-cafile={}", pki("ca.crt")),
+                format!("--etcd-cafile={}", pki("etcd-ca.crt")),
                 format!("--etcd-certfile={}", pki("apiserver-etcd-client.crt")),
                 format!("--etcd-keyfile={}", pki("apiserver-etcd-client.key")),
                 format!("--client-ca-file={}", pki("ca.crt")),

@@ -26,7 +26,7 @@ pub fn write_all(paths: &LabPaths, port: u16) -> anyhow::Result<()> {
     write_one(paths, &paths.kubeconfig(), &server, CONTEXT, "admin")?;
     for (name, cert) in COMPONENT_CLIENTS {
         let file = paths.component_kubeconfig(name);
-        fs::create_dir_all(file.parent().expect("kubeconfig has a parent folder"))?;
+        crate::files::create_private_dir(file.parent().expect("kubeconfig has a parent folder"))?;
         write_one(paths, &file, &server, CONTEXT, cert)?;
     }
     Ok(())

@@ -11,6 +11,7 @@
 pub mod bins;
 pub mod components;
 mod down;
+mod expiry;
 mod health;
 pub mod kubeconfig;
 pub mod nodes;

@@ -30,6 +30,8 @@ pub struct Prober {
     ports: Ports,
     etcd_cert: PathBuf,
     etcd_key: PathBuf,
+    /// etcd's own CA, which signs its serving certificate.
+    etcd_ca: PathBuf,
 }
 
 impl Prober {
@@ -46,6 +48,7 @@ impl Prober {
             ports,
             etcd_cert: paths.pki_file(&format!("{ETCD_CLIENT_CERT}.crt")),
             etcd_key: paths.pki_file(&format!("{ETCD_CLIENT_CERT}.key")),
+            etcd_ca: paths.pki_file("etcd-ca.crt"),
         }
     }
 
@@ -84,10 +87,11 @@ impl Prober {
     }
 
     /// etcd's own /health, over TLS with a client certificate, verified with
-    /// the lab CA: `{"health":"true",...}` only once it has a leader and
+    /// etcd's CA: `{"health":"true",...}` only once it has a leader and
     /// serves reads. An open port alone proves nothing.
     async fn etcd(&self) -> Result<(), String> {
         let mut config = self.config_for(self.ports.etcd_client, "https")?;
+        config.root_cert = Some(vec![pem_to_der(&self.etcd_ca)?]);
         config.auth_info = AuthInfo {
             client_certificate: Some(self.etcd_cert.display().to_string()),
             client_key: Some(self.etcd_key.display().to_string()),
@@ -148,6 +152,14 @@ impl Prober {
             .map_err(|e| format!("{e}"))?;
         Ok(config)
     }
+}
+
+/// The DER of the first certificate in a PEM file.
+fn pem_to_der(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem)
+        .map_err(|e| format!("{} holds no certificate: {e}", path.display()))?;
+    Ok(pem.contents)
 }
 
 pub fn is_ready(node: &Node) -> bool {

@@ -57,20 +57,32 @@ pub async fn up(
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<UpReport> {
     let began = Instant::now();
-    for dir in [paths.root().to_path_buf(), paths.logs(), paths.pids()] {
+    // The folder holds the admin kubeconfig (a system:masters key): 0700.
+    crate::files::create_private_dir(paths.root())?;
+    for dir in [paths.logs(), paths.pids()] {
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let _lock = lock(paths, progress)?;
     let bin_dir = bins::locate(progress)?;
-    match pki::ensure(paths)? {
+    let change = pki::ensure(paths)?;
+    let restart = components_to_restart(&change);
+    match change {
         PkiChange::Unchanged => {}
         PkiChange::Generated => {
             progress("generated the lab's CA, certificates and ServiceAccount signing key")
         }
         PkiChange::Reissued(stems) => progress(&format!(
-            "reissued {} with the lab's CA: its key usage was out of date",
+            "reissued {}: the lab's certificate layout changed since they were made",
             stems.join(", ")
         )),
+        PkiChange::Renewed(stems) => progress(&format!(
+            "renewed {} with the lab's CA: it expired within 30 days",
+            stems.join(", ")
+        )),
+        PkiChange::Regenerated => progress(
+            "the lab's CA expired within 30 days: generated a new CA and certificates \
+             (kubeconfigs exported from this lab must be exported again)",
+        ),
     }
 
     let previous = LabState::load(paths);
@@ -112,6 +124,7 @@ pub async fn up(
         prober: Prober::new(paths, &admin, ports),
         client: Client::try_from(admin.clone())?,
         started: Vec::new(),
+        restart,
     };
 
     if let Err(err) = run.bring_up(progress).await {
@@ -140,6 +153,34 @@ struct Run<'a> {
     client: Client,
     /// What this call started, in order.
     started: Vec<(Component, PidRecord)>,
+    /// Running components whose certificates changed on disk: they hold the
+    /// old ones in memory until restarted.
+    restart: Vec<Component>,
+}
+
+/// The components that present or trust a certificate that `change` wrote.
+fn components_to_restart(change: &PkiChange) -> Vec<Component> {
+    let stems = match change {
+        PkiChange::Unchanged | PkiChange::Generated => return Vec::new(),
+        PkiChange::Regenerated => return Component::ALL.to_vec(),
+        PkiChange::Reissued(stems) | PkiChange::Renewed(stems) => stems,
+    };
+    let mut components: Vec<Component> = Component::ALL
+        .into_iter()
+        .filter(|component| {
+            stems.iter().any(|stem| match *component {
+                // etcd's certificates are trusted by the API server through
+                // etcd's CA, which a reissue may have just created.
+                Component::Etcd => stem.starts_with("etcd-"),
+                Component::ApiServer => stem.starts_with("apiserver") || stem.starts_with("etcd-"),
+                Component::ControllerManager => stem.starts_with("controller-manager"),
+                Component::Scheduler => stem.starts_with("scheduler"),
+                Component::Kwok => *stem == "kwok",
+            })
+        })
+        .collect();
+    components.dedup();
+    components
 }
 
 impl Run<'_> {
@@ -149,7 +190,17 @@ impl Run<'_> {
     async fn bring_up(&mut self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
         for component in Component::ALL {
             let name = component.name();
-            if let Some(record) = running_record(self.paths, component) {
+            if let Some(record) = running_record(self.paths, component)
+                && self.restart.contains(&component)
+            {
+                progress(&format!(
+                    "{name:<24} restarting (pid {}): its certificates changed",
+                    record.pid
+                ));
+                blocking_stop(record, NOT_SERVING_GRACE)
+                    .await
+                    .with_context(|| format!("stopping {name}"))?;
+            } else if let Some(record) = running_record(self.paths, component) {
                 let within = if self.started.is_empty() {
                     CONFIRM
                 } else {
@@ -283,4 +334,32 @@ impl Run<'_> {
 /// `process::stop` off the async threads (it sleeps while it waits).
 async fn blocking_stop(record: PidRecord, grace: Duration) -> anyhow::Result<Stopped> {
     tokio::task::spawn_blocking(move || process::stop(&record, grace)).await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_certificate_restarts_whoever_presents_or_trusts_it() {
+        let reissued = |stems: &[&'static str]| PkiChange::Reissued(stems.to_vec());
+        assert_eq!(
+            components_to_restart(&reissued(&[
+                "etcd-server",
+                "etcd-peer",
+                "apiserver-etcd-client"
+            ])),
+            [Component::Etcd, Component::ApiServer]
+        );
+        assert_eq!(
+            components_to_restart(&PkiChange::Renewed(vec!["scheduler-serving", "admin"])),
+            [Component::Scheduler]
+        );
+        assert!(components_to_restart(&PkiChange::Renewed(vec!["admin"])).is_empty());
+        assert!(components_to_restart(&PkiChange::Unchanged).is_empty());
+        assert_eq!(
+            components_to_restart(&PkiChange::Regenerated).len(),
+            Component::ALL.len()
+        );
+    }
 }

@@ -3,13 +3,16 @@
 //! position so `lessons lint` can list them at once.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
+
+use serde_saphyr::Spanned;
 
 use super::error::{self, LessonError};
 use super::model::{Act, Action, Caller, Check, LessonSpec, Need, ObjectRef, Prediction, StepSpec};
-use super::{needs, vars};
+use super::{inside, needs, text, vars};
 use crate::checks::path;
+use crate::cluster::apply::ApplyError;
+use crate::cluster::{manifest, request_line};
 use crate::yaml::{self, YamlError};
 
 pub const LESSON_FILE: &str = "lesson.yaml";
@@ -59,14 +62,7 @@ impl Lesson {
     /// Loads `dir/lesson.yaml`. `namespace` overrides the lesson's own.
     pub fn load(dir: &Path, namespace: Option<&str>) -> Result<Lesson, Vec<LessonError>> {
         let file = dir.join(LESSON_FILE);
-        let raw = fs::read_to_string(&file).map_err(|err| {
-            vec![LessonError::new(
-                &file,
-                0,
-                0,
-                format!("cannot read the lesson file: {err}"),
-            )]
-        })?;
+        let raw = text::read(&file).map_err(|e| vec![e])?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
         let spec = parse_spec(&file, &raw, vars::PLACEHOLDER).map_err(|e| vec![e])?;
@@ -114,6 +110,28 @@ fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, Les
         )
     })?;
     yaml::from_str::<LessonSpec>(&text).map_err(|err| yaml_error(file, err))
+}
+
+/// What a file named by a lesson is for, and so what it must be.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Markdown,
+    Template,
+    Solution,
+}
+
+/// A solution's apply error as a lesson error in that file.
+fn apply_error(file: &Path, err: ApplyError) -> LessonError {
+    match err {
+        ApplyError::Yaml(err) => yaml_error(file, err),
+        ApplyError::Invalid {
+            line,
+            column,
+            message,
+        } => LessonError::new(file, line, column, message),
+        ApplyError::Document { line, message } => LessonError::new(file, line, 1, message),
+        other => LessonError::new(file, 0, 0, other.to_string()),
+    }
 }
 
 /// A YAML error as a lesson error.
@@ -198,9 +216,17 @@ impl Loader<'_> {
     }
 
     fn step(&mut self, spec: &StepSpec) -> Step {
-        let text = self.read(&spec.text, false).unwrap_or_default();
-        let template = spec.editor.as_ref().and_then(|f| self.read(f, true));
-        let solution = spec.solution.as_ref().and_then(|f| self.read(f, true));
+        let text = self
+            .read(&spec.text, FileKind::Markdown)
+            .unwrap_or_default();
+        let template = spec
+            .editor
+            .as_ref()
+            .and_then(|f| self.read(f, FileKind::Template));
+        let solution = spec
+            .solution
+            .as_ref()
+            .and_then(|f| self.read(f, FileKind::Solution));
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
@@ -216,7 +242,7 @@ impl Loader<'_> {
         }
         for action in &actions {
             if let Action::Request(request) = action {
-                self.request_path(&spec.id, &request.path);
+                self.request_line(&spec.id, &request.method, &request.path);
                 self.caller(&spec.id, &request.caller);
             }
         }
@@ -234,13 +260,31 @@ impl Loader<'_> {
         }
     }
 
-    /// Reads a file named by the lesson; YAML files must parse.
-    fn read(&mut self, relative: &str, yaml: bool) -> Option<String> {
-        let path = self.dir.join(relative);
-        let raw = match fs::read_to_string(&path) {
+    /// Reads a file named by the lesson (inside its folder only); YAML files
+    /// must parse.
+    fn read(&mut self, named: &Spanned<String>, kind: FileKind) -> Option<String> {
+        let relative = named.value.as_str();
+        let refuse = |message: String| {
+            let at = &named.referenced;
+            LessonError::new(self.file, at.line() as usize, at.column() as usize, message)
+        };
+        let path = match inside::resolve(self.dir, relative) {
+            Ok(path) => path,
+            Err(message) => {
+                self.errors.push(refuse(message));
+                return None;
+            }
+        };
+        let raw = match text::read(&path) {
             Ok(raw) => raw,
+            Err(err) if err.line == 0 => {
+                let why = err.message.trim_start_matches("cannot read it: ");
+                self.errors
+                    .push(refuse(format!("cannot read {relative}: {why}")));
+                return None;
+            }
             Err(err) => {
-                self.error(relative, format!("cannot read {relative}: {err}"));
+                self.errors.push(err);
                 return None;
             }
         };
@@ -257,8 +301,31 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if yaml && let Err(err) = yaml::documents(&text) {
-            self.errors.push(yaml_error(&path, err));
+        match kind {
+            FileKind::Markdown => {}
+            FileKind::Template => {
+                // A starting buffer may be unfinished, but must parse.
+                if text.len() > manifest::MAX_BYTES {
+                    self.errors.push(LessonError::new(
+                        &path,
+                        0,
+                        0,
+                        format!(
+                            "{} KB is too big for the editor (at most {} KB)",
+                            text.len() / 1024,
+                            manifest::MAX_BYTES / 1024
+                        ),
+                    ));
+                } else if let Err(err) = yaml::documents(&text) {
+                    self.errors.push(yaml_error(&path, err));
+                }
+            }
+            FileKind::Solution => {
+                // What `solve` applies: every check the editor's apply makes.
+                if let Err(err) = manifest::parse(&text, self.namespace) {
+                    self.errors.push(apply_error(&path, err));
+                }
+            }
         }
         Some(text)
     }
@@ -275,7 +342,7 @@ impl Loader<'_> {
                 }
             }
             Check::Request(request) => {
-                self.request_path(step, &request.path);
+                self.request_line(step, &request.method, &request.path);
                 self.caller(step, &request.caller);
                 if let Some(json) = &request.expect_json {
                     self.path(step, &json.path);
@@ -401,13 +468,36 @@ impl Loader<'_> {
         }
     }
 
-    fn request_path(&mut self, step: &str, text: &str) {
-        if !text.starts_with('/') {
-            self.error(
-                text,
-                format!("step {step}: request path {text:?} must start with /"),
+    /// A request's method and path are untrusted: a fixed set of methods, a
+    /// path of plain URL characters (see `request_line`).
+    fn request_line(&mut self, step: &str, method: &str, path: &str) {
+        if let Err(message) = request_line::check_method(method) {
+            self.error_in_step(step, &["method:"], format!("step {step}: {message}"));
+        }
+        if let Err(message) = request_line::check_path(path) {
+            let written = path.replace(self.namespace, "${NAMESPACE}");
+            self.error_in_step(
+                step,
+                &[path, &written, "path:"],
+                format!("step {step}: {message}"),
             );
         }
+    }
+
+    /// An error pointing at the first of `needles` found after step `step`'s
+    /// `id:` line (or at that line): values such as paths may appear in
+    /// several steps, and a hostile one may not appear verbatim at all.
+    fn error_in_step(&mut self, step: &str, needles: &[&str], message: String) {
+        let id = format!("id: {step}");
+        let start = self.raw.find(&id).unwrap_or(0);
+        let after = &self.raw[start..];
+        let offset = needles
+            .iter()
+            .find_map(|needle| after.find(needle))
+            .map_or(start, |at| start + at);
+        let (line, column) = error::position(self.raw, offset);
+        self.errors
+            .push(LessonError::new(self.file, line, column, message));
     }
 
     /// An error pointing at the first place `needle` appears in lesson.yaml.

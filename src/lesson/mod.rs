@@ -5,9 +5,11 @@
 pub mod acts;
 pub mod catalog;
 pub mod error;
+mod inside;
 pub mod load;
 pub mod model;
 pub mod needs;
+mod text;
 pub mod vars;
 
 pub use error::LessonError;

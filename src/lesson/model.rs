@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 pub use super::acts::{Act, Choice, Prediction};
 
@@ -49,12 +50,13 @@ fn default_namespace() -> String {
 pub struct StepSpec {
     pub id: String,
     pub title: String,
-    /// Markdown file, relative to the lesson folder.
-    pub text: String,
+    /// Markdown file, relative to the lesson folder (with its position, for
+    /// errors about the file it names).
+    pub text: Spanned<String>,
     /// Starting buffer of the editor (YAML file).
-    pub editor: Option<String>,
+    pub editor: Option<Spanned<String>>,
     /// Reference solution, applied by `solve` and shown by "reveal".
-    pub solution: Option<String>,
+    pub solution: Option<Spanned<String>>,
     /// What kubetutor does for the learner in this step (create a token, call the API).
     pub action: Option<Action>,
     /// Several actions, run one after the other (instead of `action`).

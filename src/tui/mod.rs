@@ -59,9 +59,14 @@ pub fn run(
         .build()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let mut farewell = None;
     let result = loop {
-        let saved_path = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
-        let mut app = App::new(lesson, label.clone(), saved::load(&saved_path));
+        let (saved_path, loaded) =
+            saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+        let mut app = App::new(lesson, label.clone(), loaded.state);
+        if let Some(notice) = loaded.notice {
+            app.tell_lasting(notice);
+        }
         app.lessons = lessons.clone();
         app.lessons_root = lessons_root.clone();
         app.presenter = presenter;
@@ -71,6 +76,7 @@ pub fn run(
             target.clone(),
             &saved_path,
             &state_dir,
+            &mut farewell,
         )) {
             Ok(Some(next)) => {
                 args.lesson = Some(next);
@@ -85,6 +91,10 @@ pub fn run(
     };
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
+    if let Some(farewell) = farewell {
+        tracing::warn!("quit with work cut short: {farewell}");
+        eprintln!("kubetutor: {farewell}.");
+    }
     result?;
     Ok(ExitCode::SUCCESS)
 }
@@ -133,16 +143,33 @@ pub fn cluster_label(target: &Target) -> ClusterLabel {
     ClusterLabel { context, server }
 }
 
-/// Runs one lesson until the learner quits (None) or picks another lesson (its id).
+/// Runs one lesson until the learner quits (None) or picks another lesson (its
+/// id). Progress and drafts are saved however it ends: a quit, a signal, or
+/// an error such as the terminal going away (SIGHUP's usual companion: reads
+/// and writes on a hung-up terminal fail before the signal is handled).
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut app: App,
     target: Target,
     saved_path: &std::path::Path,
     state_dir: &std::path::Path,
+    farewell: &mut Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let result = run_lesson(terminal, &mut app, target, saved_path, state_dir).await;
+    save(&app, saved_path);
+    *farewell = app.farewell.take();
+    result
+}
+
+async fn run_lesson(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    target: Target,
+    saved_path: &std::path::Path,
+    state_dir: &std::path::Path,
 ) -> anyhow::Result<Option<String>> {
     // The first frame comes before any network round trip.
-    terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+    terminal.draw(|frame| crate::ui::draw(frame, app))?;
     if std::env::var_os(PANIC_HOOK_ENV).is_some() {
         panic!("{PANIC_HOOK_ENV} is set: panicking on purpose after the first frame");
     }
@@ -168,7 +195,7 @@ async fn event_loop(
                 Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         let area = terminal.size()?.into();
-                        match crate::ui::pane_at(&app, area, mouse.column, mouse.row) {
+                        match crate::ui::pane_at(app, area, mouse.column, mouse.row) {
                             Some(pane) => Msg::Focus(pane),
                             None => continue,
                         }
@@ -192,7 +219,7 @@ async fn event_loop(
             }
             _ = tokio::time::sleep_until(save_at.unwrap_or_else(Instant::now)), if save_at.is_some() => {
                 save_at = None;
-                save(&app, saved_path);
+                save(app, saved_path);
                 continue;
             }
         };
@@ -201,9 +228,9 @@ async fn event_loop(
         let mut shell_pod = None;
         // Engine messages already waiting are taken too, so one frame shows
         // them all (a burst of step reports is drawn once, not once each).
-        let mut effects = app::update(&mut app, msg);
+        let mut effects = app::update(app, msg);
         while let Ok(more) = msg_rx.try_recv() {
-            effects.extend(app::update(&mut app, more));
+            effects.extend(app::update(app, more));
         }
         for effect in effects {
             match effect {
@@ -222,19 +249,19 @@ async fn event_loop(
             }
         }
         if quit || next_lesson.is_some() {
-            // Dropping the command channel stops this lesson's engine.
-            save(&app, saved_path);
+            // Dropping the command channel stops this lesson's engine; the
+            // caller saves.
             return Ok(next_lesson);
         }
         if let Some(pod) = shell_pod {
-            save(&app, saved_path);
+            save(app, saved_path);
             // Stop the input reader first, so the shell gets every key.
             drop(events);
-            let message = open_shell(terminal, &target, &app, &pod, state_dir).await;
+            let message = open_shell(terminal, &target, app, &pod, state_dir).await;
             events = EventStream::new();
             let _ = msg_tx.send(Msg::ShellClosed(message));
         }
-        terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+        terminal.draw(|frame| crate::ui::draw(frame, app))?;
     }
 }
 

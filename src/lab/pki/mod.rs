@@ -1,10 +1,11 @@
-//! The lab's certificates: one CA, serving certificates for every TLS listener,
-//! a client certificate per component and for the admin, and the key that signs
-//! ServiceAccount tokens. Generated once with rcgen; private keys are written 0600.
+//! The lab's certificates: the lab CA, which signs a serving certificate for
+//! every API listener and a client certificate per component and for the
+//! admin; etcd's own CA, which signs etcd's serving and peer certificates and
+//! the one client certificate etcd accepts, the API server's (so no other lab
+//! identity, the admin's included, can talk to etcd); and the key that signs
+//! ServiceAccount tokens. Generated once with rcgen; private keys are 0600.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
@@ -14,6 +15,7 @@ use rcgen::{
 };
 use time::{Duration, OffsetDateTime};
 
+use super::expiry;
 use super::paths::LabPaths;
 
 /// Names in the API server's serving certificate: the loopback address the lab
@@ -34,8 +36,9 @@ const LOOPBACK_SANS: &[&str] = &["127.0.0.1", "localhost"];
 const COMPLETE_MARKER: &str = "complete";
 
 /// Layout of the certificates this code writes. Version 1 (an empty marker)
-/// gave etcd's serving certificate serverAuth only.
-const LAYOUT: u32 = 2;
+/// gave etcd's serving certificate serverAuth only; version 2 had etcd trust
+/// the lab CA and serve its peer URL in plain HTTP.
+const LAYOUT: u32 = 3;
 
 /// Certificates whose key usage changed in a layout version: a folder made
 /// before that version gets them reissued by the same CA (keeping the CA, the
@@ -47,7 +50,46 @@ const REISSUED_IN: &[(u32, &str)] = &[
     // --client-cert-auth etcd rejected it: "certificate specifies an
     // incompatible key usage".
     (2, "etcd-server"),
+    // etcd's own CA: what it signs is issued again by it.
+    (3, "etcd-server"),
+    (3, "etcd-peer"),
+    (3, "apiserver-etcd-client"),
 ];
+
+/// Signed by etcd's CA, not the lab's.
+const ETCD_SIGNED: &[&str] = &["etcd-server", "etcd-peer", "apiserver-etcd-client"];
+
+/// The two certificate authorities: file stem and subject.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ca {
+    Lab,
+    Etcd,
+}
+
+impl Ca {
+    fn stem(self) -> &'static str {
+        match self {
+            Ca::Lab => "ca",
+            Ca::Etcd => "etcd-ca",
+        }
+    }
+
+    fn common_name(self) -> &'static str {
+        match self {
+            Ca::Lab => "kubetutor-lab-ca",
+            Ca::Etcd => "kubetutor-lab-etcd-ca",
+        }
+    }
+
+    /// Which CA signs certificate `stem`.
+    fn of(stem: &str) -> Ca {
+        if ETCD_SIGNED.contains(&stem) {
+            Ca::Etcd
+        } else {
+            Ca::Lab
+        }
+    }
+}
 
 /// A client identity in the lab: certificate subject CN and O (groups).
 struct ClientIdentity {
@@ -106,6 +148,13 @@ const SERVERS: &[ServingCert] = &[
         sans: LOOPBACK_SANS,
         also_client: true,
     },
+    // etcd's peer listener: TLS both ways, though a single member never has
+    // a peer to talk to.
+    ServingCert {
+        stem: "etcd-peer",
+        sans: LOOPBACK_SANS,
+        also_client: true,
+    },
     ServingCert {
         stem: "controller-manager-serving",
         sans: LOOPBACK_SANS,
@@ -125,17 +174,28 @@ pub enum PkiChange {
     Generated,
     /// An older layout: these certificates (file stems) were reissued.
     Reissued(Vec<&'static str>),
+    /// These certificates (file stems) expired within 30 days and were renewed.
+    Renewed(Vec<&'static str>),
+    /// The CA itself was about to expire: everything was generated afresh.
+    Regenerated,
 }
 
 /// Creates the PKI unless a complete one is already there; brings an older
-/// complete one up to the current layout.
+/// complete one up to the current layout; renews what expires soon. Keys are
+/// 0600 and the folder 0700 afterwards, whatever they were before.
 pub fn ensure(paths: &LabPaths) -> anyhow::Result<PkiChange> {
+    let change = ensure_files(paths)?;
+    tighten(&paths.pki())?;
+    Ok(change)
+}
+
+fn ensure_files(paths: &LabPaths) -> anyhow::Result<PkiChange> {
     let dir = paths.pki();
     let marker = dir.join(COMPLETE_MARKER);
     if let Ok(text) = fs::read_to_string(&marker) {
         let version = text.trim().parse::<u32>().unwrap_or(1);
         if version >= LAYOUT {
-            return Ok(PkiChange::Unchanged);
+            return renew_expiring(&dir);
         }
         let reissued = reissue_since(&dir, version).with_context(|| {
             format!(
@@ -147,21 +207,93 @@ pub fn ensure(paths: &LabPaths) -> anyhow::Result<PkiChange> {
         fs::write(&marker, format!("{LAYOUT}\n"))?;
         return Ok(PkiChange::Reissued(reissued));
     }
-    if dir.exists() {
-        fs::remove_dir_all(&dir)
-            .with_context(|| format!("removing incomplete {}", dir.display()))?;
-    }
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    generate(&dir).context("generating the lab's certificates")?;
-    fs::write(&marker, format!("{LAYOUT}\n"))?;
+    generate_afresh(&dir)?;
     Ok(PkiChange::Generated)
 }
 
-/// The CA's parameters. Signing with them and the CA key names the same
+fn generate_afresh(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir)
+            .with_context(|| format!("removing incomplete {}", dir.display()))?;
+    }
+    crate::files::create_private_dir(dir)?;
+    generate(dir).context("generating the lab's certificates")?;
+    fs::write(dir.join(COMPLETE_MARKER), format!("{LAYOUT}\n"))?;
+    Ok(())
+}
+
+/// Renews, with the same CA, every leaf certificate that expires within 30
+/// days. A CA that expires that soon cannot sign anything lasting: then the
+/// whole folder is generated afresh (and exported kubeconfigs must be too).
+fn renew_expiring(dir: &Path) -> anyhow::Result<PkiChange> {
+    let now = OffsetDateTime::now_utc();
+    let due = |stem: &str| {
+        let pem = fs::read_to_string(dir.join(format!("{stem}.crt"))).unwrap_or_default();
+        expiry::needs_renewal(&pem, now)
+    };
+    if due(Ca::Lab.stem()) || due(Ca::Etcd.stem()) {
+        generate_afresh(dir)?;
+        return Ok(PkiChange::Regenerated);
+    }
+    let stems: Vec<&'static str> = SERVERS
+        .iter()
+        .map(|s| s.stem)
+        .chain(CLIENTS.iter().map(|c| c.file))
+        .filter(|stem| due(stem))
+        .collect();
+    if stems.is_empty() {
+        return Ok(PkiChange::Unchanged);
+    }
+    for stem in &stems {
+        reissue(dir, stem, now)?;
+    }
+    Ok(PkiChange::Renewed(stems))
+}
+
+/// CA `ca`, read back, to sign with.
+fn ca_issuer(dir: &Path, ca: Ca, now: OffsetDateTime) -> anyhow::Result<Issuer<'static, KeyPair>> {
+    let ca_key_file = dir.join(format!("{}.key", ca.stem()));
+    let ca_key = fs::read_to_string(&ca_key_file)
+        .with_context(|| format!("reading {}", ca_key_file.display()))?;
+    let ca_key =
+        KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
+    Ok(Issuer::new(ca_params(ca, now), ca_key))
+}
+
+/// Issues certificate `stem` (a serving or a client one), signed by the CA
+/// that signs it (`Ca::of`).
+fn reissue(dir: &Path, stem: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    let issuer = ca_issuer(dir, Ca::of(stem), now)?;
+    if let Some(server) = SERVERS.iter().find(|s| s.stem == stem) {
+        return serving_leaf(dir, server, now, &issuer);
+    }
+    let client = CLIENTS
+        .iter()
+        .find(|c| c.file == stem)
+        .with_context(|| format!("no lab certificate is called {stem}"))?;
+    client_leaf(dir, client, now, &issuer)
+}
+
+/// Keys 0600 and the folder 0700, also when an older kubetutor (or a copy)
+/// left them readable by others.
+fn tighten(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    crate::files::create_private_dir(dir)?;
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "key") {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("setting the mode of {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A CA's parameters. Signing with them and the CA key names the same
 /// issuer (subject and key identifier) as the CA certificate written at first.
-fn ca_params(now: OffsetDateTime) -> CertificateParams {
+fn ca_params(ca: Ca, now: OffsetDateTime) -> CertificateParams {
     let mut params = CertificateParams::default();
-    params.distinguished_name = name("kubetutor-lab-ca", &[]);
+    params.distinguished_name = name(ca.common_name(), &[]);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -172,23 +304,27 @@ fn ca_params(now: OffsetDateTime) -> CertificateParams {
     params
 }
 
+/// Creates CA `ca` in `dir`.
+fn new_ca(dir: &Path, ca: Ca, now: OffsetDateTime) -> anyhow::Result<()> {
+    let key = KeyPair::generate()?;
+    let cert = ca_params(ca, now).self_signed(&key)?;
+    write_public(&dir.join(format!("{}.crt", ca.stem())), &cert.pem())?;
+    write_private(
+        &dir.join(format!("{}.key", ca.stem())),
+        &key.serialize_pem(),
+    )
+}
+
 fn generate(dir: &Path) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
-    let ca_key = KeyPair::generate()?;
-    let ca_params = ca_params(now);
-    let ca_cert = ca_params.self_signed(&ca_key)?;
-    write_public(&dir.join("ca.crt"), &ca_cert.pem())?;
-    write_private(&dir.join("ca.key"), &ca_key.serialize_pem())?;
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    for server in SERVERS {
-        serving_leaf(dir, server, now, &issuer)?;
-    }
-    for client in CLIENTS {
-        let mut params = CertificateParams::default();
-        params.distinguished_name = name(client.user, client.groups);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        leaf(dir, client.file, params, now, &issuer)?;
+    new_ca(dir, Ca::Lab, now)?;
+    new_ca(dir, Ca::Etcd, now)?;
+    for stem in SERVERS
+        .iter()
+        .map(|s| s.stem)
+        .chain(CLIENTS.iter().map(|c| c.file))
+    {
+        reissue(dir, stem, now)?;
     }
 
     // ServiceAccount token signing key (ES256). The API server verifies with the
@@ -207,24 +343,31 @@ fn reissue_since(dir: &Path, version: u32) -> anyhow::Result<Vec<&'static str>> 
         .filter(|(since, _)| *since > version)
         .map(|(_, stem)| *stem)
         .collect();
+    let mut stems = stems;
+    stems.dedup();
     if stems.is_empty() {
         return Ok(stems);
     }
-    let ca_key_file = dir.join("ca.key");
-    let ca_key = fs::read_to_string(&ca_key_file)
-        .with_context(|| format!("reading {}", ca_key_file.display()))?;
-    let ca_key =
-        KeyPair::from_pem(&ca_key).with_context(|| format!("parsing {}", ca_key_file.display()))?;
     let now = OffsetDateTime::now_utc();
-    let issuer = Issuer::new(ca_params(now), ca_key);
+    if !dir.join("etcd-ca.key").exists() {
+        new_ca(dir, Ca::Etcd, now)?;
+    }
     for stem in &stems {
-        let server = SERVERS
-            .iter()
-            .find(|s| s.stem == *stem)
-            .expect("REISSUED_IN names serving certificates");
-        serving_leaf(dir, server, now, &issuer)?;
+        reissue(dir, stem, now)?;
     }
     Ok(stems)
+}
+
+fn client_leaf(
+    dir: &Path,
+    client: &ClientIdentity,
+    now: OffsetDateTime,
+    issuer: &Issuer<'_, KeyPair>,
+) -> anyhow::Result<()> {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(client.user, client.groups);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    leaf(dir, client.file, params, now, issuer)
 }
 
 fn serving_leaf(
@@ -283,97 +426,11 @@ fn write_public(path: &Path, pem: &str) -> anyhow::Result<()> {
     fs::write(path, pem).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Keys and kubeconfigs: 0600 also when the file already existed (its old
+/// mode is not kept).
 pub(super) fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(pem.as_bytes())?;
-    Ok(())
+    crate::files::write_private(path, pem.as_bytes())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use base64::Engine;
-
-    /// DER of the first certificate in a PEM file.
-    fn der(path: &Path) -> Vec<u8> {
-        let pem = fs::read_to_string(path).unwrap();
-        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .unwrap()
-    }
-
-    /// id-kp-clientAuth (1.3.6.1.5.5.7.3.2) as DER.
-    const CLIENT_AUTH_OID: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
-
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|w| w == needle)
-    }
-
-    fn temp_lab() -> LabPaths {
-        let dir = std::env::temp_dir().join(format!(
-            "kubetutor-pki-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        LabPaths::new(dir)
-    }
-
-    #[test]
-    fn etcd_serving_cert_is_also_a_client_cert_and_others_are_not() {
-        let paths = temp_lab();
-        assert_eq!(ensure(&paths).unwrap(), PkiChange::Generated);
-        assert!(contains(
-            &der(&paths.pki_file("etcd-server.crt")),
-            CLIENT_AUTH_OID
-        ));
-        assert!(!contains(
-            &der(&paths.pki_file("apiserver.crt")),
-            CLIENT_AUTH_OID
-        ));
-        assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
-        fs::remove_dir_all(paths.root()).unwrap();
-    }
-
-    #[test]
-    fn an_old_layout_gets_the_etcd_cert_reissued_by_the_same_ca() {
-        let paths = temp_lab();
-        ensure(&paths).unwrap();
-        // What labs made before layout 2 have: an empty marker.
-        fs::write(paths.pki_file(COMPLETE_MARKER), b"").unwrap();
-        let before = |name: &str| fs::read(paths.pki_file(name)).unwrap();
-        let (ca, admin, sa, etcd) = (
-            before("ca.crt"),
-            before("admin.crt"),
-            before("sa.key"),
-            before("etcd-server.crt"),
-        );
-
-        assert_eq!(
-            ensure(&paths).unwrap(),
-            PkiChange::Reissued(vec!["etcd-server"])
-        );
-        assert_eq!(before("ca.crt"), ca, "the CA is kept");
-        assert_eq!(before("admin.crt"), admin, "other certificates are kept");
-        assert_eq!(before("sa.key"), sa, "the token signing key is kept");
-        assert_ne!(before("etcd-server.crt"), etcd);
-        let reissued = der(&paths.pki_file("etcd-server.crt"));
-        assert!(contains(&reissued, CLIENT_AUTH_OID));
-        // Signed by the same CA: its key identifier is the new certificate's
-        // authority key identifier.
-        let ca_key =
-            KeyPair::from_pem(&fs::read_to_string(paths.pki_file("ca.key")).unwrap()).unwrap();
-        let ca_key_id = ca_params(OffsetDateTime::now_utc()).key_identifier(&ca_key);
-        assert!(contains(&der(&paths.pki_file("ca.crt")), &ca_key_id));
-        assert!(contains(&reissued, &ca_key_id));
-        assert_eq!(ensure(&paths).unwrap(), PkiChange::Unchanged);
-        fs::remove_dir_all(paths.root()).unwrap();
-    }
-}
+mod tests;
