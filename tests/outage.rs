@@ -129,6 +129,7 @@ fn the_api_server_killed_or_shut_down_is_reported_at_once_and_recovered_by_lab_u
     solve(&lab.kubeconfig(), "outage");
 
     let state = common::temp_dir("tui");
+    common::learner_did_everything_on(&state, &lab.kubeconfig(), "outage");
     let tmux = Tmux::start(
         &tui_command(&state, &lab.kubeconfig(), "outage", ""),
         160,

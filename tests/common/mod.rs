@@ -233,13 +233,32 @@ pub fn learner_did_everything(state: &std::path::Path, namespace: &str) {
     learner_did_steps(state, namespace, usize::MAX);
 }
 
+/// The same, for a cluster reached with `kubeconfig` (a lab of a test's own).
+#[allow(dead_code)]
+pub fn learner_did_everything_on(
+    state: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    namespace: &str,
+) {
+    save_progress(state, kubeconfig, namespace, usize::MAX);
+}
+
 /// The same for the first `count` steps only, the learner being on the next.
 #[allow(dead_code)]
 pub fn learner_did_steps(state: &std::path::Path, namespace: &str, count: usize) {
+    save_progress(state, &lab().paths.kubeconfig(), namespace, count);
+}
+
+fn save_progress(
+    state: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    namespace: &str,
+    count: usize,
+) {
     use kubetutor::app::{SavedState, StepActs, saved};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
     let lesson = kubetutor::lesson::Lesson::load(&dir, Some(namespace)).unwrap();
-    let kubeconfig = kube::config::Kubeconfig::read_from(lab().paths.kubeconfig()).unwrap();
+    let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
     let server = kubeconfig.clusters[0]
         .cluster
         .as_ref()
