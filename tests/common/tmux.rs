@@ -68,6 +68,16 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    /// The screen with its colours, as terminal escape sequences.
+    #[allow(dead_code)] // only the README's screen recorder uses it
+    pub fn screen_with_colours(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-e", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn screen(&self) -> String {
         let out = self
             .cmd(&["capture-pane", "-p", "-t", "t"])
