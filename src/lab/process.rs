@@ -259,7 +259,16 @@ mod tests {
     fn a_running_child_is_running_and_after_stop_is_gone() {
         let mut child = Command::new("/bin/sleep").arg("30").spawn().unwrap();
         let record = record_of(&child, "/bin/sleep");
-        assert!(record.is_running());
+        // On a loaded machine /proc may show the new program a moment late.
+        let since = std::time::Instant::now();
+        while !record.is_running() && since.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            record.is_running(),
+            "argv0 {:?}",
+            fs::read(format!("/proc/{}/cmdline", record.pid))
+        );
         assert!(!record.is_gone());
         assert_eq!(
             stop(&record, Duration::from_secs(5)).unwrap(),
@@ -273,13 +282,23 @@ mod tests {
 
     #[test]
     fn a_process_that_ignores_sigterm_is_killed() {
+        let ready = std::env::temp_dir().join(format!("kt-trap-{}", std::process::id()));
+        let _ = fs::remove_file(&ready);
         let mut child = Command::new("/bin/sh")
-            .args(["-c", "trap '' TERM; while :; do sleep 0.05; done"])
+            .args([
+                "-c",
+                "trap '' TERM; touch \"$0\"; while :; do sleep 0.05; done",
+            ])
+            .arg(&ready)
             .spawn()
             .unwrap();
         let record = record_of(&child, "/bin/sh");
-        // Give the shell time to install its trap.
-        std::thread::sleep(Duration::from_millis(200));
+        // The shell says when its trap is in place (a loaded machine may take a while).
+        let since = std::time::Instant::now();
+        while !ready.exists() && since.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = fs::remove_file(&ready);
         assert_eq!(
             stop(&record, Duration::from_millis(300)).unwrap(),
             Stopped::Killed
