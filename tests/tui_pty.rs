@@ -274,8 +274,8 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "No Pod named pod-demo-sa");
     edit_line(&tmux, 6, ""); // the end of "spec:"
-    tmux.keys(&["Enter"]);
-    tmux.type_text("  serviceAccountName: demo-sa");
+    tmux.keys(&["Enter"]); // the new line is indented under spec: already
+    tmux.type_text("serviceAccountName: demo-sa");
     apply_and_expect_done(&tmux, 10);
     tmux.wait_for("pod-demo-sa      Running   sa demo-sa", WAIT);
 

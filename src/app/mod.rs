@@ -3,6 +3,7 @@
 
 mod acts;
 pub mod acts_log;
+mod indent;
 pub mod keys;
 mod progress;
 pub mod saved;

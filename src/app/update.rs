@@ -314,7 +314,10 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
         return Vec::new();
     }
-    if ctrl(&key, 'z') {
+    let plain_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
+    if plain_enter {
+        super::indent::enter(editor);
+    } else if ctrl(&key, 'z') {
         editor.undo();
     } else if ctrl(&key, 'y') {
         editor.redo();
