@@ -445,6 +445,7 @@ fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
 
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, "default", ""), 120, 40);
     tmux.wait_for("Tab pane", WAIT);
+    assert!(tmux.mouse_tracking(), "the TUI takes the mouse");
     let pid = child_of(tmux.pane_pid());
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
@@ -460,6 +461,7 @@ fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
         !screen.contains("Tab pane"),
         "the alternate screen is gone:\n{screen}"
     );
+    assert!(!tmux.mouse_tracking(), "the mouse is given back");
     drop(tmux);
 
     let tmux = Tmux::start(
@@ -480,6 +482,10 @@ fn the_terminal_is_restored_after_sigterm_and_after_a_panic() {
     assert!(
         screen.contains("panicking on purpose"),
         "the panic message is readable:\n{screen}"
+    );
+    assert!(
+        !tmux.mouse_tracking(),
+        "the mouse is given back after a panic"
     );
     let _ = std::fs::remove_dir_all(state);
 }

@@ -59,6 +59,7 @@ pub fn run(
         .build()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    release_mouse_on_panic();
     let mut farewell = None;
     let result = loop {
         let (saved_path, loaded) =
@@ -97,6 +98,17 @@ pub fn run(
     }
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// ratatui's panic hook gives back raw mode and the alternate screen; the
+/// mouse must be given back too, or the shell receives an escape sequence
+/// for every mouse move after a crash.
+fn release_mouse_on_panic() {
+    let restore_terminal = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        restore_terminal(info);
+    }));
 }
 
 /// (id, title) of every lesson that loads, for the lesson picker.

@@ -102,6 +102,17 @@ impl Tmux {
         }
     }
 
+    /// Whether the program in the pane asked for mouse events (and has not
+    /// given them back).
+    #[allow(dead_code)]
+    pub fn mouse_tracking(&self) -> bool {
+        let out = self
+            .cmd(&["display-message", "-p", "-t", "t", "#{mouse_any_flag}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// Pid of the process running in the pane.
     pub fn pane_pid(&self) -> i32 {
         let out = self
