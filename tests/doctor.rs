@@ -4,13 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{KUBETUTOR, TestNamespace, lab};
-use kubetutor::cluster::scoped_user;
+use common::{KUBETUTOR, lab};
 
 /// `kubetutor doctor ARGS` with these variables: (exit code, stdout).
 fn doctor(args: &[&str], home: &Path, env: &[(&str, &Path)]) -> (i32, String) {
@@ -104,35 +101,9 @@ fn with_no_cluster_the_kubeconfig_blocks_and_says_what_to_do() {
     std::fs::remove_dir_all(&home).unwrap();
 }
 
-/// A namespace of its own and a kubeconfig (0600) that reaches only it, as
-/// `kubetutor class create` makes (see tests/scoped_user.rs).
-async fn attendee(prefix: &str) -> (TestNamespace, PathBuf, PathBuf) {
-    let client = lab().client().await;
-    let ns = TestNamespace::create(&client, prefix).await;
-    let labels = BTreeMap::from([("kubetutor.dev/test".to_string(), "doctor".to_string())]);
-    scoped_user::ensure_namespace_admin(&client, &ns.name, "attendee", &labels)
-        .await
-        .unwrap();
-    let text = scoped_user::kubeconfig(
-        &client,
-        &lab().config().await,
-        &ns.name,
-        "attendee",
-        3600,
-        None,
-    )
-    .await
-    .unwrap();
-    let dir = common::temp_dir("doctor-scoped");
-    let file = dir.join("attendee.kubeconfig");
-    std::fs::write(&file, text).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    (ns, file, dir)
-}
-
 #[tokio::test]
 async fn a_namespace_scoped_user_is_told_what_it_may_not_read() {
-    let (ns, kubeconfig, home) = attendee("doctor").await;
+    let (ns, kubeconfig, home) = common::attendee("doctor", "doctor").await;
     let (code, report) = tokio::task::spawn_blocking(move || {
         let result = doctor(
             &[],

@@ -4,43 +4,15 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{KUBETUTOR, TestNamespace, lab};
-use kubetutor::cluster::scoped_user;
+use common::{KUBETUTOR, lab};
 
 /// `verify` must answer within this, whatever the user's rights.
 const VERIFY_LIMIT: Duration = Duration::from_secs(10);
-
-/// A namespace of its own and a kubeconfig (0600) that reaches only it.
-async fn attendee(prefix: &str) -> (TestNamespace, PathBuf, PathBuf) {
-    let client = lab().client().await;
-    let ns = TestNamespace::create(&client, prefix).await;
-    let labels = BTreeMap::from([("kubetutor.dev/test".to_string(), "scoped".to_string())]);
-    scoped_user::ensure_namespace_admin(&client, &ns.name, "attendee", &labels)
-        .await
-        .unwrap();
-    let text = scoped_user::kubeconfig(
-        &client,
-        &lab().config().await,
-        &ns.name,
-        "attendee",
-        3600,
-        None,
-    )
-    .await
-    .unwrap();
-    let dir = common::temp_dir("scoped");
-    let file = dir.join("attendee.kubeconfig");
-    std::fs::write(&file, text).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    (ns, file, dir)
-}
 
 /// Runs kubetutor as the attendee; kills it (and fails) past `limit`.
 fn run_as(kubeconfig: &Path, state: &Path, args: &[&str], limit: Duration) -> (i32, String) {
@@ -81,7 +53,7 @@ fn run_as(kubeconfig: &Path, state: &Path, args: &[&str], limit: Duration) -> (i
 
 #[tokio::test]
 async fn a_namespace_admin_verifies_solves_calls_and_resets_with_what_it_cannot_see_named() {
-    let (ns, kubeconfig, state) = attendee("scoped").await;
+    let (ns, kubeconfig, state) = common::attendee("scoped", "scoped").await;
     let n = ns.name.as_str();
 
     let (code, out) = run_as(&kubeconfig, &state, &["verify", "-n", n], VERIFY_LIMIT);

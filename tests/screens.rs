@@ -32,15 +32,6 @@ fn save(tmux: &Tmux, name: &str, cols: usize, rows: usize, title: &str) {
     std::fs::write(out_dir().join(format!("{name}.svg")), picture).unwrap();
 }
 
-fn edit_line(tmux: &Tmux, down: usize, text: &str) {
-    tmux.keys(&["C-Home"]);
-    for _ in 0..down {
-        tmux.keys(&["Down"]);
-    }
-    tmux.keys(&["End"]);
-    tmux.type_text(text);
-}
-
 #[test]
 #[ignore = "records the README's pictures: cargo test --test screens -- --ignored"]
 fn record_the_readme_screens() {
@@ -71,8 +62,8 @@ fn record_the_readme_screens() {
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, NAMESPACE, ""), 120, 36);
     tmux.wait_for("9. Bind the Role", WAIT);
     tmux.wait_for("connected", WAIT);
-    edit_line(&tmux, 8, " list-pod");
-    edit_line(&tmux, 12, " demo-sa");
+    tmux.edit_line(8, " list-pod");
+    tmux.edit_line(12, " demo-sa");
     tmux.keys(&["C-s"]);
     tmux.wait_for("does not exist", WAIT);
     save(

@@ -123,18 +123,6 @@ async fn the_lab_is_reset_from_the_menu() {
     let _ = std::fs::remove_dir_all(state);
 }
 
-/// The shell command that runs the TUI, then reports how it ended and whether
-/// the terminal is back in cooked mode (icanon) — then waits to be read.
-/// Moves the editor cursor `down` lines from the top, to the end of that line, and types `text`.
-fn edit_line(tmux: &Tmux, down: usize, text: &str) {
-    tmux.keys(&["C-Home"]);
-    for _ in 0..down {
-        tmux.keys(&["Down"]);
-    }
-    tmux.keys(&["End"]);
-    tmux.type_text(text);
-}
-
 fn apply_and_expect_done(tmux: &Tmux, step: usize) -> String {
     tmux.keys(&["C-s"]);
     tmux.wait_for(&format!("✓ Step {step} done"), WAIT)
@@ -195,7 +183,7 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
         "the template is in the editor:\n{screen}"
     );
 
-    edit_line(&tmux, 5, " pod-default");
+    tmux.edit_line(5, " pod-default");
     let screen = apply_and_expect_done(&tmux, 4);
     assert!(screen.contains("applied Pod pod-default"), "{screen}");
     // The cluster pane follows within a fraction of a second (it is rebuilt
@@ -227,15 +215,15 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
 
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "No ServiceAccount named");
-    edit_line(&tmux, 4, " demo-sa");
+    tmux.edit_line(4, " demo-sa");
     apply_and_expect_done(&tmux, 7);
     let screen = tmux.wait_for(&format!("ServiceAccounts in {} (2)", ns.name), WAIT);
     assert!(screen.contains("  demo-sa"), "{screen}");
 
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "allows list pods yet");
-    edit_line(&tmux, 11, "pods");
-    edit_line(&tmux, 13, "list");
+    tmux.edit_line(11, "pods");
+    tmux.edit_line(13, "list");
     apply_and_expect_done(&tmux, 8);
     // The cluster pane is rebuilt at most five times a second: it may show the
     // Role a moment after the step's mark.
@@ -244,8 +232,8 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     // A typo first: the explainer names it, and the step stays locked.
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "may not list pods");
-    edit_line(&tmux, 8, " list-pod");
-    edit_line(&tmux, 12, " demo-sa");
+    tmux.edit_line(8, " list-pod");
+    tmux.edit_line(12, " demo-sa");
     tmux.keys(&["C-s"]);
     wait_for_pane(
         &tmux,
@@ -267,13 +255,13 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
         out.status.success(),
         "roleRef cannot change: the learner deletes the binding"
     );
-    edit_line(&tmux, 8, "s");
+    tmux.edit_line(8, "s");
     apply_and_expect_done(&tmux, 9);
     tmux.wait_for("ServiceAccount demo-sa → Role list-pods", WAIT);
 
     tmux.keys(&["C-n"]);
     wait_for_pane(&tmux, "Checks", "No Pod named pod-demo-sa");
-    edit_line(&tmux, 6, ""); // the end of "spec:"
+    tmux.edit_line(6, ""); // the end of "spec:"
     tmux.keys(&["Enter"]); // the new line is indented under spec: already
     tmux.type_text("serviceAccountName: demo-sa");
     apply_and_expect_done(&tmux, 10);

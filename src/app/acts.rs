@@ -20,6 +20,18 @@ pub struct StepActs {
 }
 
 impl App {
+    /// The learner did everything step `index` asks (no list built: the
+    /// Steps pane asks this of every step on every frame).
+    pub fn acts_done(&self, index: usize) -> bool {
+        let step = &self.lesson.steps[index];
+        let acts = &self.acts[index];
+        (step.predict.is_none() || acts.answer.is_some())
+            && step.acts.iter().all(|act| match act {
+                Act::Apply => acts.applied,
+                Act::Run => acts.ran,
+            })
+    }
+
     /// What the learner still has to do in step `index`, in the order to do it.
     pub fn acts_missing(&self, index: usize) -> Vec<String> {
         let step = &self.lesson.steps[index];
@@ -51,20 +63,20 @@ impl App {
 
     /// The checks hold but the learner has not done what the step asks.
     pub fn holds_already(&self, index: usize) -> bool {
-        !self.done[index] && self.holds(index) && !self.acts_missing(index).is_empty()
+        !self.done[index] && self.holds(index) && !self.acts_done(index)
     }
 
     /// The learner may go past this step: done, or undecided (their rights
     /// cannot tell) with every act done.
     pub fn passable(&self, index: usize) -> bool {
-        self.done[index] || (self.undecided(index) && self.acts_missing(index).is_empty())
+        self.done[index] || (self.undecided(index) && self.acts_done(index))
     }
 
     /// Marks the step done once its checks hold and its acts are done. Done
     /// stays done (a later break shows as regressed); returns whether it just
     /// became done.
     pub fn settle_done(&mut self, index: usize) -> bool {
-        let now = !self.done[index] && self.holds(index) && self.acts_missing(index).is_empty();
+        let now = !self.done[index] && self.holds(index) && self.acts_done(index);
         self.done[index] |= now;
         now
     }

@@ -391,14 +391,10 @@ impl Loader<'_> {
             .iter()
             .filter(|step| step.asks_nothing() && !step.checks.iter().any(builds_something))
             .map(|step| {
-                let (line, column) = self
-                    .raw
-                    .find(&format!("id: {}", step.id))
-                    .map_or((0, 0), |offset| error::position(self.raw, offset));
-                LessonError::new(
+                LessonError::at_text(
                     self.file,
-                    line,
-                    column,
+                    self.raw,
+                    &format!("id: {}", step.id),
                     format!(
                         "step {} counts on a fresh namespace with nothing done: it asks for no act \
                          and checks nothing the lesson makes; add `acts: [run]`, `acts: [apply]` or a `predict:`",

@@ -288,3 +288,34 @@ fn save_progress(
     let path = saved::path(&state.join("kubetutor"), &server, namespace, &lesson.id);
     saved::store(&path, &progress).unwrap();
 }
+
+/// A namespace of its own and a kubeconfig (0600) that reaches only it, as
+/// `kubetutor class create` makes for a workshop attendee. `test` labels the
+/// account's objects; the files are in the returned folder.
+#[allow(dead_code)]
+pub async fn attendee(test: &str, prefix: &str) -> (TestNamespace, PathBuf, PathBuf) {
+    use kubetutor::cluster::scoped_user;
+    use std::os::unix::fs::PermissionsExt;
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, prefix).await;
+    let labels =
+        std::collections::BTreeMap::from([("kubetutor.dev/test".to_string(), test.to_string())]);
+    scoped_user::ensure_namespace_admin(&client, &ns.name, "attendee", &labels)
+        .await
+        .unwrap();
+    let text = scoped_user::kubeconfig(
+        &client,
+        &lab().config().await,
+        &ns.name,
+        "attendee",
+        3600,
+        None,
+    )
+    .await
+    .unwrap();
+    let dir = temp_dir(&format!("{test}-attendee"));
+    let file = dir.join("attendee.kubeconfig");
+    std::fs::write(&file, text).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (ns, file, dir)
+}

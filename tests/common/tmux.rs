@@ -68,6 +68,18 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    /// Moves the editor cursor `down` lines from the top, to the end of that
+    /// line, and types `text`.
+    #[allow(dead_code)]
+    pub fn edit_line(&self, down: usize, text: &str) {
+        self.keys(&["C-Home"]);
+        for _ in 0..down {
+            self.keys(&["Down"]);
+        }
+        self.keys(&["End"]);
+        self.type_text(text);
+    }
+
     /// The screen with its colours, as terminal escape sequences.
     #[allow(dead_code)] // only the README's screen recorder uses it
     pub fn screen_with_colours(&self) -> String {
