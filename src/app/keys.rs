@@ -25,6 +25,23 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("mouse", "click a pane to focus it, wheel to scroll", "everywhere"),
 ];
 
-/// The footer: the most used keys, short.
+/// The footer: the most used keys, short, as they work outside the editor.
 pub const FOOTER: &str =
-    "^S apply · n next · r run · s shell · h hint · Tab pane · ? help · Esc · q quit";
+    "^S apply · n next · r run · s shell · h hint · Tab pane · ? help · Esc menu · q quit";
+
+/// The footer while the editor has the focus: letters are text there, so it
+/// names the twins that work in it.
+pub const FOOTER_EDITOR: &str =
+    "^S apply · ^N next · ^P prev · F6 run · F7 shell · F2 hint · Tab leave · F1 help · Esc menu";
+
+/// What the step markers of the Steps pane mean (shown in the help).
+#[rustfmt::skip]
+pub const STEP_MARKS: &[(&str, &str)] = &[
+    ("▶", "the step shown"),
+    ("○", "open: you may work on it"),
+    ("·", "locked: finish the steps before it"),
+    ("✓", "done: its checks held and you did what it asks"),
+    ("◇", "holds already: counts once you do what it asks"),
+    ("!", "was done, no longer holds"),
+    ("?", "cannot be decided with your rights"),
+];

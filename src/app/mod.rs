@@ -3,10 +3,14 @@
 
 mod acts;
 pub mod acts_log;
+#[cfg(test)]
+mod focus_tests;
 mod indent;
 pub mod keys;
+mod paste;
 mod progress;
 pub mod saved;
+mod shown_keys;
 mod update;
 
 use ratatui_textarea::TextArea;
@@ -18,6 +22,7 @@ use crate::engine::link::Link;
 use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
 pub use acts::StepActs;
+pub use paste::question as paste_question;
 pub use saved::SavedState;
 pub use update::update;
 
@@ -26,6 +31,8 @@ pub use update::update;
 pub enum Msg {
     Key(crossterm::event::KeyEvent),
     Mouse(crossterm::event::MouseEvent),
+    /// Text pasted into the terminal (bracketed paste): text, never keys.
+    Paste(String),
     /// A click landed on this pane.
     Focus(Pane),
     /// The terminal was resized: redraw.
@@ -143,7 +150,7 @@ impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
             MenuItem::ChooseLesson => "Choose a lesson",
-            MenuItem::SolveStep => "Solve this step (apply the solution, run the action)",
+            MenuItem::SolveStep => "Solve this step (apply solution, run action)",
             MenuItem::TogglePresenter => "Presenter mode on/off",
             MenuItem::ResetLesson => "Reset the lab: delete what this lesson made",
             MenuItem::ResetStep => "Reset this step (and the ones after it)",
@@ -151,6 +158,23 @@ impl MenuItem {
             MenuItem::RevealSolution => "Reveal the solution into the editor",
             MenuItem::RunAction => "Run this step's action",
             MenuItem::ResetEditor => "Put the step's template back in the editor",
+            MenuItem::Help => "Keys",
+            MenuItem::Quit => "Quit",
+        }
+    }
+
+    /// The name a room reads in the presenter's key strip.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            MenuItem::ChooseLesson => "Choose a lesson",
+            MenuItem::SolveStep => "Solve this step",
+            MenuItem::TogglePresenter => "Presenter mode",
+            MenuItem::ResetLesson => "Reset the lab",
+            MenuItem::ResetStep => "Reset this step",
+            MenuItem::RevealToken => "Show the token",
+            MenuItem::RevealSolution => "Reveal the solution",
+            MenuItem::RunAction => "Run the action",
+            MenuItem::ResetEditor => "Template back",
             MenuItem::Help => "Keys",
             MenuItem::Quit => "Quit",
         }
@@ -206,6 +230,9 @@ pub struct App {
     pub lesson_end: std::cell::Cell<u16>,
     /// First line of `output` shown.
     pub output_scroll: u16,
+    /// The last `output_scroll` that still fills the pane, as last drawn
+    /// (like `lesson_end`).
+    pub output_end: std::cell::Cell<u16>,
     pub cluster_scroll: u16,
     pub steps_cursor: usize,
     pub output: Vec<String>,
@@ -229,6 +256,9 @@ pub struct App {
     pub presenter: bool,
     /// The last keys pressed, newest last, shown in presenter mode.
     pub last_keys: std::collections::VecDeque<String>,
+    /// Text pasted while the editor did not have the focus, waiting for the
+    /// learner to say whether it goes into the editor.
+    pub pending_paste: Option<String>,
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
@@ -281,6 +311,7 @@ impl App {
             lesson_scroll: 0,
             lesson_end: std::cell::Cell::new(u16::MAX),
             output_scroll: 0,
+            output_end: std::cell::Cell::new(u16::MAX),
             cluster_scroll: 0,
             steps_cursor: current,
             output: Vec::new(),
@@ -296,6 +327,7 @@ impl App {
             reset: None,
             presenter: false,
             last_keys: std::collections::VecDeque::new(),
+            pending_paste: None,
             search: None,
             quitting: false,
             applying: false,
@@ -314,6 +346,36 @@ impl App {
             Pane::Editor
         } else {
             Pane::Lesson
+        }
+    }
+
+    /// The step shown asks for YAML (it has a template or a solution to
+    /// reveal): only then does presenter mode give the editor room.
+    pub fn step_has_yaml(&self) -> bool {
+        let step = self.step();
+        step.template.is_some() || step.solution.is_some()
+    }
+
+    /// Arriving on a step (or after a reset, or presenter mode on or off)
+    /// keeps the pane the learner was in. Only an editor with nothing to edit
+    /// (a step without YAML) hands the focus to the lesson text, and says so:
+    /// keys meant for the lesson would otherwise be typed into an empty buffer.
+    pub fn keep_focus_on_arrival(&mut self) {
+        let hidden_in_presenter =
+            self.presenter && !matches!(self.focus, Pane::Lesson | Pane::Editor);
+        let editor_idle = self.focus == Pane::Editor && !self.step_has_yaml();
+        if hidden_in_presenter || editor_idle {
+            self.focus = Pane::Lesson;
+            let why = if editor_idle {
+                format!("step {} needs no YAML", self.current + 1)
+            } else {
+                "presenter mode shows the lesson and the editor".to_string()
+            };
+            let said = format!("Focus: Lesson ({why}).");
+            self.notice = Some(match self.notice.take() {
+                Some(notice) => format!("{notice} {said}"),
+                None => said,
+            });
         }
     }
 
@@ -400,9 +462,13 @@ impl App {
         let needs_no_yaml = self.step().template.is_none();
         let editor = &mut self.editors[self.current];
         if needs_no_yaml && editor.placeholder_text().is_empty() {
-            editor.set_placeholder_text(
-                "This step needs no YAML. Use kubectl, or r to run the step's action.",
-            );
+            // Short: it must fit the editor of a presenter or an 80-column
+            // terminal; `r` only where there is an action to run.
+            editor.set_placeholder_text(if self.lesson.steps[self.current].actions.is_empty() {
+                "No YAML in this step."
+            } else {
+                "No YAML in this step: r runs its action."
+            });
         }
         let style = if self.focus == Pane::Editor {
             ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)

@@ -49,7 +49,11 @@ pub fn on_step_report(app: &mut App, report: StepReport) -> Vec<Effect> {
     // Failing, then holding, while the tutor watched: the learner built it
     // (from the editor, or with kubectl in another terminal).
     let built = was_failing && report.passed();
+    let passed_now = report.passed();
     record(app, report);
+    if index == app.current {
+        after_apply(app, passed_now, first_failure.as_deref());
+    }
     if built && app.lesson.steps[index].acts.contains(&Act::Apply) {
         app.acts[index].applied = true;
     }
@@ -60,6 +64,25 @@ pub fn on_step_report(app: &mut App, report: StepReport) -> Vec<Effect> {
         return Vec::new();
     }
     advance(app, index)
+}
+
+/// The current step's checks changed. An apply error from before is stale
+/// once the step holds (fixed from kubectl, say): it goes. A notice that
+/// says an apply worked gets what is still missing, so an apply that changed
+/// nothing visible still says something.
+fn after_apply(app: &mut App, passed: bool, first_failure: Option<&str>) {
+    if passed && app.apply_error.take().is_some() {
+        let current = app.current;
+        app.editors[current].set_cursor_line_style(ratatui::style::Style::default());
+    }
+    let applied = app
+        .notice
+        .as_deref()
+        .and_then(|n| n.strip_prefix(super::update::APPLIED))
+        .map(|rest| rest.trim_end_matches('.').to_string());
+    if let (Some(what), Some(why), false) = (applied, first_failure, passed) {
+        app.notice = Some(format!("Applied{what}; still to do: {why}"));
+    }
 }
 
 /// The learner's apply from the editor succeeded while on the current step.

@@ -2,7 +2,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
-use super::{App, Connection, Effect, MenuItem, Msg, Pane, ResetView, new_editor, progress};
+use super::{
+    App, Connection, Effect, MenuItem, Msg, Pane, ResetView, new_editor, paste, progress,
+    shown_keys,
+};
 use crate::cluster::reset::ResetEvent;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
 
@@ -24,6 +27,7 @@ fn route(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Paste(text) => paste::on_paste(app, text),
         Msg::Focus(pane) => {
             app.focus = pane;
             Vec::new()
@@ -108,6 +112,9 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
                     let names: Vec<String> = applied.iter().map(ToString::to_string).collect();
                     app.output_scroll = app.output.len() as u16;
                     app.output.push(format!("applied {}", names.join(", ")));
+                    // Said where every layout shows it; the step's checks
+                    // may still fail, which the next report adds.
+                    app.notice = Some(format!("{APPLIED} {}.", names.join(", ")));
                     app.apply_error = None;
                     app.editors[app.current]
                         .set_cursor_line_style(ratatui::style::Style::default());
@@ -192,33 +199,17 @@ fn mark_error_line(app: &mut App, line: usize) {
     editor.set_cursor_line_style(crate::ui::theme::error_line());
 }
 
+/// How the notice after a successful apply starts (see `progress`).
+pub const APPLIED: &str = "✓ Applied";
+
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
-/// How many keys the presenter's key indicator shows.
-const KEYS_SHOWN: usize = 6;
-
-/// A key as the audience should read it: "Ctrl-S", "Tab", "n".
-fn key_label(key: &KeyEvent) -> String {
-    let name = match key.code {
-        KeyCode::Char(' ') => "Space".to_string(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::BackTab => "Shift-Tab".into(),
-        other => format!("{other:?}"),
-    };
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        format!("Ctrl-{}", name.to_uppercase())
-    } else {
-        name
-    }
-}
-
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    app.last_keys.push_back(key_label(&key));
-    while app.last_keys.len() > KEYS_SHOWN {
-        app.last_keys.pop_front();
+    shown_keys::note(app, &key);
+    if app.pending_paste.is_some() {
+        return paste::on_key(app, key);
     }
     if app.show_help {
         app.show_help = false;
@@ -259,11 +250,18 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         // Presenter mode shows two panes: Tab moves between them.
         KeyCode::Tab | KeyCode::BackTab if app.presenter => {
-            app.focus = if app.focus == Pane::Editor {
-                Pane::Lesson
+            if app.step_has_yaml() {
+                app.focus = if app.focus == Pane::Editor {
+                    Pane::Lesson
+                } else {
+                    Pane::Editor
+                };
             } else {
-                Pane::Editor
-            };
+                app.notice = Some(format!(
+                    "Step {} needs no YAML: the lesson text keeps the focus.",
+                    app.current + 1
+                ));
+            }
             return Vec::new();
         }
         KeyCode::Tab => {
@@ -368,11 +366,15 @@ fn regex_escape(text: &str) -> String {
 fn on_menu_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
     let items = MenuItem::ALL.len();
     match key.code {
-        KeyCode::Esc | KeyCode::F(10) => app.menu = None,
+        KeyCode::Esc | KeyCode::F(10) => {
+            app.menu = None;
+            shown_keys::chosen(app, None);
+        }
         KeyCode::Down | KeyCode::Char('j') => app.menu = Some((selected + 1) % items),
         KeyCode::Up | KeyCode::Char('k') => app.menu = Some((selected + items - 1) % items),
         KeyCode::Enter => {
             app.menu = None;
+            shown_keys::chosen(app, Some(MenuItem::ALL[selected].short_label()));
             return choose(app, MenuItem::ALL[selected]);
         }
         _ => {}
@@ -443,6 +445,7 @@ fn restart_from(app: &mut App, from: usize, keep_drafts: bool) {
         "✓ Reset done: back to step {}, {drafts}.",
         from + 1
     ));
+    app.keep_focus_on_arrival();
 }
 
 fn on_picker_key(app: &mut App, key: KeyEvent, selected: usize) -> Vec<Effect> {
@@ -486,6 +489,7 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
             } else {
                 "Self-paced mode: steps unlock as they pass.".into()
             });
+            app.keep_focus_on_arrival();
             Vec::new()
         }
         MenuItem::SolveStep => {
@@ -507,7 +511,7 @@ fn choose(app: &mut App, item: MenuItem) -> Vec<Effect> {
             _ => None,
         }) {
             Some(t) => {
-                app.focus = Pane::Output;
+                show_output(app);
                 vec![Effect::Engine(EngineCommand::RevealToken(
                     t.service_account,
                 ))]
@@ -611,8 +615,17 @@ fn run_action(app: &mut App) -> Vec<Effect> {
         app.focus = Pane::Lesson;
         return Vec::new();
     }
-    app.focus = Pane::Output;
+    show_output(app);
     vec![Effect::Engine(EngineCommand::RunAction(app.current))]
+}
+
+/// An action's answer is coming: the Output pane takes the focus (on a
+/// narrow terminal it is the only way to see it; its marked border shows
+/// where the focus went). Presenter mode shows the answer under the lesson.
+fn show_output(app: &mut App) {
+    if !app.presenter {
+        app.focus = Pane::Output;
+    }
 }
 
 /// Opens step `index` if it is unlocked.
@@ -639,7 +652,7 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
         .holds_already(index)
         .then(|| progress::holds_already_notice(app, index));
     app.lesson_scroll = 0;
-    app.focus = app.home_pane();
+    app.keep_focus_on_arrival();
     vec![Effect::Save]
 }
 
@@ -658,7 +671,13 @@ fn scroll(app: &mut App, delta: i32) {
             apply(&mut app.lesson_scroll);
             app.lesson_scroll = app.lesson_scroll.min(end);
         }
-        Pane::Output => apply(&mut app.output_scroll),
+        Pane::Output => {
+            // The renderer never shows past the end: neither does the scroll.
+            let end = app.output_end.get();
+            app.output_scroll = app.output_scroll.min(end);
+            apply(&mut app.output_scroll);
+            app.output_scroll = app.output_scroll.min(end);
+        }
         Pane::Cluster | Pane::Checks => {
             apply(&mut app.cluster_scroll);
             let last = app.cluster_view.line_count().saturating_sub(1);

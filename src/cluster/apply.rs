@@ -7,6 +7,8 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::Value;
 
 use super::kinds::Kinds;
+use super::manifest::locate::{self, Segment};
+use super::manifest::server_words::{FieldProblem, Problem, ancestors, field_problem};
 use super::manifest::{self, Manifest};
 use crate::yaml::YamlError;
 
@@ -101,17 +103,12 @@ pub async fn apply_yaml(
             strict.clone()
         };
         for (line, (api, object, what)) in &prepared {
-            api.patch(&object.name_any(), &params, &Patch::Apply(object))
+            if let Err(err) = api
+                .patch(&object.name_any(), &params, &Patch::Apply(object))
                 .await
-                .map_err(|err| {
-                    let message = server_message(&err);
-                    let line = field_line(text, *line, &message).unwrap_or(*line);
-                    ApplyError::Server {
-                        line,
-                        object: what.to_string(),
-                        message,
-                    }
-                })?;
+            {
+                return Err(explain(text, *line, &err, api, object, what).await);
+            }
         }
     }
     Ok(prepared.into_iter().map(|(_, (_, _, what))| what).collect())
@@ -185,30 +182,103 @@ pub fn server_message(err: &kube::Error) -> String {
     }
 }
 
-/// For "unknown field" errors, the line of that field in the document starting
-/// at `start`: the server names the field by path; we look for its last key.
-fn field_line(text: &str, start: usize, message: &str) -> Option<usize> {
-    // Strict validation says `unknown field "spec.x"`; server-side apply's
-    // typed patch says `.spec.x: field not declared in schema`.
-    let path = match message.split("unknown field \"").nth(1) {
-        Some(rest) => rest.split('"').next()?,
-        None => message
-            .split(": field not declared in schema")
-            .next()
-            .filter(|before| before.len() < message.len())?
-            .rsplit(": ")
-            .next()?,
+/// A refusal from the server, on the line of the field it is about and in
+/// plain words. For a field the server does not know where it is written,
+/// the server is asked (dry runs) whether it would take it one level up, or
+/// two…: "serviceAccountName belongs under spec, not under a container".
+async fn explain(
+    text: &str,
+    start: usize,
+    err: &kube::Error,
+    api: &Api<DynamicObject>,
+    object: &DynamicObject,
+    what: &Applied,
+) -> ApplyError {
+    let said = server_message(err);
+    let Some(problem) = field_problem(&said) else {
+        return ApplyError::Server {
+            line: start,
+            object: what.to_string(),
+            message: said,
+        };
     };
-    let key = path.rsplit('.').next()?.split('[').next()?;
-    text.lines()
-        .enumerate()
-        .skip(start - 1)
-        .take_while(|(i, l)| *i + 1 == start || l.trim_end() != "---")
-        .find(|(_, l)| {
-            let l = l.trim_start().trim_start_matches("- ");
-            l.starts_with(&format!("{key}:"))
-        })
-        .map(|(i, _)| i + 1)
+    let belongs_under = match problem.problem {
+        Problem::Unknown => where_it_fits(api, object, &problem).await,
+        _ => None,
+    };
+    let message = problem.plain(belongs_under.as_deref());
+    match locate::locate(text, start, &problem.path) {
+        Some((line, column, _)) => ApplyError::Invalid {
+            line,
+            column,
+            message: format!("{what}: {message}"),
+        },
+        None => ApplyError::Server {
+            line: start,
+            object: what.to_string(),
+            message,
+        },
+    }
+}
+
+/// The nearest place up the path where the server accepts the field (a dry
+/// run with it moved there), if any. At most a few requests, and only after a
+/// refusal.
+async fn where_it_fits(
+    api: &Api<DynamicObject>,
+    object: &DynamicObject,
+    problem: &FieldProblem,
+) -> Option<Vec<Segment>> {
+    let document = serde_json::to_value(object).ok()?;
+    let field = problem.field();
+    let value = value_at(&document, &problem.path)?.clone();
+    let params = PatchParams::apply(FIELD_MANAGER)
+        .validation_strict()
+        .dry_run();
+    for place in ancestors(problem.parent()).into_iter().take(4) {
+        let mut moved = document.clone();
+        value_at_mut(&mut moved, problem.parent())?
+            .as_object_mut()?
+            .remove(field);
+        let Some(target) = value_at_mut(&mut moved, place).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if target.contains_key(field) {
+            continue;
+        }
+        target.insert(field.to_string(), value.clone());
+        match api
+            .patch(&object.name_any(), &params, &Patch::Apply(&moved))
+            .await
+        {
+            Ok(_) => return Some(place.to_vec()),
+            Err(err) if !server_message(&err).contains(field) => return Some(place.to_vec()),
+            Err(_) => {}
+        }
+    }
+    None
+}
+
+fn value_at<'v>(value: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        Segment::Key(key) => value.get(key),
+        Segment::Index(i) => value.get(i),
+        Segment::Entry { key, value: wanted } => value
+            .as_array()?
+            .iter()
+            .find(|item| item.get(key).and_then(Value::as_str) == Some(wanted.as_str())),
+    })
+}
+
+fn value_at_mut<'v>(value: &'v mut Value, path: &[Segment]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        Segment::Key(key) => value.get_mut(key),
+        Segment::Index(i) => value.get_mut(i),
+        Segment::Entry { key, value: wanted } => value
+            .as_array_mut()?
+            .iter_mut()
+            .find(|item| item.get(key).and_then(Value::as_str) == Some(wanted.as_str())),
+    })
 }
 
 #[cfg(test)]
@@ -216,12 +286,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_fields_are_located_on_their_line() {
-        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: x\n";
-        let message = r#".spec.containers[0].imagee: field not declared in schema, unknown field "spec.containers[0].imagee""#;
-        assert_eq!(field_line(text, 1, message), Some(6));
-        let typed = r#"failed to create typed patch object (ns/p; /v1, Kind=Pod): .spec.containers[name="a"].imagee: field not declared in schema"#;
-        assert_eq!(field_line(text, 1, typed), Some(6));
-        assert_eq!(field_line(text, 1, "something else"), None);
+    fn a_path_reaches_list_entries_by_index_and_by_name() {
+        let pod = serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x"}]}});
+        let by_name = locate::segments(r#".spec.containers[name="a"].image"#).unwrap();
+        assert_eq!(value_at(&pod, &by_name), Some(&Value::from("x")));
+        let by_index = locate::segments("spec.containers[0].image").unwrap();
+        assert_eq!(value_at(&pod, &by_index), Some(&Value::from("x")));
     }
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
 use futures::StreamExt;
@@ -58,7 +59,9 @@ pub fn run(
         .enable_all()
         .build()?;
     let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    // Bracketed paste: a paste arrives as text, never as keys (a pasted q or
+    // Tab must not quit or move the focus).
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     release_mouse_on_panic();
     let mut farewell = None;
     let result = loop {
@@ -90,7 +93,11 @@ pub fn run(
             Err(err) => break Err(err),
         }
     };
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
     if let Some(farewell) = farewell {
         tracing::warn!("quit with work cut short: {farewell}");
@@ -106,7 +113,11 @@ pub fn run(
 fn release_mouse_on_panic() {
     let restore_terminal = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         restore_terminal(info);
     }));
 }
@@ -204,6 +215,7 @@ async fn run_lesson(
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                 Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         let area = terminal.size()?.into();
@@ -319,8 +331,19 @@ async fn open_shell(
         Err(message) => return format!("No shell for Pod {pod}: {message}"),
     };
 
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
+    // A fresh screen for each shell: not the last shell's output under this
+    // one's banner.
+    let _ = execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        crossterm::cursor::MoveTo(0, 0)
+    );
     let status = tokio::task::spawn_blocking(move || match &plan {
         ShellPlan::Exec { program, args } => {
             println!(
@@ -347,7 +370,8 @@ async fn open_shell(
     let _ = execute!(
         std::io::stdout(),
         crossterm::terminal::EnterAlternateScreen,
-        EnableMouseCapture
+        EnableMouseCapture,
+        EnableBracketedPaste
     );
     // A blank frame overwrites every cell the last frame drew, so the next draw
     // paints the whole screen. (Terminal::clear would ask the terminal for the

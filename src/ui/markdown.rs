@@ -1,6 +1,8 @@
 //! Markdown to styled lines: headings, paragraphs, lists, emphasis, inline
-//! code and code blocks — what lesson text uses. Wrapping is left to the
-//! Paragraph widget.
+//! code and code blocks — what lesson text uses. Wrapping prose is left to
+//! the Paragraph widget; code lines are wrapped here, at spaces, each piece
+//! ending in ` \` (a shell line continuation, so a copied command still
+//! runs) and every piece behind the block's margin.
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use ratatui::style::Style;
@@ -8,7 +10,15 @@ use ratatui::text::{Line, Span};
 
 use super::theme;
 
+/// The prefix of every code line: the block's margin.
+const CODE_MARGIN: &str = "  │ ";
+
 pub fn render(markdown: &str) -> Vec<Line<'static>> {
+    render_to_width(markdown, usize::MAX)
+}
+
+/// As `render`, with code lines wrapped to fit `width` columns.
+pub fn render_to_width(markdown: &str, width: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut styles: Vec<Style> = vec![Style::default()];
@@ -93,11 +103,14 @@ pub fn render(markdown: &str) -> Vec<Line<'static>> {
             }
             Event::Code(text) => current.push(Span::styled(text.to_string(), theme::code())),
             Event::Text(text) if in_code_block => {
+                let room = width.saturating_sub(CODE_MARGIN.chars().count());
                 for line in text.lines() {
-                    lines.push(Line::from(Span::styled(
-                        format!("  │ {line}"),
-                        theme::code(),
-                    )));
+                    for piece in wrap_code(line, room) {
+                        lines.push(Line::from(Span::styled(
+                            format!("{CODE_MARGIN}{piece}"),
+                            theme::code(),
+                        )));
+                    }
                 }
             }
             Event::Text(text) => current.push(Span::styled(text.to_string(), top(&styles))),
@@ -119,6 +132,39 @@ pub fn render(markdown: &str) -> Vec<Line<'static>> {
         lines.pop();
     }
     lines
+}
+
+/// A code line cut to `room` columns: at the last space that leaves room
+/// for ` \`, continued four spaces in. A token longer than the room is cut
+/// where it must be (there is no better place), still behind the margin.
+fn wrap_code(line: &str, room: usize) -> Vec<String> {
+    const CONTINUED: &str = "    ";
+    if room < 16 || line.chars().count() <= room {
+        return vec![line.to_string()];
+    }
+    let mut pieces = Vec::new();
+    let mut rest: String = line.to_string();
+    let mut first = true;
+    loop {
+        let indent = if first { "" } else { CONTINUED };
+        let budget = room - indent.len();
+        if rest.chars().count() <= budget {
+            pieces.push(format!("{indent}{rest}"));
+            return pieces;
+        }
+        let head: String = rest.chars().take(budget - 2).collect();
+        let (piece, tail) = match head.rfind(' ').filter(|at| *at > 0) {
+            Some(at) => (format!("{} \\", &head[..at]), rest[at + 1..].to_string()),
+            None => {
+                let whole: String = rest.chars().take(budget).collect();
+                let tail = rest[whole.len()..].to_string();
+                (whole, tail)
+            }
+        };
+        pieces.push(format!("{indent}{piece}"));
+        rest = tail;
+        first = false;
+    }
 }
 
 fn top(styles: &[Style]) -> Style {
@@ -156,6 +202,37 @@ mod tests {
                 "  ┌ sh",
                 "  │ kubectl get sa",
             ]
+        );
+    }
+
+    #[test]
+    fn long_code_lines_wrap_at_spaces_behind_the_margin_as_shell_continuations() {
+        let md = "```sh\ncurl -H \"Authorization: Bearer $TOKEN\" https://kubernetes/api/v1/namespaces/teach-13171/pods\n```\n";
+        let out = text(&render_to_width(md, 40));
+        assert_eq!(
+            out,
+            vec![
+                "  ┌ sh",
+                "  │ curl -H \"Authorization: Bearer \\",
+                "  │     $TOKEN\" \\",
+                "  │     https://kubernetes/api/v1/namesp",
+                "  │     aces/teach-13171/pods",
+            ]
+        );
+        assert!(out.iter().all(|l| l.chars().count() <= 40), "{out:?}");
+        // Joined back the shell's way, the command is the same.
+        let joined = out[1..]
+            .iter()
+            .map(|l| {
+                l.trim_start_matches("  │ ")
+                    .trim_start()
+                    .trim_end_matches(" \\")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            joined.starts_with("curl -H \"Authorization: Bearer $TOKEN\" https://"),
+            "{joined}"
         );
     }
 }

@@ -4,6 +4,7 @@
 //! one pane at a time under a row of tabs (Tab moves between them).
 
 pub mod board;
+mod checks;
 pub mod cluster_view;
 pub mod markdown;
 mod overlay;
@@ -42,10 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     frame.render_widget(notice_line(app), notice);
     frame.render_widget(status_line(app), status);
-    frame.render_widget(
-        Paragraph::new(Span::styled(keys::FOOTER, theme::dim())),
-        footer,
-    );
+    frame.render_widget(footer_line(app), footer);
     if let Some(selected) = app.menu {
         overlay::menu(frame, selected);
     }
@@ -55,9 +53,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(view) = &app.reset {
         overlay::reset(frame, view);
     }
+    if let Some(text) = &app.pending_paste {
+        overlay::paste(frame, app, text);
+    }
     if app.show_help {
         overlay::help(frame);
     }
+}
+
+/// Where the focus is, then the keys that work there.
+fn footer_line(app: &App) -> Paragraph<'static> {
+    let keys = if app.focus == Pane::Editor {
+        keys::FOOTER_EDITOR
+    } else {
+        keys::FOOTER
+    };
+    Paragraph::new(Line::from(vec![
+        Span::styled(format!("▶{} ", app.focus.title()), theme::focused_border()),
+        Span::styled(keys, theme::footer()),
+    ]))
 }
 
 fn draw_wide(frame: &mut Frame, app: &App, area: Rect) {

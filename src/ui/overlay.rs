@@ -30,12 +30,48 @@ pub fn help(frame: &mut Frame) {
             Span::styled(format!("  [{scope}]"), theme::dim()),
         ]));
     }
+    lines.push(Line::default());
+    let marks: Vec<Span> = keys::STEP_MARKS
+        .iter()
+        .flat_map(|(mark, what)| {
+            [
+                Span::styled(format!("{mark} "), theme::strong()),
+                Span::raw(format!("{what}   ")),
+            ]
+        })
+        .collect();
+    lines.push(Line::from(Span::styled("Steps pane", theme::heading())));
+    // Two marks per row keep the legend inside 96 columns.
+    for pair in marks.chunks(4) {
+        lines.push(Line::from(pair.to_vec()));
+    }
     let area = centered(frame.area(), 96, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help ")),
         area,
     );
+}
+
+/// "You pasted N lines while … had the focus: put them in the editor?"
+pub fn paste(frame: &mut Frame, app: &crate::app::App, text: &str) {
+    let lines: Vec<Line> = crate::app::paste_question(app, text)
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16 + 4)
+        .max()
+        .unwrap_or(40)
+        .max(40);
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::warn())
+        .title(" Paste ");
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 pub fn menu(frame: &mut Frame, selected: usize) {
@@ -51,7 +87,12 @@ pub fn menu(frame: &mut Frame, selected: usize) {
             Line::from(Span::styled(format!(" {} ", item.label()), style))
         })
         .collect();
-    let area = centered(frame.area(), 50, lines.len() as u16 + 2);
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16 + 2)
+        .max()
+        .unwrap_or(0);
+    let area = centered(frame.area(), width.max(34), lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

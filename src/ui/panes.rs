@@ -3,21 +3,33 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use super::{cluster_view, theme};
 use crate::app::{App, Pane};
 
-fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
-    let style = if app.focus == pane {
-        theme::focused_border()
+/// A pane's frame. The focused pane is marked three ways, so it shows in
+/// any terminal: a thick border, a `▶` before its title, and (colours
+/// allowing) cyan; NO_COLOR and a projector keep the first two.
+pub fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
+    framed(app.focus == pane, title).borders(Borders::ALL)
+}
+
+/// A frame marked as focused or not; callers choose the borders.
+pub fn framed(focused: bool, title: String) -> Block<'static> {
+    if focused {
+        Block::default()
+            .border_type(BorderType::Thick)
+            .border_style(theme::focused_border())
+            .title(Span::styled(
+                format!("▶{}", title.trim_end()),
+                theme::focused_border(),
+            ))
     } else {
-        theme::border()
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(style)
-        .title(Span::styled(title, style))
+        Block::default()
+            .border_style(theme::border())
+            .title(Span::styled(title, theme::border()))
+    }
 }
 
 pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
@@ -44,23 +56,54 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
             frame.render_widget(widget, area);
         }
         Pane::Checks => checks(frame, app, area),
-        Pane::Output => {
-            let from = (app.output_scroll as usize).min(app.output.len());
-            let lines: Vec<Line> = app.output[from..]
-                .iter()
-                .map(|l| Line::from(l.clone()))
-                .collect();
-            let more = if from > 0 {
-                format!(" Output (↑ {from} earlier lines) ")
-            } else {
-                " Output ".to_string()
-            };
-            let widget = Paragraph::new(lines)
-                .block(block(app, pane, more))
-                .wrap(Wrap { trim: false });
-            frame.render_widget(widget, area);
-        }
+        Pane::Output => output(frame, app, area),
     }
+}
+
+/// The Output pane from `output_scroll`, but never scrolled past its end: a
+/// window that would show blank rows starts earlier instead. Its title says
+/// what lies above and below the window.
+fn output(frame: &mut Frame, app: &App, area: Rect) {
+    let inner_width = area.width.saturating_sub(2).max(1) as usize;
+    let height = area.height.saturating_sub(2) as usize;
+    let rows = |line: &String| line.chars().count().div_ceil(inner_width).max(1);
+    // The earliest start whose lines still fill the window.
+    let mut last_start = app.output.len();
+    let mut filled = 0;
+    while last_start > 0 && filled + rows(&app.output[last_start - 1]) <= height {
+        last_start -= 1;
+        filled += rows(&app.output[last_start]);
+    }
+    app.output_end.set(last_start.min(u16::MAX as usize) as u16);
+    let from = (app.output_scroll as usize).min(last_start);
+    let mut shown_rows = 0;
+    let shown = app.output[from..]
+        .iter()
+        .take_while(|line| {
+            shown_rows += rows(line);
+            shown_rows <= height.max(1)
+        })
+        .count();
+    let below = app.output.len() - from - shown;
+    let mut title = " Output ".to_string();
+    if from > 0 {
+        title = format!(" Output ↑ {from} earlier ");
+    }
+    let lines: Vec<Line> = app.output[from..]
+        .iter()
+        .map(|l| Line::from(l.clone()))
+        .collect();
+    let mut block = block(app, Pane::Output, title);
+    if below > 0 {
+        block = block.title_bottom(Span::styled(
+            format!(" ↓ {below} more (j, PgDn) "),
+            theme::strong(),
+        ));
+    }
+    let widget = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    frame.render_widget(widget, area);
 }
 
 fn steps(frame: &mut Frame, app: &App, area: Rect) {
@@ -134,57 +177,7 @@ fn editor(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn checks(frame: &mut Frame, app: &App, area: Rect) {
-    let mut lines = Vec::new();
-    if app.holds_already(app.current) {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "◇ Holds already — counts once you {}.",
-                app.acts_missing(app.current).join(", then ")
-            ),
-            theme::warn(),
-        )));
-    } else if !app.done[app.current] && app.report().is_some_and(|r| !r.passed()) {
-        let missing = app.acts_missing(app.current);
-        if !missing.is_empty() {
-            lines.push(Line::from(Span::styled(
-                format!("To do: {}.", missing.join(", then ")),
-                theme::dim(),
-            )));
-        }
-    }
-    match app.report() {
-        None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
-        Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(
-            "✓ Nothing to check: read on.",
-            theme::pass(),
-        ))),
-        Some(report) => {
-            for (check, outcome) in &report.outcomes {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", outcome.mark()), theme::outcome(outcome)),
-                    Span::raw(outcome.message.clone()),
-                ]));
-                if !outcome.passed
-                    && app.show_hints
-                    && let Some(hint) = check.hint()
-                {
-                    lines.push(Line::from(Span::styled(
-                        format!("  hint: {hint}"),
-                        theme::warn(),
-                    )));
-                }
-            }
-            if !report.passed()
-                && !app.show_hints
-                && report
-                    .outcomes
-                    .iter()
-                    .any(|(c, o)| !o.passed && c.hint().is_some())
-            {
-                lines.push(Line::from(Span::styled("(h: show hints)", theme::dim())));
-            }
-        }
-    }
+    let lines = super::checks::lines(app);
     let widget = Paragraph::new(lines)
         .block(block(app, Pane::Checks, " Checks ".into()))
         .wrap(Wrap { trim: false });

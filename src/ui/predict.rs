@@ -26,24 +26,34 @@ pub fn visible_text(text: &str, revealed: bool) -> (&str, bool) {
 pub fn draw_text(
     frame: &mut ratatui::Frame,
     app: &App,
-    block: ratatui::widgets::Block,
+    block: ratatui::widgets::Block<'static>,
     area: ratatui::layout::Rect,
 ) {
     use ratatui::widgets::{Paragraph, Wrap};
     let inner = block.inner(area);
-    let paragraph = Paragraph::new(step_text(app))
-        .block(block)
-        .wrap(Wrap { trim: false });
-    let borders = area.height.saturating_sub(inner.height);
-    let rows = paragraph.line_count(inner.width) as u16;
-    let end = rows.saturating_sub(inner.height + borders);
+    let text = step_text(app, inner.width as usize);
+    let rows = Paragraph::new(text.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner.width) as u16;
+    let end = rows.saturating_sub(inner.height);
     app.lesson_end.set(end);
-    let paragraph = paragraph.scroll((app.lesson_scroll.min(end), 0));
+    let scroll = app.lesson_scroll.min(end);
+    let mut block = block;
+    if scroll < end {
+        block = block.title_bottom(Span::styled(
+            format!(" ↓ {} more lines (j, PgDn) ", end - scroll),
+            theme::strong(),
+        ));
+    }
+    let paragraph = Paragraph::new(text)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
     frame.render_widget(paragraph, area);
 }
 
 /// The current step's text, with its prediction under it.
-pub fn step_text(app: &App) -> Vec<Line<'static>> {
+pub fn step_text(app: &App, width: usize) -> Vec<Line<'static>> {
     let step = app.step();
     let answered = app.acts[app.current].answer.is_some();
     let revealed = if step.predict.is_some() {
@@ -52,7 +62,7 @@ pub fn step_text(app: &App) -> Vec<Line<'static>> {
         app.show_hints || app.done[app.current]
     };
     let (shown, held_back) = visible_text(&step.text, revealed);
-    let mut text = markdown::render(&shown.replace(REVEAL_MARK, ""));
+    let mut text = markdown::render_to_width(&shown.replace(REVEAL_MARK, ""), width);
     if held_back && step.predict.is_none() {
         text.push(Line::from(Span::styled(
             "(stuck? h shows hints and a worked answer)",

@@ -65,6 +65,10 @@ pub fn error_line() -> Style {
         Style::default().bg(Color::Red).fg(Color::White)
     }
 }
+/// The key list under everything: plain, not dim, so it reads on a projector.
+pub fn footer() -> Style {
+    Style::default()
+}
 pub fn status_bar() -> Style {
     Style::default().add_modifier(Modifier::REVERSED)
 }

@@ -127,6 +127,15 @@ pub fn cases() -> Vec<Case> {
             Error("has an empty metadata.name", 4, Some(3)),
         ),
         case(
+            "a name: line with nothing after it, below a container's name",
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\nmetadata:\n  name:\n",
+            Error(
+                "has an empty metadata.name: write the name after `name:`",
+                8,
+                Some(3),
+            ),
+        ),
+        case(
             "number as a name",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 123\n",
             Error("the name must be text, not 123", 4, Some(3)),

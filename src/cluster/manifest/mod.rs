@@ -8,6 +8,8 @@ use base64::Engine;
 use serde_json::Value;
 
 mod fields;
+pub mod locate;
+pub mod server_words;
 
 use fields::{METADATA_FIELDS, check_name, closest};
 
@@ -124,8 +126,18 @@ impl Doc<'_> {
                 format!("metadata.{key} is not a field of metadata{hint}"),
             ));
         }
+        let name_written = document["metadata"]
+            .as_object()
+            .is_some_and(|m| m.contains_key("name"));
         let name = match &document["metadata"]["name"] {
             Value::String(n) if !n.is_empty() => n.clone(),
+            // `name:` with nothing after it: YAML reads null. Point at that line.
+            Value::Null if name_written => {
+                return Err(self.at_path(
+                    &["metadata", "name"],
+                    format!("{kind} has an empty metadata.name: write the name after `name:`"),
+                ));
+            }
             Value::Null => {
                 return Err(self.at(
                     "metadata",
@@ -133,15 +145,20 @@ impl Doc<'_> {
                 ));
             }
             Value::String(_) => {
-                return Err(self.at(
-                    "name",
+                return Err(self.at_path(
+                    &["metadata", "name"],
                     format!("{kind} has an empty metadata.name: give it a name"),
                 ));
             }
-            other => return Err(self.at("name", format!("the name must be text, not {other}"))),
+            other => {
+                return Err(self.at_path(
+                    &["metadata", "name"],
+                    format!("the name must be text, not {other}"),
+                ));
+            }
         };
         if let Err(why) = check_name(&kind, &name) {
-            return Err(self.at("name", format!("{kind} name {name:?} {why}")));
+            return Err(self.at_path(&["metadata", "name"], format!("{kind} name {name:?} {why}")));
         }
         if let Some(ns) = document["metadata"].get("namespace")
             && ns.as_str() != Some(namespace)
@@ -232,6 +249,23 @@ impl Doc<'_> {
             }
         }
         Ok(())
+    }
+
+    /// An error at the field `path` (followed through the YAML's structure),
+    /// else where `at` finds its last key.
+    fn at_path(&self, path: &[&str], message: String) -> ApplyError {
+        let segments: Vec<locate::Segment> = path
+            .iter()
+            .map(|key| locate::Segment::Key(key.to_string()))
+            .collect();
+        match locate::locate(self.text, self.start, &segments) {
+            Some((line, column, found)) if found == segments.len() => ApplyError::Invalid {
+                line,
+                column,
+                message,
+            },
+            _ => self.at(path.last().copied().unwrap_or_default(), message),
+        }
     }
 
     /// An error at the first line of this document that starts with `key:`

@@ -1,0 +1,139 @@
+//! The focus moves only when the learner moves it, and the keys named on
+//! screen work where it is.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::engine::actor::EngineUpdate;
+
+fn app() -> App {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+    let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
+    App::new(lesson, ClusterLabel::default(), None)
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn yaml_steps(app: &App) -> (usize, usize) {
+    let with = app
+        .lesson
+        .steps
+        .iter()
+        .position(|s| s.template.is_some())
+        .unwrap();
+    let next_without = (with + 1..app.lesson.steps.len())
+        .find(|i| {
+            app.lesson.steps[*i].template.is_none() && app.lesson.steps[*i].solution.is_none()
+        })
+        .unwrap();
+    (with, next_without)
+}
+
+#[test]
+fn arriving_on_a_step_keeps_the_pane_the_learner_was_in() {
+    let mut app = app();
+    app.presenter = true; // every step open
+    let (with_yaml, _) = yaml_steps(&app);
+    app.focus = Pane::Lesson;
+    for _ in 0..with_yaml {
+        press(&mut app, KeyCode::Char('n'));
+    }
+    assert_eq!(app.current, with_yaml);
+    assert_eq!(
+        app.focus,
+        Pane::Lesson,
+        "the editor does not grab the focus"
+    );
+    let before = app.editors[with_yaml].lines().to_vec();
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.current, with_yaml + 1, "n moved on");
+    assert_eq!(app.editors[with_yaml].lines(), before.as_slice());
+}
+
+#[test]
+fn leaving_the_editor_for_a_step_without_yaml_gives_the_focus_to_the_text_and_says_so() {
+    let mut app = app();
+    app.presenter = true;
+    let (_, without) = yaml_steps(&app);
+    app.current = without - 1;
+    app.focus = Pane::Editor;
+    ctrl(&mut app, 'n');
+    assert_eq!(app.current, without);
+    assert_eq!(app.focus, Pane::Lesson);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("Focus: Lesson"), "{notice}");
+    let before = app.editors[without].lines().to_vec();
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.current, without - 1, "p is a key here, not text");
+    assert_eq!(app.editors[without].lines(), before.as_slice());
+}
+
+#[test]
+fn after_a_reset_from_the_editor_n_moves_on_and_types_nothing() {
+    let mut app = app();
+    app.focus = Pane::Editor;
+    app.reset = Some(ResetView::Running {
+        from: 0,
+        objects: vec![],
+        gone: 0,
+        keep_drafts: false,
+        lines: vec![],
+    });
+    update(&mut app, Msg::Engine(EngineUpdate::ResetDone(Ok(()))));
+    assert_eq!(app.current, 0);
+    assert_eq!(app.focus, Pane::Lesson, "step 1 has no YAML to edit");
+    let editor = app.editors[0].lines().to_vec();
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('n'));
+    }
+    assert_eq!(
+        app.editors[0].lines(),
+        editor.as_slice(),
+        "no nnn in the buffer"
+    );
+}
+
+#[test]
+fn presenter_mode_never_leaves_the_focus_on_a_pane_it_does_not_show() {
+    let mut app = app();
+    app.focus = Pane::Checks;
+    press(&mut app, KeyCode::Esc);
+    let at = MenuItem::ALL
+        .iter()
+        .position(|m| *m == MenuItem::TogglePresenter)
+        .unwrap();
+    for _ in 0..at {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.presenter);
+    assert_eq!(app.focus, Pane::Lesson);
+    assert_eq!(
+        app.last_keys.back().map(String::as_str),
+        Some("menu: Presenter mode"),
+        "the room reads the choice, not [Esc] [Down] [Enter]"
+    );
+}
+
+#[test]
+fn the_key_strip_shows_typed_text_as_one_word() {
+    let mut app = app();
+    let (with_yaml, _) = yaml_steps(&app);
+    app.current = with_yaml;
+    app.focus = Pane::Editor;
+    for c in "pod-default".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    ctrl(&mut app, 's');
+    let strip: Vec<&str> = app.last_keys.iter().map(String::as_str).collect();
+    assert_eq!(strip, ["\"pod-default\"", "Ctrl-S"]);
+}

@@ -1,0 +1,82 @@
+//! What the current step's checks say, for the Checks pane and for the
+//! presenter's feedback area: what the learner still has to do, one line per
+//! distinct check message (two checks failing for one reason say it once),
+//! and hints when asked for.
+
+use ratatui::text::{Line, Span};
+
+use super::theme;
+use crate::app::App;
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if app.holds_already(app.current) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "◇ Holds already — counts once you {}.",
+                app.acts_missing(app.current).join(", then ")
+            ),
+            theme::warn(),
+        )));
+    } else if !app.done[app.current] && app.report().is_some_and(|r| !r.passed()) {
+        let missing = app.acts_missing(app.current);
+        if !missing.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("To do: {}.", missing.join(", then ")),
+                theme::strong(),
+            )));
+        }
+    }
+    match app.report() {
+        None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
+        Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(
+            "✓ Nothing to check: read on.",
+            theme::pass(),
+        ))),
+        Some(report) => {
+            let mut said: Vec<&str> = Vec::new();
+            for (check, outcome) in &report.outcomes {
+                let hint = (!outcome.passed && app.show_hints)
+                    .then(|| check.hint())
+                    .flatten();
+                if said.contains(&outcome.message.as_str()) && hint.is_none() {
+                    continue;
+                }
+                if !said.contains(&outcome.message.as_str()) {
+                    said.push(&outcome.message);
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{} ", outcome.mark()), theme::outcome(outcome)),
+                        Span::raw(outcome.message.clone()),
+                    ]));
+                }
+                if let Some(hint) = hint {
+                    lines.push(Line::from(Span::styled(
+                        format!("  hint: {hint}"),
+                        theme::warn(),
+                    )));
+                }
+            }
+            if !report.passed()
+                && !app.show_hints
+                && report
+                    .outcomes
+                    .iter()
+                    .any(|(c, o)| !o.passed && c.hint().is_some())
+            {
+                lines.push(Line::from(Span::styled("(h: show hints)", theme::dim())));
+            }
+        }
+    }
+    lines
+}
+
+/// The latest action's answer in the Output pane: its title line and what
+/// follows, for the presenter, who shows no Output pane.
+pub fn last_action(app: &App) -> &[String] {
+    let start = app
+        .output
+        .iter()
+        .rposition(|line| line.starts_with("── "))
+        .unwrap_or(app.output.len());
+    &app.output[start..]
+}
