@@ -34,6 +34,11 @@ pub const FOOTER: &str =
 pub const FOOTER_EDITOR: &str =
     "^S apply · ^N next · ^P prev · F6 run · F7 shell · F2 hint · Tab leave · F1 help · Esc menu";
 
+/// The same, for terminals narrower than the long forms.
+pub const FOOTER_SHORT: &str = "^S apply  n next  r run  s shell  h hint  ? help  Esc menu  q quit";
+pub const FOOTER_EDITOR_SHORT: &str =
+    "^S apply  ^N next  F6 run  F7 shell  F2 hint  F1 help  Esc menu";
+
 /// What the step markers of the Steps pane mean (shown in the help).
 #[rustfmt::skip]
 pub const STEP_MARKS: &[(&str, &str)] = &[

@@ -236,6 +236,8 @@ pub struct App {
     pub cluster_scroll: u16,
     pub steps_cursor: usize,
     pub output: Vec<String>,
+    /// The step whose action answered last (its answer ends `output`).
+    pub last_action_step: Option<usize>,
     pub cluster_view: ClusterView,
     pub apply_error: Option<ApplyError>,
     /// A short message in the footer ("Step done, press n…").
@@ -315,6 +317,7 @@ impl App {
             cluster_scroll: 0,
             steps_cursor: current,
             output: Vec::new(),
+            last_action_step: None,
             cluster_view: ClusterView::default(),
             apply_error: None,
             notice: None,

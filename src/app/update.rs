@@ -136,6 +136,7 @@ fn on_engine(app: &mut App, update: EngineUpdate) -> Vec<Effect> {
             app.output_scroll = app.output.len() as u16;
             app.output.push(format!("── {} ──", output.title));
             app.output.extend(output.lines);
+            app.last_action_step = output.step;
             match output.step {
                 Some(index) => progress::on_ran(app, index),
                 None => Vec::new(),

@@ -70,9 +70,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-/// The latest action's answer in the Output pane: its title line and what
-/// follows, for the presenter, who shows no Output pane.
+/// The answer of the current step's action, when it ran last: its title
+/// line and what follows in the Output pane, for the presenter, who shows no
+/// Output pane. Another step's answer is not shown as this one's.
 pub fn last_action(app: &App) -> &[String] {
+    if app.last_action_step != Some(app.current) {
+        return &[];
+    }
     let start = app
         .output
         .iter()

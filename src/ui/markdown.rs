@@ -152,8 +152,8 @@ fn wrap_code(line: &str, room: usize) -> Vec<String> {
             pieces.push(format!("{indent}{rest}"));
             return pieces;
         }
-        let head: String = rest.chars().take(budget - 2).collect();
-        let (piece, tail) = match head.rfind(' ').filter(|at| *at > 0) {
+        let head: String = rest.chars().take(budget - 1).collect();
+        let (piece, tail) = match break_at(&head) {
             Some(at) => (format!("{} \\", &head[..at]), rest[at + 1..].to_string()),
             None => {
                 let whole: String = rest.chars().take(budget).collect();
@@ -165,6 +165,29 @@ fn wrap_code(line: &str, room: usize) -> Vec<String> {
         rest = tail;
         first = false;
     }
+}
+
+/// Where to cut `head`: its last space outside quotes (a cut inside
+/// "Authorization: Bearer …" would put the continuation's indent into the
+/// header), else its last space.
+fn break_at(head: &str) -> Option<usize> {
+    let mut quote = None;
+    let mut outside = None;
+    let mut any = None;
+    for (at, c) in head.char_indices() {
+        match (c, quote) {
+            ('"' | '\'', None) => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            (' ', _) if at > 0 => {
+                any = Some(at);
+                if quote.is_none() {
+                    outside = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    outside.or(any)
 }
 
 fn top(styles: &[Style]) -> Style {
@@ -213,8 +236,8 @@ mod tests {
             out,
             vec![
                 "  ┌ sh",
-                "  │ curl -H \"Authorization: Bearer \\",
-                "  │     $TOKEN\" \\",
+                "  │ curl -H \\",
+                "  │     \"Authorization: Bearer $TOKEN\" \\",
                 "  │     https://kubernetes/api/v1/namesp",
                 "  │     aces/teach-13171/pods",
             ]

@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     frame.render_widget(notice_line(app), notice);
     frame.render_widget(status_line(app), status);
-    frame.render_widget(footer_line(app), footer);
+    frame.render_widget(footer_line(app, footer.width), footer);
     if let Some(selected) = app.menu {
         overlay::menu(frame, selected);
     }
@@ -62,15 +62,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 /// Where the focus is, then the keys that work there.
-fn footer_line(app: &App) -> Paragraph<'static> {
-    let keys = if app.focus == Pane::Editor {
-        keys::FOOTER_EDITOR
+fn footer_line(app: &App, width: u16) -> Paragraph<'static> {
+    let focus = format!("▶{} ", app.focus.title());
+    let (long, short) = if app.focus == Pane::Editor {
+        (keys::FOOTER_EDITOR, keys::FOOTER_EDITOR_SHORT)
     } else {
-        keys::FOOTER
+        (keys::FOOTER, keys::FOOTER_SHORT)
     };
+    let fits = focus.chars().count() + long.chars().count() <= width as usize;
     Paragraph::new(Line::from(vec![
-        Span::styled(format!("▶{} ", app.focus.title()), theme::focused_border()),
-        Span::styled(keys, theme::footer()),
+        Span::styled(focus, theme::focused_border()),
+        Span::styled(if fits { long } else { short }, theme::footer()),
     ]))
 }
 
