@@ -6,6 +6,7 @@
 #[rustfmt::skip]
 pub const KEYS: &[(&str, &str, &str)] = &[
     ("Tab / Shift-Tab", "move between panes", "everywhere"),
+    ("e", "edit: put the focus in the editor", "not in editor"),
     ("Ctrl-S / F5", "apply the editor's YAML to the cluster", "everywhere"),
     ("n / Ctrl-N", "next step (once this one is done)", "n: not in editor"),
     ("p / Ctrl-P", "previous step", "p: not in editor"),
@@ -27,7 +28,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
 
 /// The footer: the most used keys, short, as they work outside the editor.
 pub const FOOTER: &str =
-    "^S apply · n next · r run · s shell · h hint · Tab pane · ? help · Esc menu · q quit";
+    "^S apply · e edit · n next · r run · s shell · h hint · Tab pane · ? help · Esc menu · q quit";
 
 /// The footer while the editor has the focus: letters are text there, so it
 /// names the twins that work in it.
@@ -35,9 +36,9 @@ pub const FOOTER_EDITOR: &str =
     "^S apply · ^N next · ^P prev · F6 run · F7 shell · F2 hint · Tab leave · F1 help · Esc menu";
 
 /// The same, for terminals narrower than the long forms.
-pub const FOOTER_SHORT: &str = "^S apply  n next  r run  s shell  h hint  ? help  Esc menu  q quit";
+pub const FOOTER_SHORT: &str = "^S apply e edit n next r run s shell h hint ? help Esc menu q quit";
 pub const FOOTER_EDITOR_SHORT: &str =
-    "^S apply  ^N next  F6 run  F7 shell  F2 hint  F1 help  Esc menu";
+    "^S apply ^N next F6 run F7 shell F2 hint F1 help Esc menu Tab leave";
 
 /// What the step markers of the Steps pane mean (shown in the help).
 #[rustfmt::skip]

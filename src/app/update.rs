@@ -286,6 +286,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('p') => return go_to(app, app.current.saturating_sub(1)),
         KeyCode::Char('r') => return run_action(app),
         KeyCode::Char('s') => return shell(app),
+        KeyCode::Char('e') if app.presenter && !app.step_has_yaml() => {
+            app.notice = Some(format!(
+                "Step {} needs no YAML: there is nothing to edit.",
+                app.current + 1
+            ));
+        }
+        KeyCode::Char('e') => app.focus = Pane::Editor,
         KeyCode::Char(digit @ '1'..='9') if app.step().predict.is_some() => {
             return progress::on_answer(app, digit as usize - '1' as usize);
         }

@@ -68,6 +68,25 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    /// Pastes `text` as a terminal does: bracketed when the program asked
+    /// for it (tmux's `paste-buffer -p`), newlines as carriage returns.
+    #[allow(dead_code)]
+    pub fn paste(&self, text: &str) {
+        assert!(
+            self.cmd(&["set-buffer", "-b", "kt", text])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            self.cmd(&["paste-buffer", "-p", "-d", "-b", "kt", "-t", "t"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
     /// Moves the editor cursor `down` lines from the top, to the end of that
     /// line, and types `text`.
     #[allow(dead_code)]
@@ -148,27 +167,31 @@ impl Drop for Tmux {
 /// spaces: what a pane says, whatever its wrapping.
 pub fn pane_text(screen: &str, title: &str) -> String {
     let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
-    let marker: Vec<char> = format!("┌ {title}").chars().collect();
+    // A pane without the focus, and the focused one (thick border, ▶).
+    let frames = [("┌ ", '┐', '└'), ("┏▶ ", '┓', '┗')];
     for (r, row) in rows.iter().enumerate() {
-        let Some(left) = (0..row.len()).find(|&c| row[c..].starts_with(&marker)) else {
-            continue;
-        };
-        let Some(right) = (left + 1..row.len()).find(|&c| row[c] == '┐') else {
-            continue;
-        };
-        let mut text = Vec::new();
-        for line in &rows[r + 1..] {
-            if line.get(left) == Some(&'└') {
-                break;
+        for (corner, right_corner, bottom) in frames {
+            let marker: Vec<char> = format!("{corner}{title}").chars().collect();
+            let Some(left) = (0..row.len()).find(|&c| row[c..].starts_with(&marker)) else {
+                continue;
+            };
+            let Some(right) = (left + 1..row.len()).find(|&c| row[c] == right_corner) else {
+                continue;
+            };
+            let mut text = Vec::new();
+            for line in &rows[r + 1..] {
+                if line.get(left) == Some(&bottom) {
+                    break;
+                }
+                let inner: String = line.iter().skip(left + 1).take(right - left - 1).collect();
+                text.push(inner.trim().to_string());
             }
-            let inner: String = line.iter().skip(left + 1).take(right - left - 1).collect();
-            text.push(inner.trim().to_string());
+            return text
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
         }
-        return text
-            .into_iter()
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
     }
     String::new()
 }
