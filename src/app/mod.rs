@@ -234,6 +234,10 @@ pub struct App {
     /// (like `lesson_end`).
     pub output_end: std::cell::Cell<u16>,
     pub cluster_scroll: u16,
+    /// First row of the Checks pane shown, and the last that still fills it
+    /// (noted by the renderer, like `lesson_end`).
+    pub checks_scroll: u16,
+    pub checks_end: std::cell::Cell<u16>,
     pub steps_cursor: usize,
     pub output: Vec<String>,
     /// The step whose action answered last (its answer ends `output`).
@@ -315,6 +319,8 @@ impl App {
             output_scroll: 0,
             output_end: std::cell::Cell::new(u16::MAX),
             cluster_scroll: 0,
+            checks_scroll: 0,
+            checks_end: std::cell::Cell::new(u16::MAX),
             steps_cursor: current,
             output: Vec::new(),
             last_action_step: None,

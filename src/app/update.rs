@@ -660,6 +660,7 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
         .holds_already(index)
         .then(|| progress::holds_already_notice(app, index));
     app.lesson_scroll = 0;
+    app.checks_scroll = 0;
     app.keep_focus_on_arrival();
     vec![Effect::Save]
 }
@@ -686,7 +687,13 @@ fn scroll(app: &mut App, delta: i32) {
             apply(&mut app.output_scroll);
             app.output_scroll = app.output_scroll.min(end);
         }
-        Pane::Cluster | Pane::Checks => {
+        Pane::Checks => {
+            let end = app.checks_end.get();
+            app.checks_scroll = app.checks_scroll.min(end);
+            apply(&mut app.checks_scroll);
+            app.checks_scroll = app.checks_scroll.min(end);
+        }
+        Pane::Cluster => {
             apply(&mut app.cluster_scroll);
             let last = app.cluster_view.line_count().saturating_sub(1);
             app.cluster_scroll = app.cluster_scroll.min(last.min(u16::MAX as usize) as u16);

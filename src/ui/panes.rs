@@ -176,10 +176,26 @@ fn editor(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(editor, inner);
 }
 
+/// The Checks pane scrolls (j/k when focused) and says when more is below.
 fn checks(frame: &mut Frame, app: &App, area: Rect) {
     let lines = super::checks::lines(app);
+    let mut block = block(app, Pane::Checks, " Checks ".into());
+    let inner = block.inner(area);
+    let rows = Paragraph::new(lines.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner.width) as u16;
+    let end = rows.saturating_sub(inner.height);
+    app.checks_end.set(end);
+    let scroll = app.checks_scroll.min(end);
+    if scroll < end {
+        block = block.title_bottom(Span::styled(
+            format!(" ↓ {} more (focus, then j) ", end - scroll),
+            theme::strong(),
+        ));
+    }
     let widget = Paragraph::new(lines)
-        .block(block(app, Pane::Checks, " Checks ".into()))
-        .wrap(Wrap { trim: false });
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
     frame.render_widget(widget, area);
 }
