@@ -22,6 +22,11 @@ pub enum LabAction {
         /// Port for the API server on 127.0.0.1 (default: the previous one, or a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// Also run a real node: kubelet, containerd and runc (real containers),
+        /// kube-proxy and CoreDNS on a host-only bridge; built from their Go
+        /// modules on first use (about 10 minutes). Needs root. kwok stays the default.
+        #[arg(long)]
+        real_node: bool,
     },
     /// Stop every lab process; returns once each has exited and freed its ports
     /// and etcd's data directory.
@@ -48,9 +53,10 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
     let mut progress = |line: &str| eprintln!("lab: {line}");
     match action {
         LabAction::Build => build(&mut progress),
-        LabAction::Up { port } => {
+        LabAction::Up { port, real_node } => {
             let runtime = tokio::runtime::Runtime::new()?;
-            let report = runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
+            let options = UpOptions { port, real_node };
+            let report = runtime.block_on(lab::up(&paths, &options, &mut progress))?;
             let started: Vec<&str> = report.started.iter().map(|c| c.name()).collect();
             let what = match started.len() {
                 0 => "nothing to start".to_string(),
