@@ -30,7 +30,7 @@ fn skip_reason() -> Option<String> {
     {
         return Some(reason);
     }
-    if !nix::unistd::Uid::effective().is_root() {
+    if !kubetutor::lab::real_node::is_root() {
         return Some("not root: a real node creates a bridge, firewall rules and mounts".into());
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/build-real-node.sh");

@@ -67,6 +67,10 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
 [plugins.'io.containerd.cri.v1.runtime']
   enable_selinux = false
   netns_mounts_under_state_dir = true
+  # Never below containerd's own: where root lacks CAP_SYS_RESOURCE (this
+  # lab's machine), runc cannot lower oom_score_adj (the kubelet asks -998 for
+  # the pause container) and every sandbox would fail with EACCES.
+  restrict_oom_score_adj = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -275,6 +279,7 @@ mod tests {
             r#"Root = "/lab/node/runc""#,
             r#"runtime_path = "/cache/bin/containerd-shim-runc-v2""#,
             "netns_mounts_under_state_dir = true",
+            "restrict_oom_score_adj = true",
             r#"stream_server_address = "127.0.0.1""#,
         ] {
             assert!(toml.contains(needed), "{needed} missing from\n{toml}");

@@ -29,7 +29,6 @@ use kube::{Api, Client};
 use super::paths::LabPaths;
 use super::process::{self, PidRecord};
 use super::{kubeconfig, pki};
-use crate::embedded;
 use config::NodeLayout;
 
 /// The real node's name (its kubelet's client certificate says system:node:<this>).
@@ -176,9 +175,21 @@ pub fn locate(progress: &mut dyn FnMut(&str)) -> anyhow::Result<NodeBuild> {
     Ok(NodeBuild { dir })
 }
 
+/// Whether this process runs as root (effective uid 0, from /proc/self/status).
+pub fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().nth(1).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
 /// What this machine must allow; Err names the first thing it does not.
 pub fn check_machine() -> anyhow::Result<()> {
-    if !nix::unistd::Uid::effective().is_root() {
+    if !is_root() {
         anyhow::bail!(
             "a real node needs root (it creates a bridge, firewall rules, mounts and cgroups)"
         );
