@@ -15,7 +15,7 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::{KUBETUTOR, temp_dir};
 
@@ -133,7 +133,8 @@ impl Drop for RealLab {
 /// The seed's Pods and RBAC from the lesson's solutions, with the one image
 /// the real node has (no registry is reachable): the toolbox, named as it is.
 fn seed_objects(image: &str, namespace: &str) -> String {
-    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac/solutions");
+    let lesson =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac/solutions");
     let mut docs = Vec::new();
     for file in [
         "pod-default.yaml",
@@ -189,7 +190,12 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
     lab.kubectl_ok(&["apply", "-n", ns, "-f", "-"], Some(&objects));
     lab.kubectl_ok(
         &[
-            "wait", "-n", ns, "--for=condition=Ready", "pod/pod-default", "pod/pod-demo-sa",
+            "wait",
+            "-n",
+            ns,
+            "--for=condition=Ready",
+            "pod/pod-default",
+            "pod/pod-demo-sa",
             "--timeout=180s",
         ],
         None,
@@ -235,7 +241,10 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
         lab.kubectl_ok(&all, None)
     };
     assert_eq!(
-        exec(&["cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"]),
+        exec(&[
+            "cat",
+            "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+        ]),
         ns
     );
     let resolved = exec(&["nslookup", "kubernetes.default.svc.cluster.local"]);
@@ -315,7 +324,9 @@ ip netns exec {ns} ip route add 10.87.0.0/24 via 10.86.255.1"
     };
     let via_veth = curl("10.86.255.1");
     let via_bridge = curl("10.87.0.1");
-    let from_host = sh(&format!("curl -sS --connect-timeout 3 http://10.87.0.1:{port}/"));
+    let from_host = sh(&format!(
+        "curl -sS --connect-timeout 3 http://10.87.0.1:{port}/"
+    ));
     sh(&cleanup);
     assert!(
         via_veth.status.success() && String::from_utf8_lossy(&via_veth.stdout) == "ok",

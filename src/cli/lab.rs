@@ -140,6 +140,27 @@ fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
             Health::Stopped => not_serving += 1,
         }
     }
+    let mut total = report.len();
+    if lab::real_node::present(paths) {
+        total += lab::real_node::NodeComponent::ALL.len();
+        // The real node's processes (`lab up --real-node`): running or not;
+        // `lab up --real-node` waits for each to serve when it starts it.
+        for component in lab::real_node::NodeComponent::ALL {
+            let name = component.name();
+            let (state, pid) = match lab::real_node::running(paths, component) {
+                Some(record) => ("running", format!("pid {}", record.pid)),
+                None => {
+                    not_serving += 1;
+                    ("stopped", String::new())
+                }
+            };
+            println!(
+                "  {name:<24} {state:<21} {pid:<10} {:<16} log {}",
+                "",
+                paths.log_file(name).display()
+            );
+        }
+    }
     if report.iter().any(|c| c.status.pid.is_some()) {
         println!("kubeconfig: {}", paths.kubeconfig().display());
     }
@@ -148,13 +169,12 @@ fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
     }
     // The exit status tells scripts whether the whole lab serves.
     if not_serving == 0 {
-        println!("all {} components serve", report.len());
+        println!("all {total} components serve");
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
-            "not ready: {not_serving} of {} components do not serve; \
-             `kubetutor lab up` (re)starts them",
-            report.len()
+            "not ready: {not_serving} of {total} components do not serve; \
+             `kubetutor lab up` (re)starts them"
         );
         Ok(ExitCode::from(NOT_ALL_SERVING))
     }

@@ -182,7 +182,10 @@ fn container(pod: &Value) -> String {
     if let Some(reason) = first["state"]["waiting"]["reason"].as_str() {
         return format!("  {reason} ({image})");
     }
-    if first["containerID"].as_str().is_some_and(|id| !id.is_empty()) {
+    if first["containerID"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty())
+    {
         return format!("  runs {image}");
     }
     String::new()
@@ -283,7 +286,11 @@ mod tests {
         let mut pulling = pod("pod-default", "Pending");
         pulling["status"]["containerStatuses"] =
             json!([{"image": "alpine:3.15", "state": {"waiting": {"reason": "ErrImagePull"}}}]);
-        assert!(summary("Pod", &pulling, "lab").0.ends_with("  ErrImagePull (alpine:3.15)"));
+        assert!(
+            summary("Pod", &pulling, "lab")
+                .0
+                .ends_with("  ErrImagePull (alpine:3.15)")
+        );
         let mut kwok = pod("pod-default", "Running");
         kwok["status"]["containerStatuses"] = json!([{"image": "alpine:3.15"}]);
         assert_eq!(

@@ -31,7 +31,7 @@ pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> an
         let _lock = lock(paths, progress)?;
         // The node first: its kubelet and containers need the API server no
         // more, and its mounts must be gone before --purge removes the folder.
-        let node_result = if super::real_node::present(paths) {
+        let node_result = if super::real_node::traces(paths) {
             super::real_node::down(paths, progress)
         } else {
             Ok(())

@@ -78,7 +78,11 @@ fn processes_mentioning(needle: &str) -> Vec<i32> {
         .filter(|pid| *pid != me)
         .filter(|pid| {
             fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).replace('\0', " ").contains(needle))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .contains(needle)
+                })
                 .unwrap_or(false)
         })
         .collect()
@@ -125,7 +129,11 @@ pub fn mounts(dir: &Path) -> Vec<String> {
 pub fn cgroups() -> Vec<String> {
     let mut problems = Vec::new();
     let mut dirs = Vec::new();
-    for controller in fs::read_dir("/sys/fs/cgroup").into_iter().flatten().flatten() {
+    for controller in fs::read_dir("/sys/fs/cgroup")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let top = controller.path().join("kubepods");
         if top.is_dir() {
             collect_dirs(&top, &mut dirs);

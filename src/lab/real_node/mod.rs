@@ -273,7 +273,32 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// The node's loopback health ports, chosen once and kept in `node/ports.json`:
+/// the configuration files of running components must not change (kube-proxy
+/// exits when its file does: "content of the proxy server's configuration
+/// file was updated").
+fn node_ports(dir: &Path) -> anyhow::Result<[u16; 5]> {
+    let file = dir.join("ports.json");
+    if let Some(ports) = fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str::<[u16; 5]>(&t).ok())
+    {
+        return Ok(ports);
+    }
+    let mut ports = [0; 5];
+    for port in &mut ports {
+        *port = free_port()?;
+    }
+    write(&file, &serde_json::to_string(&ports)?)?;
+    Ok(ports)
+}
+
+/// Writes `text` unless the file already holds it (a running component may
+/// watch its file).
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
@@ -283,8 +308,8 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Plain HTTP GET on loopback; Ok(status).
 fn http_status(port: u16, path: &str) -> Result<u16, String> {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
-        .map_err(|e| e.to_string())?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(2)))
         .map_err(|e| e.to_string())?;
@@ -318,6 +343,7 @@ pub async fn start(
         fs::create_dir_all(dir.join(sub))
             .with_context(|| format!("creating {}", dir.join(sub).display()))?;
     }
+    let ports = node_ports(&dir)?;
     let pause_image = build
         .images_env("PAUSE_IMAGE")
         .context("images.env names no PAUSE_IMAGE")?;
@@ -330,21 +356,19 @@ pub async fn start(
         cni_bin: &cni_bin,
         pause_image: &pause_image,
         ca_file: &ca_file,
-        kubelet_healthz: free_port()?,
-        proxy_healthz: free_port()?,
-        proxy_metrics: free_port()?,
-        dns_health: free_port()?,
-        dns_ready: free_port()?,
+        kubelet_healthz: ports[0],
+        proxy_healthz: ports[1],
+        proxy_metrics: ports[2],
+        dns_health: ports[3],
+        dns_ready: ports[4],
     };
     for name in ["kubelet", "kube-proxy", "coredns"] {
-        kubeconfig::write_client(
-            paths,
-            &node_kubeconfig(paths, name),
-            apiserver_port,
-            name,
-        )?;
+        kubeconfig::write_client(paths, &node_kubeconfig(paths, name), apiserver_port, name)?;
     }
-    write(&dir.join("containerd/config.toml"), &layout.containerd_toml())?;
+    write(
+        &dir.join("containerd/config.toml"),
+        &layout.containerd_toml(),
+    )?;
     write(
         &layout.cni_conf_dir().join("10-kubetutor.conflist"),
         &layout.cni_conflist(),
@@ -370,11 +394,18 @@ pub async fn start(
             &build.bin("containerd"),
             &["--config".into(), path(&dir.join("containerd/config.toml"))],
         )?;
-        wait(paths, NodeComponent::Containerd, &record, Duration::from_secs(60), || {
-            ctr(build, &socket, &["version"]).map(drop)
-        })
+        wait(
+            paths,
+            NodeComponent::Containerd,
+            &record,
+            Duration::from_secs(60),
+            || ctr(build, &socket, &["version"]).map(drop),
+        )
         .await?;
-        progress(&format!("{name:<24} ready in {:.1} s", t0.elapsed().as_secs_f64()));
+        progress(&format!(
+            "{name:<24} ready in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        ));
     } else {
         progress(&format!("{name:<24} already running"));
     }
@@ -396,19 +427,25 @@ pub async fn start(
         let record = spawn(paths, NodeComponent::Kubelet, &build.bin("kubelet"), &args)?;
         let nodes: Api<Node> = Api::all(client.clone());
         let healthz = layout.kubelet_healthz;
-        wait_async(paths, NodeComponent::Kubelet, &record, Duration::from_secs(120), || {
-            let nodes = nodes.clone();
-            async move {
-                http_status(healthz, "/healthz")
-                    .and_then(|s| (s == 200).then_some(()).ok_or(format!("/healthz {s}")))?;
-                match nodes.get_opt(NODE_NAME).await {
-                    Ok(Some(node)) if super::probe::is_ready(&node) => Ok(()),
-                    Ok(Some(_)) => Err(format!("node {NODE_NAME} is not Ready yet")),
-                    Ok(None) => Err(format!("node {NODE_NAME} is not registered yet")),
-                    Err(e) => Err(e.to_string()),
+        wait_async(
+            paths,
+            NodeComponent::Kubelet,
+            &record,
+            Duration::from_secs(120),
+            || {
+                let nodes = nodes.clone();
+                async move {
+                    http_status(healthz, "/healthz")
+                        .and_then(|s| (s == 200).then_some(()).ok_or(format!("/healthz {s}")))?;
+                    match nodes.get_opt(NODE_NAME).await {
+                        Ok(Some(node)) if super::probe::is_ready(&node) => Ok(()),
+                        Ok(Some(_)) => Err(format!("node {NODE_NAME} is not Ready yet")),
+                        Ok(None) => Err(format!("node {NODE_NAME} is not registered yet")),
+                        Err(e) => Err(e.to_string()),
+                    }
                 }
-            }
-        })
+            },
+        )
         .await?;
         progress(&format!(
             "{name:<24} ready in {:.1} s (node {NODE_NAME} Ready)",
@@ -430,14 +467,21 @@ pub async fn start(
             &[format!("--config={}", path(&dir.join("kube-proxy.yaml")))],
         )?;
         let port = layout.proxy_healthz;
-        wait(paths, NodeComponent::KubeProxy, &record, Duration::from_secs(60), || {
-            match http_status(port, "/healthz")? {
+        wait(
+            paths,
+            NodeComponent::KubeProxy,
+            &record,
+            Duration::from_secs(60),
+            || match http_status(port, "/healthz")? {
                 200 => Ok(()),
                 s => Err(format!("/healthz answered {s}")),
-            }
-        })
+            },
+        )
         .await?;
-        progress(&format!("{name:<24} ready in {:.1} s", t0.elapsed().as_secs_f64()));
+        progress(&format!(
+            "{name:<24} ready in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        ));
     } else {
         progress(&format!("{name:<24} already running"));
     }
@@ -455,14 +499,21 @@ pub async fn start(
             &["-conf".into(), path(&dir.join("Corefile"))],
         )?;
         let port = layout.dns_ready;
-        wait(paths, NodeComponent::CoreDns, &record, Duration::from_secs(60), || {
-            match http_status(port, "/ready")? {
+        wait(
+            paths,
+            NodeComponent::CoreDns,
+            &record,
+            Duration::from_secs(60),
+            || match http_status(port, "/ready")? {
                 200 => Ok(()),
                 s => Err(format!("/ready answered {s}")),
-            }
-        })
+            },
+        )
         .await?;
-        progress(&format!("{name:<24} ready in {:.1} s", t0.elapsed().as_secs_f64()));
+        progress(&format!(
+            "{name:<24} ready in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        ));
     } else {
         progress(&format!("{name:<24} already running"));
     }
@@ -583,7 +634,10 @@ fn import_images(
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<()> {
     let present = ctr(build, socket, &["images", "list", "-q"]).map_err(anyhow::Error::msg)?;
-    for (key, file) in [("PAUSE_IMAGE", "pause.tar"), ("TOOLBOX_IMAGE", "toolbox.tar")] {
+    for (key, file) in [
+        ("PAUSE_IMAGE", "pause.tar"),
+        ("TOOLBOX_IMAGE", "toolbox.tar"),
+    ] {
         let name = build
             .images_env(key)
             .with_context(|| format!("images.env names no {key}"))?;
@@ -591,8 +645,12 @@ fn import_images(
             continue;
         }
         let tar = path(&build.image(file));
-        ctr(build, socket, &["images", "import", "--platform", "linux/amd64", &tar])
-            .map_err(|e| anyhow::anyhow!("importing {tar} into containerd: {e}"))?;
+        ctr(
+            build,
+            socket,
+            &["images", "import", "--platform", "linux/amd64", &tar],
+        )
+        .map_err(|e| anyhow::anyhow!("importing {tar} into containerd: {e}"))?;
         progress(&format!("{:<24} imported {name}", "image"));
     }
     Ok(())
@@ -646,8 +704,13 @@ async fn coredns_rbac(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether this lab folder holds a real node (its folder exists).
+/// Whether the lab was last started with a real node.
 pub fn present(paths: &LabPaths) -> bool {
+    super::state::LabState::load(paths).is_some_and(|s| s.real_node)
+}
+
+/// Whether a real node may have left something to clean up here.
+pub fn traces(paths: &LabPaths) -> bool {
     node_dir(paths).exists()
 }
 
