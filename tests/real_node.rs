@@ -259,7 +259,10 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
     ]);
     assert!(version.contains("\"gitVersion\""), "{version}");
 
-    bridge_unreachable_from_another_interface();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lab.dir.join("lab.json")).unwrap()).unwrap();
+    let apiserver_port = state["ports"]["apiserver"].as_u64().unwrap() as u16;
+    bridge_unreachable_from_another_interface(apiserver_port);
 
     for component in [
         "etcd",
@@ -288,7 +291,7 @@ fn sh(script: &str) -> Output {
 /// A network namespace plays "another machine" on a veth link: it reaches a
 /// listener on the host's veth address, and not the same listener at the
 /// bridge address (our firewall chain drops it).
-fn bridge_unreachable_from_another_interface() {
+fn bridge_unreachable_from_another_interface(apiserver_port: u16) {
     let listener = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -324,6 +327,15 @@ ip netns exec {ns} ip route add 10.87.0.0/24 via 10.86.255.1"
     };
     let via_veth = curl("10.86.255.1");
     let via_bridge = curl("10.87.0.1");
+    // The API server listens on every address in this mode: from outside,
+    // neither the bridge address nor the host's other addresses answer.
+    let api = |address: &str| {
+        sh(&format!(
+            "ip netns exec {ns} curl -sSk --connect-timeout 3 https://{address}:{apiserver_port}/readyz"
+        ))
+    };
+    let api_via_bridge = api("10.87.0.1");
+    let api_via_veth = api("10.86.255.1");
     let from_host = sh(&format!(
         "curl -sS --connect-timeout 3 http://10.87.0.1:{port}/"
     ));
@@ -343,5 +355,13 @@ ip netns exec {ns} ip route add 10.87.0.0/24 via 10.86.255.1"
         "the bridge address must be unreachable from another interface, got: {}",
         text(&via_bridge)
     );
-    say("bridge address 10.87.0.1: reachable from the host, dropped from another interface");
+    assert!(
+        !api_via_bridge.status.success() && !api_via_veth.status.success(),
+        "the API server must be unreachable from another interface: {} / {}",
+        text(&api_via_bridge),
+        text(&api_via_veth)
+    );
+    say(
+        "bridge address 10.87.0.1 and the API server's port: reachable from the host, dropped from another interface",
+    );
 }

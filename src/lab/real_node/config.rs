@@ -137,6 +137,8 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
     /// reaches it there for exec and logs), x509 + webhook auth, cgroupfs on
     /// this kernel's cgroup v1 (`failCgroupV1: false`: Kubernetes >= 1.35
     /// refuses v1 otherwise), the node's own DNS server on the bridge.
+    /// `protectKernelDefaults: false`: the kubelet sets its kernel settings
+    /// (true would make it refuse to start); `sysctls.rs` saves and restores them.
     pub fn kubelet_config(&self) -> String {
         format!(
             r#"apiVersion: kubelet.config.k8s.io/v1beta1

@@ -13,6 +13,7 @@
 mod cleanup;
 pub mod config;
 pub mod network;
+pub mod sysctls;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -228,6 +229,10 @@ pub fn prepare(
 ) -> anyhow::Result<NodeBuild> {
     check_machine()?;
     let build = locate(progress)?;
+    let dir = node_dir(paths);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Before anything of the node runs: what it changes, `down` puts back.
+    sysctls::save(&dir)?;
     let issued = pki::ensure_node_clients(paths)?;
     if !issued.is_empty() {
         progress(&format!("issued {} for the real node", issued.join(", ")));
@@ -763,8 +768,12 @@ pub fn down(paths: &LabPaths, progress: &mut dyn FnMut(&str)) -> anyhow::Result<
     problems.extend(cleanup::mounts(&dir));
     problems.extend(network::down());
     problems.extend(cleanup::cgroups());
+    problems.extend(sysctls::restore(&dir));
     if problems.is_empty() {
-        progress("real node: containers, mounts, firewall chains and the bridge removed");
+        progress(
+            "real node: containers, mounts, firewall chains and the bridge removed; \
+             kernel settings it changed restored",
+        );
         Ok(())
     } else {
         anyhow::bail!(
