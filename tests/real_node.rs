@@ -30,8 +30,10 @@ fn skip_reason() -> Option<String> {
     {
         return Some(reason);
     }
-    if !kubetutor::lab::real_node::is_root() {
-        return Some("not root: a real node creates a bridge, firewall rules and mounts".into());
+    // Root, the tools, a bridge, an overlay mount, iptables, cgroups: what
+    // the machine refuses is a reason to skip, with its own error.
+    if let Err(refused) = kubetutor::lab::real_node::check_machine() {
+        return Some(format!("{refused:#}"));
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/build-real-node.sh");
     let out = Command::new("bash")
@@ -263,6 +265,7 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
         serde_json::from_str(&std::fs::read_to_string(lab.dir.join("lab.json")).unwrap()).unwrap();
     let apiserver_port = state["ports"]["apiserver"].as_u64().unwrap() as u16;
     bridge_unreachable_from_another_interface(apiserver_port);
+    let before = kernel_settings_before(&lab);
 
     for component in [
         "etcd",
@@ -279,6 +282,22 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
             say(&format!("{component:<24} RSS {} MiB", kib / 1024));
         }
     }
+
+    // `lab down` puts back the kernel settings the node changed.
+    drop(lab);
+    for (key, value) in before {
+        let now = std::fs::read_to_string(Path::new("/proc/sys").join(&key)).unwrap();
+        assert_eq!(now.trim(), value, "/proc/sys/{key} after lab down");
+    }
+}
+
+/// The values `lab up --real-node` recorded before the node started.
+fn kernel_settings_before(lab: &RealLab) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(lab.dir.join("node/sysctls-before.json"))
+        .expect("lab up --real-node records the kernel settings it may change");
+    let values: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    assert!(values.contains_key("net/ipv4/ip_forward"), "{text}");
+    values.into_iter().collect()
 }
 
 fn sh(script: &str) -> Output {

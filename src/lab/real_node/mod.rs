@@ -188,14 +188,16 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// What this machine must allow; Err names the first thing it does not.
+/// What this machine must allow; Err names the first thing it does not,
+/// with the machine's own error: root, the tools, a bridge device, an
+/// overlay mount (containerd's snapshotter), iptables, cgroups.
 pub fn check_machine() -> anyhow::Result<()> {
     if !is_root() {
         anyhow::bail!(
             "a real node needs root (it creates a bridge, firewall rules, mounts and cgroups)"
         );
     }
-    for tool in ["ip", "iptables", "mount"] {
+    for tool in ["ip", "iptables", "mount", "umount"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
             .output()
@@ -205,6 +207,42 @@ pub fn check_machine() -> anyhow::Result<()> {
                 "a real node needs `{tool}` (Debian: apt-get install iproute2 iptables mount)"
             );
         }
+    }
+    let attempt = |what: &str, script: &str| -> anyhow::Result<()> {
+        let out = Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("checking {what}"))?;
+        if !out.status.success() {
+            anyhow::bail!(
+                "this machine refuses {what}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    if !Command::new("ip")
+        .args(["link", "show", BRIDGE])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        attempt(
+            "a bridge device",
+            "ip link add kt-preflight0 type bridge && ip link del kt-preflight0",
+        )?;
+    }
+    attempt(
+        "an overlay mount",
+        "d=$(mktemp -d) && mkdir $d/l $d/u $d/w $d/m && \
+         mount -t overlay overlay -o lowerdir=$d/l,upperdir=$d/u,workdir=$d/w $d/m; \
+         s=$?; umount $d/m 2>/dev/null; rm -rf $d; exit $s",
+    )?;
+    attempt("iptables", "iptables -w -n -L INPUT >/dev/null")?;
+    if !Path::new("/sys/fs/cgroup/cpu").exists()
+        && !Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+    {
+        anyhow::bail!("this machine has no cgroup hierarchy under /sys/fs/cgroup");
     }
     Ok(())
 }
