@@ -160,6 +160,9 @@ pub async fn up(
     run.wait_until_all_serve(progress).await?;
     if let Some(build) = &node_build {
         real_node::start(paths, build, ports.apiserver, &run.client, progress).await?;
+    } else if was_real {
+        real_node::forget(&run.client).await?;
+        progress("started without the real node: Pods go to the kwok node again");
     }
     Ok(UpReport {
         elapsed: began.elapsed(),

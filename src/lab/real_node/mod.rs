@@ -716,6 +716,35 @@ async fn taint_kwok_node(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A lab that ran a real node and now starts without one: the kwok node
+/// takes Pods again (its taint goes) and the real node's Node object, which
+/// no kubelet will update any more, is deleted.
+pub async fn forget(client: &Client) -> anyhow::Result<()> {
+    let nodes: Api<Node> = Api::all(client.clone());
+    let kwok = super::components::NODE_NAME;
+    if let Some(node) = nodes.get_opt(kwok).await? {
+        let taints: Vec<_> = node
+            .spec
+            .and_then(|s| s.taints)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.key != KWOK_TAINT)
+            .collect();
+        let patch = serde_json::json!({"spec": {"taints": taints}});
+        nodes
+            .patch(kwok, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .context("removing the real-node taint from the kwok node")?;
+    }
+    if nodes.get_opt(NODE_NAME).await?.is_some() {
+        nodes
+            .delete(NODE_NAME, &Default::default())
+            .await
+            .with_context(|| format!("deleting the node {NODE_NAME}"))?;
+    }
+    Ok(())
+}
+
 /// A read-only ClusterRole over what CoreDNS's kubernetes plugin watches,
 /// bound to CoreDNS's certificate identity.
 async fn coredns_rbac(client: &Client) -> anyhow::Result<()> {
