@@ -174,7 +174,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
         let mut cluster = cli.cluster;
         if cli.lab {
-            cli::lab::run(cli::lab::LabAction::Up { port: None })?;
+            cli::lab::run(cli::lab::LabAction::Up {
+                port: None,
+                real_node: false,
+            })?;
             cluster.kubeconfig = Some(kubetutor::lab::LabPaths::from_env()?.kubeconfig());
         }
         return kubetutor::tui::run(&cli.lesson, &cluster, cli.presenter);

@@ -22,6 +22,11 @@ pub enum LabAction {
         /// Port for the API server on 127.0.0.1 (default: the previous one, or a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// Also run a real node: kubelet, containerd and runc (real containers),
+        /// kube-proxy and CoreDNS on a host-only bridge; built from their Go
+        /// modules on first use (about 10 minutes). Needs root. kwok stays the default.
+        #[arg(long)]
+        real_node: bool,
     },
     /// Stop every lab process; returns once each has exited and freed its ports
     /// and etcd's data directory.
@@ -48,9 +53,10 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
     let mut progress = |line: &str| eprintln!("lab: {line}");
     match action {
         LabAction::Build => build(&mut progress),
-        LabAction::Up { port } => {
+        LabAction::Up { port, real_node } => {
             let runtime = tokio::runtime::Runtime::new()?;
-            let report = runtime.block_on(lab::up(&paths, &UpOptions { port }, &mut progress))?;
+            let options = UpOptions { port, real_node };
+            let report = runtime.block_on(lab::up(&paths, &options, &mut progress))?;
             let started: Vec<&str> = report.started.iter().map(|c| c.name()).collect();
             let what = match started.len() {
                 0 => "nothing to start".to_string(),
@@ -134,6 +140,27 @@ fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
             Health::Stopped => not_serving += 1,
         }
     }
+    let mut total = report.len();
+    if lab::real_node::present(paths) {
+        total += lab::real_node::NodeComponent::ALL.len();
+        // The real node's processes (`lab up --real-node`): running or not;
+        // `lab up --real-node` waits for each to serve when it starts it.
+        for component in lab::real_node::NodeComponent::ALL {
+            let name = component.name();
+            let (state, pid) = match lab::real_node::running(paths, component) {
+                Some(record) => ("running", format!("pid {}", record.pid)),
+                None => {
+                    not_serving += 1;
+                    ("stopped", String::new())
+                }
+            };
+            println!(
+                "  {name:<24} {state:<21} {pid:<10} {:<16} log {}",
+                "",
+                paths.log_file(name).display()
+            );
+        }
+    }
     if report.iter().any(|c| c.status.pid.is_some()) {
         println!("kubeconfig: {}", paths.kubeconfig().display());
     }
@@ -142,13 +169,12 @@ fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
     }
     // The exit status tells scripts whether the whole lab serves.
     if not_serving == 0 {
-        println!("all {} components serve", report.len());
+        println!("all {total} components serve");
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
-            "not ready: {not_serving} of {} components do not serve; \
-             `kubetutor lab up` (re)starts them",
-            report.len()
+            "not ready: {not_serving} of {total} components do not serve; \
+             `kubetutor lab up` (re)starts them"
         );
         Ok(ExitCode::from(NOT_ALL_SERVING))
     }

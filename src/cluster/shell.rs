@@ -25,6 +25,21 @@ pub enum ShellPlan {
     },
 }
 
+/// `kubectl` from PATH; where there is none, the local lab's own (built with
+/// it, the server's version), so `s` works on the real-node lab out of the box.
+fn kubectl() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("kubectl").is_file()));
+    if !on_path
+        && let Ok(paths) = crate::lab::LabPaths::from_env()
+        && let Some(bin) = crate::lab::bin_dir(&paths)
+        && bin.join("kubectl").is_file()
+    {
+        return bin.join("kubectl");
+    }
+    PathBuf::from("kubectl")
+}
+
 /// Decides how to open a shell for `pod` (JSON) and prepares it.
 pub async fn plan(
     client: &Client,
@@ -56,7 +71,7 @@ pub async fn plan(
         }
         args.extend(["exec", "-ti", &name, "-n", &namespace, "--", "sh"].map(String::from));
         return Ok(ShellPlan::Exec {
-            program: PathBuf::from("kubectl"),
+            program: kubectl(),
             args,
         });
     }

@@ -71,6 +71,17 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
             copy(&["spec", "serviceAccountName"]);
             copy(&["spec", "nodeName"]);
             copy(&["status", "phase"]);
+            // What really runs (a runtime's container ID and image) or why
+            // not (ErrImagePull …): the pane says it, per container.
+            if let Some(statuses) = data["status"]["containerStatuses"].as_array() {
+                value["status"]["containerStatuses"] = statuses
+                    .iter()
+                    .map(|s| {
+                        json!({"image": s["image"], "containerID": s["containerID"],
+                               "state": {"waiting": {"reason": s["state"]["waiting"]["reason"]}}})
+                    })
+                    .collect();
+            }
         }
         "Service" => {
             copy(&["spec", "type"]);

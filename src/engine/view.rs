@@ -147,7 +147,10 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
             let account = object["spec"]["serviceAccountName"]
                 .as_str()
                 .unwrap_or("default");
-            (format!("{name:<16} {phase:<9} sa {account}"), tone)
+            (
+                format!("{name:<16} {phase:<9} sa {account}{}", container(object)),
+                tone,
+            )
         }
         "Service" => {
             let ip = object["spec"]["clusterIP"].as_str().unwrap_or("?");
@@ -168,6 +171,24 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
             None => (name.to_string(), Tone::Plain),
         },
     }
+}
+
+/// The first container as its runtime reports it: the image that really
+/// runs (only where a runtime started it: kwok's fake containers have no ID,
+/// and then nothing is said), or why it does not run yet.
+fn container(pod: &Value) -> String {
+    let first = &pod["status"]["containerStatuses"][0];
+    let image = first["image"].as_str().unwrap_or("?");
+    if let Some(reason) = first["state"]["waiting"]["reason"].as_str() {
+        return format!("  {reason} ({image})");
+    }
+    if first["containerID"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty())
+    {
+        return format!("  runs {image}");
+    }
+    String::new()
 }
 
 fn ready(object: &Value) -> Option<bool> {
@@ -251,6 +272,31 @@ mod tests {
     fn pod(name: &str, phase: &str) -> Value {
         json!({"kind": "Pod", "metadata": {"name": name, "namespace": "lab"},
                "spec": {"serviceAccountName": "demo-sa"}, "status": {"phase": phase}})
+    }
+
+    #[test]
+    fn a_pod_says_which_image_really_runs_and_never_for_kwoks_fake_containers() {
+        let mut real = pod("pod-default", "Running");
+        real["status"]["containerStatuses"] = json!([{"image": "kubetutor.local/toolbox:busybox-curl-1",
+            "containerID": "containerd://abc"}]);
+        assert_eq!(
+            summary("Pod", &real, "lab").0,
+            "pod-default      Running   sa demo-sa  runs kubetutor.local/toolbox:busybox-curl-1"
+        );
+        let mut pulling = pod("pod-default", "Pending");
+        pulling["status"]["containerStatuses"] =
+            json!([{"image": "alpine:3.15", "state": {"waiting": {"reason": "ErrImagePull"}}}]);
+        assert!(
+            summary("Pod", &pulling, "lab")
+                .0
+                .ends_with("  ErrImagePull (alpine:3.15)")
+        );
+        let mut kwok = pod("pod-default", "Running");
+        kwok["status"]["containerStatuses"] = json!([{"image": "alpine:3.15"}]);
+        assert_eq!(
+            summary("Pod", &kwok, "lab").0,
+            "pod-default      Running   sa demo-sa"
+        );
     }
 
     #[test]

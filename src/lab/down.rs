@@ -29,6 +29,13 @@ pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> an
     }
     {
         let _lock = lock(paths, progress)?;
+        // The node first: its kubelet and containers need the API server no
+        // more, and its mounts must be gone before --purge removes the folder.
+        let node_result = if super::real_node::traces(paths) {
+            super::real_node::down(paths, progress)
+        } else {
+            Ok(())
+        };
         let ports = LabState::load(paths).map(|s| s.ports);
         let mut held_ports = Vec::new();
         let mut etcd_stopped = false;
@@ -63,6 +70,7 @@ pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> an
             RELEASE_WAIT,
         )
         .context("the lab's processes have exited, but what they held is not free")?;
+        node_result?;
     }
     if purge {
         fs::remove_dir_all(paths.root())

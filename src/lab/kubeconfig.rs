@@ -32,6 +32,19 @@ pub fn write_all(paths: &LabPaths, port: u16) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes the kubeconfig `file` for the client certificate `cert_stem` in pki/
+/// (the real node's components), for an API server on `port`.
+pub fn write_client(
+    paths: &LabPaths,
+    file: &Path,
+    port: u16,
+    cert_stem: &str,
+) -> anyhow::Result<()> {
+    crate::files::create_private_dir(file.parent().expect("kubeconfig has a parent folder"))?;
+    let server = format!("https://127.0.0.1:{port}");
+    write_one(paths, file, &server, CONTEXT, cert_stem)
+}
+
 fn write_one(
     paths: &LabPaths,
     file: &Path,

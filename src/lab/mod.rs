@@ -20,6 +20,7 @@ mod pki;
 pub mod ports;
 mod probe;
 pub mod process;
+pub mod real_node;
 mod release;
 mod state;
 mod status;

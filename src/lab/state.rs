@@ -13,6 +13,9 @@ use super::ports::Ports;
 pub struct LabState {
     pub bin_dir: PathBuf,
     pub ports: Ports,
+    /// Started with `--real-node` (kubelet, containerd, kube-proxy, CoreDNS).
+    #[serde(default)]
+    pub real_node: bool,
 }
 
 impl LabState {

@@ -16,7 +16,9 @@ use super::ports::Ports;
 use super::probe::Prober;
 use super::process::{self, PidRecord, Stopped};
 use super::state::LabState;
-use super::{Component, admin_config, bins, kubeconfig, lock, nodes, release, running_record};
+use super::{
+    Component, admin_config, bins, kubeconfig, lock, nodes, real_node, release, running_record,
+};
 
 /// How long a running component may fail its probe before it is replaced,
 /// when nothing it depends on was restarted: long enough to ride out a blip.
@@ -37,6 +39,8 @@ const RELEASE_WAIT: Duration = Duration::from_secs(10);
 pub struct UpOptions {
     /// Port for the API server; a free one (or the previous one) when None.
     pub port: Option<u16>,
+    /// Also run a real node (`lab up --real-node`, see `real_node`).
+    pub real_node: bool,
 }
 
 /// What `up` did.
@@ -102,6 +106,15 @@ pub async fn up(
         }
         _ => Ports::choose(previous.as_ref().map(|s| s.ports), options.port)?,
     };
+    let was_real = previous.as_ref().is_some_and(|s| s.real_node);
+    if options.real_node && !fresh && !was_real {
+        anyhow::bail!(
+            "the lab is running without a real node; run `kubetutor lab down` first, then \
+             `kubetutor lab up --real-node` (its API server starts with other flags)"
+        );
+    }
+    // A running real-node lab stays one when `up` repairs it.
+    let real_node = options.real_node || (!fresh && was_real);
     let bin_dir = match (&previous, fresh) {
         // Components already running keep the binaries they were started from,
         // while those are still there.
@@ -113,8 +126,14 @@ pub async fn up(
     LabState {
         bin_dir: bin_dir.clone(),
         ports,
+        real_node,
     }
     .save(paths)?;
+    let node_build = if real_node {
+        Some(real_node::prepare(paths, ports.apiserver, progress)?)
+    } else {
+        None
+    };
     kubeconfig::write_all(paths, ports.apiserver)?;
     let admin = admin_config(paths).await?;
     let mut run = Run {
@@ -125,6 +144,7 @@ pub async fn up(
         client: Client::try_from(admin.clone())?,
         started: Vec::new(),
         restart,
+        real_node,
     };
 
     if let Err(err) = run.bring_up(progress).await {
@@ -138,6 +158,12 @@ pub async fn up(
         return Err(err);
     }
     run.wait_until_all_serve(progress).await?;
+    if let Some(build) = &node_build {
+        real_node::start(paths, build, ports.apiserver, &run.client, progress).await?;
+    } else if was_real {
+        real_node::forget(&run.client).await?;
+        progress("started without the real node: Pods go to the kwok node again");
+    }
     Ok(UpReport {
         elapsed: began.elapsed(),
         started: run.started.iter().map(|(c, _)| *c).collect(),
@@ -156,6 +182,8 @@ struct Run<'a> {
     /// Running components whose certificates changed on disk: they hold the
     /// old ones in memory until restarted.
     restart: Vec<Component>,
+    /// The API server gets the real node's flags (`real_node::apiserver_args`).
+    real_node: bool,
 }
 
 /// The components that present or trust a certificate that `change` wrote.
@@ -261,9 +289,13 @@ impl Run<'_> {
         if component == Component::Kwok {
             nodes::register_node(&self.client, NODE_NAME).await?;
         }
+        let mut args = component.args(self.paths, &self.ports, self.bin_dir);
+        if self.real_node && component == Component::ApiServer {
+            real_node::apiserver_args(&mut args, self.paths);
+        }
         let record = process::spawn_detached(
             &self.bin_dir.join(component.binary()),
-            &component.args(self.paths, &self.ports, self.bin_dir),
+            &args,
             &self.paths.log_file(name),
             &self.paths.pid_file(name),
         )?;

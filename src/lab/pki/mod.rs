@@ -92,7 +92,7 @@ impl Ca {
 }
 
 /// A client identity in the lab: certificate subject CN and O (groups).
-struct ClientIdentity {
+pub struct ClientIdentity {
     file: &'static str,
     user: &'static str,
     groups: &'static [&'static str],
@@ -126,6 +126,53 @@ const CLIENTS: &[ClientIdentity] = &[
         groups: &[],
     },
 ];
+
+/// Identities of the real node (`lab up --real-node`), issued by the lab CA
+/// only when that mode first runs, so the default lab's folder is unchanged.
+pub const NODE_CLIENTS: &[ClientIdentity] = &[
+    // The Node authorizer and NodeRestriction know a kubelet by this name and group.
+    ClientIdentity {
+        file: "kubelet",
+        user: "system:node:kubetutor-node",
+        groups: &["system:nodes"],
+    },
+    // The API server's client certificate towards the kubelet (exec, logs).
+    ClientIdentity {
+        file: "apiserver-kubelet-client",
+        user: "kube-apiserver-kubelet-client",
+        groups: &["system:masters"],
+    },
+    // Bound to system:node-proxier by the API server's default RBAC.
+    ClientIdentity {
+        file: "kube-proxy",
+        user: "system:kube-proxy",
+        groups: &[],
+    },
+    // Bound by the lab to a read-only ClusterRole over what CoreDNS watches.
+    ClientIdentity {
+        file: "coredns",
+        user: "system:kubetutor:coredns",
+        groups: &[],
+    },
+];
+
+/// Issues each of `NODE_CLIENTS` that is missing or expires within 30 days.
+pub fn ensure_node_clients(paths: &LabPaths) -> anyhow::Result<Vec<&'static str>> {
+    let dir = paths.pki();
+    let now = OffsetDateTime::now_utc();
+    let mut issued = Vec::new();
+    for client in NODE_CLIENTS {
+        let pem = fs::read_to_string(dir.join(format!("{}.crt", client.file))).unwrap_or_default();
+        if !expiry::needs_renewal(&pem, now) {
+            continue;
+        }
+        let issuer = ca_issuer(&dir, Ca::Lab, now)?;
+        client_leaf(&dir, client, now, &issuer)?;
+        issued.push(client.file);
+    }
+    tighten(&dir)?;
+    Ok(issued)
+}
 
 /// A serving certificate: file stem, subject names, and whether the server
 /// also presents it as a client.

@@ -1,0 +1,187 @@
+//! The real node's host-only network: the bridge Pods attach to (the host's
+//! address on it is the Pods' gateway, their DNS server, and where the
+//! `kubernetes` Service's endpoint points), and firewall rules in chains of
+//! our own so that nothing on it is reachable from any other interface.
+//! Global chains are never flushed: only our jump rules are added and removed.
+
+use std::process::Command;
+
+use anyhow::Context;
+
+use super::{BRIDGE, GATEWAY, POD_SUBNET};
+
+/// Our chain in `filter` INPUT: traffic to the host.
+pub const INPUT_CHAIN: &str = "KUBETUTOR-LAB-INPUT";
+/// Our chain in `filter` FORWARD: traffic routed to or from Pods.
+pub const FORWARD_CHAIN: &str = "KUBETUTOR-LAB-FORWARD";
+
+fn run(program: &str, args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {program} (is it installed?)"))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The rules of our INPUT chain: loopback and the bridge pass; anything else
+/// addressed to the bridge address, or to the API server's port on any
+/// address (it listens on all of them in this mode), is dropped.
+pub fn input_rules(apiserver_port: u16) -> Vec<Vec<String>> {
+    let port = apiserver_port.to_string();
+    [
+        vec!["-i", "lo", "-j", "RETURN"],
+        vec!["-i", BRIDGE, "-j", "RETURN"],
+        vec!["-d", GATEWAY, "-j", "DROP"],
+        vec!["-p", "tcp", "--dport", &port, "-j", "DROP"],
+    ]
+    .into_iter()
+    .map(|r| r.into_iter().map(String::from).collect())
+    .collect()
+}
+
+/// The rules of our FORWARD chain: Pods talk to each other and to the host,
+/// nothing is routed between the bridge and another interface.
+pub fn forward_rules() -> Vec<Vec<String>> {
+    [
+        vec!["-i", BRIDGE, "-o", BRIDGE, "-j", "RETURN"],
+        vec!["-o", BRIDGE, "-j", "DROP"],
+        vec!["-i", BRIDGE, "-j", "DROP"],
+        vec!["-d", POD_SUBNET, "-j", "DROP"],
+    ]
+    .into_iter()
+    .map(|r| r.into_iter().map(String::from).collect())
+    .collect()
+}
+
+/// Creates the bridge with the gateway address (idempotent) and (re)writes
+/// our firewall chains, jumped to first from INPUT and FORWARD.
+pub fn up(apiserver_port: u16) -> anyhow::Result<()> {
+    if !succeeds("ip", &["link", "show", BRIDGE]) {
+        run("ip", &["link", "add", BRIDGE, "type", "bridge"])?;
+    }
+    let cidr = format!("{GATEWAY}/24");
+    let addresses = run("ip", &["-4", "-o", "addr", "show", "dev", BRIDGE])?;
+    if !addresses.contains(&format!("inet {cidr}")) {
+        run("ip", &["addr", "add", &cidr, "dev", BRIDGE])?;
+    }
+    run("ip", &["link", "set", BRIDGE, "up"])?;
+    chain(INPUT_CHAIN, "INPUT", &input_rules(apiserver_port))?;
+    chain(FORWARD_CHAIN, "FORWARD", &forward_rules())?;
+    Ok(())
+}
+
+/// Our jumps first in INPUT and FORWARD again (kube-proxy inserts its own at
+/// the top when it starts).
+pub fn jump_first() -> anyhow::Result<()> {
+    for (ours, parent) in [(INPUT_CHAIN, "INPUT"), (FORWARD_CHAIN, "FORWARD")] {
+        while succeeds("iptables", &["-w", "-D", parent, "-j", ours]) {}
+        run("iptables", &["-w", "-I", parent, "1", "-j", ours])?;
+    }
+    Ok(())
+}
+
+fn chain(name: &str, parent: &str, rules: &[Vec<String>]) -> anyhow::Result<()> {
+    if !succeeds("iptables", &["-w", "-n", "-L", name]) {
+        run("iptables", &["-w", "-N", name])?;
+    }
+    run("iptables", &["-w", "-F", name])?;
+    for rule in rules {
+        let mut args = vec!["-w", "-A", name];
+        args.extend(rule.iter().map(String::as_str));
+        run("iptables", &args)?;
+    }
+    while succeeds("iptables", &["-w", "-D", parent, "-j", name]) {}
+    run("iptables", &["-w", "-I", parent, "1", "-j", name])?;
+    Ok(())
+}
+
+/// Removes our chains and the bridge; what is already gone is fine.
+pub fn down() -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, parent) in [(INPUT_CHAIN, "INPUT"), (FORWARD_CHAIN, "FORWARD")] {
+        while succeeds("iptables", &["-w", "-D", parent, "-j", name]) {}
+        if succeeds("iptables", &["-w", "-n", "-L", name]) {
+            for args in [["-w", "-F", name], ["-w", "-X", name]] {
+                if let Err(err) = run("iptables", &args) {
+                    problems.push(err.to_string());
+                }
+            }
+        }
+    }
+    problems.extend(kubelet_chains());
+    if succeeds("ip", &["link", "show", BRIDGE])
+        && let Err(err) = run("ip", &["link", "del", BRIDGE])
+    {
+        problems.push(err.to_string());
+    }
+    problems
+}
+
+/// The chains the kubelet makes in both address families (its canaries, the
+/// hint kube-proxy reads, and KUBE-FIREWALL, which drops packets to 127/8 from
+/// other sources): `kube-proxy --cleanup` leaves them. Only the real node's
+/// kubelet makes them on this machine.
+const KUBELET_CHAINS: &[(&str, &str, &[&str])] = &[
+    ("filter", "KUBE-FIREWALL", &["INPUT", "OUTPUT"]),
+    ("filter", "KUBE-KUBELET-CANARY", &[]),
+    ("mangle", "KUBE-KUBELET-CANARY", &[]),
+    ("nat", "KUBE-KUBELET-CANARY", &[]),
+    ("mangle", "KUBE-IPTABLES-HINT", &[]),
+];
+
+fn kubelet_chains() -> Vec<String> {
+    let mut problems = Vec::new();
+    for program in ["iptables", "ip6tables"] {
+        for (table, chain, parents) in KUBELET_CHAINS {
+            if !succeeds(program, &["-w", "-t", table, "-n", "-L", chain]) {
+                continue;
+            }
+            for parent in *parents {
+                while succeeds(program, &["-w", "-t", table, "-D", parent, "-j", chain]) {}
+            }
+            for action in ["-F", "-X"] {
+                if let Err(err) = run(program, &["-w", "-t", table, action, chain]) {
+                    problems.push(err.to_string());
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_and_the_bridge_reach_the_bridge_address_and_the_api_port() {
+        let rules = input_rules(6443);
+        let text: Vec<String> = rules.iter().map(|r| r.join(" ")).collect();
+        assert_eq!(
+            text,
+            [
+                "-i lo -j RETURN".to_string(),
+                format!("-i {BRIDGE} -j RETURN"),
+                format!("-d {GATEWAY} -j DROP"),
+                "-p tcp --dport 6443 -j DROP".to_string(),
+            ]
+        );
+        let forward: Vec<String> = forward_rules().iter().map(|r| r.join(" ")).collect();
+        assert_eq!(forward[0], format!("-i {BRIDGE} -o {BRIDGE} -j RETURN"));
+        assert!(forward.iter().skip(1).all(|r| r.ends_with("-j DROP")));
+    }
+}
