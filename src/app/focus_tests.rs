@@ -137,3 +137,57 @@ fn the_key_strip_shows_typed_text_as_one_word() {
     let strip: Vec<&str> = app.last_keys.iter().map(String::as_str).collect();
     assert_eq!(strip, ["\"pod-default\"", "Ctrl-S"]);
 }
+
+/// One definition of the counter: after a reset, and after a restart at the
+/// same place, the Steps pane says the same number.
+#[test]
+fn the_progress_counter_is_the_same_after_a_reset_and_after_a_restart() {
+    use crate::checks::Outcome;
+    use crate::engine::StepReport;
+    let mut app = app();
+    let holding = |app: &App| -> Vec<StepReport> {
+        (0..app.lesson.steps.len())
+            .map(|index| StepReport {
+                index,
+                outcomes: app.lesson.steps[index]
+                    .checks
+                    .iter()
+                    .map(|c| (c.clone(), Outcome::pass("holds")))
+                    .collect(),
+            })
+            .collect()
+    };
+    for (index, step) in app.lesson.steps.clone().iter().enumerate() {
+        app.acts[index] = StepActs {
+            applied: true,
+            ran: true,
+            answer: step.predict.as_ref().and_then(|p| p.correct()),
+        };
+    }
+    let reports = holding(&app);
+    update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+    assert_eq!(app.done_count(), app.lesson.steps.len());
+    // Reset from step 4: steps 4… start over, though their objects would be
+    // back at once if another terminal made them again.
+    app.reset = Some(ResetView::Running {
+        from: 3,
+        objects: vec![],
+        gone: 0,
+        keep_drafts: false,
+        lines: vec![],
+    });
+    update(&mut app, Msg::Engine(EngineUpdate::ResetDone(Ok(()))));
+    let reports = holding(&app);
+    update(&mut app, Msg::Engine(EngineUpdate::Steps(reports)));
+    let after_reset = app.done_count();
+    assert_eq!(after_reset, 3, "only the steps before the reset are done");
+    // Restart: the saved state, the same cluster.
+    let mut again = App::new(
+        app.lesson.clone(),
+        ClusterLabel::default(),
+        Some(app.saved_state()),
+    );
+    let reports = holding(&again);
+    update(&mut again, Msg::Engine(EngineUpdate::Started(reports)));
+    assert_eq!(again.done_count(), after_reset);
+}
