@@ -19,7 +19,13 @@ pub fn list(root: &LessonsRoot) -> anyhow::Result<ExitCode> {
     }
     for (id, dir) in lessons {
         match Lesson::load(&dir, None) {
-            Ok(lesson) => println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title),
+            Ok(lesson) => {
+                println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title);
+                let meta = crate::lesson::meta::describe(&lesson);
+                if !meta.is_empty() {
+                    println!("{:<28}           {meta}", "");
+                }
+            }
             Err(errors) => println!(
                 "{id:<28} {} error(s): run `kubetutor lessons lint {}`",
                 errors.len(),

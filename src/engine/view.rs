@@ -162,10 +162,11 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
                 Tone::Plain,
             )
         }
-        _ => match ready(object) {
-            Some(true) => (format!("{name}  Ready"), Tone::Good),
-            Some(false) => (format!("{name}  not Ready"), Tone::Waiting),
-            None => (name.to_string(), Tone::Plain),
+        _ => match (super::shape::summary(object), ready(object)) {
+            (Some((text, tone)), _) => (format!("{name}: {text}"), tone),
+            (None, Some(true)) => (format!("{name}  Ready"), Tone::Good),
+            (None, Some(false)) => (format!("{name}  not Ready"), Tone::Waiting),
+            (None, None) => (name.to_string(), Tone::Plain),
         },
     }
 }

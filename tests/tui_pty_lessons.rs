@@ -1,0 +1,124 @@
+//! Each new lesson's first step done in the TUI by typing into its template
+//! in a real terminal (tmux), on the lab: the step turns green only when the
+//! cluster says so, and the cluster pane shows the lesson's own kinds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{Tmux, tui_command};
+use common::{TestNamespace, lab};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Moves to line `down` (0-based) of the editor, to just before its last
+/// character (inside `[]`, `{}` or `""`), and types `text` there.
+fn type_inside(tmux: &Tmux, down: usize, text: &str) {
+    tmux.keys(&["C-Home"]);
+    for _ in 0..down {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&["End", "Left"]);
+    tmux.type_text(text);
+}
+
+/// Starts the TUI on `lesson` in a fresh namespace and waits for step 1.
+async fn open(lesson: &str, first_step: &str) -> (Tmux, TestNamespace, std::path::PathBuf) {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "pty").await;
+    let state = common::temp_dir("tui-lessons");
+    let command = tui_command(&state, &lab().paths.kubeconfig(), &ns.name, "")
+        .replace(" -n ", &format!(" --lesson {lesson} -n "));
+    let tmux = Tmux::start(&command, 160, 48);
+    tmux.wait_for("connected", WAIT);
+    tmux.wait_for(first_step, WAIT);
+    (tmux, ns, state)
+}
+
+fn apply_and_expect_done(tmux: &Tmux) -> String {
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("✓ Step 1 done", WAIT)
+}
+
+fn close(tmux: &Tmux, state: std::path::PathBuf) {
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn clusterrole_aggregation_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open(
+        "clusterrole-aggregation",
+        "A ClusterRole that may read Pods",
+    )
+    .await;
+    tmux.wait_for("has no rule allowing list pods", WAIT);
+    type_inside(&tmux, 6, "pods");
+    type_inside(&tmux, 7, "get, list, watch");
+    apply_and_expect_done(&tmux);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn quota_limitrange_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open("quota-limitrange", "Defaults filled in by a LimitRange").await;
+    type_inside(&tmux, 7, "cpu: 100m, memory: 64Mi");
+    type_inside(&tmux, 8, "cpu: 200m, memory: 128Mi");
+    type_inside(&tmux, 14, "plain");
+    apply_and_expect_done(&tmux);
+    // The pane lists the lesson's kinds, LimitRanges among them.
+    tmux.wait_for(&format!("LimitRanges in {}", ns.name), WAIT);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn labels_owners_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open("labels-owners", "Label three Pods").await;
+    // The setup's broken Service is there from the start.
+    tmux.wait_for(&format!("Services in {} (1)", ns.name), WAIT);
+    type_inside(&tmux, 4, "app: shop, tier: web");
+    type_inside(&tmux, 12, "app: shop, tier: web");
+    type_inside(&tmux, 20, "app: shop, tier: db");
+    apply_and_expect_done(&tmux);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn deployments_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open("deployments", "A Deployment with three replicas").await;
+    type_inside(&tmux, 16, "nginx:1.27");
+    apply_and_expect_done(&tmux);
+    // The pane's summary of a Deployment: ready/desired and its revision.
+    tmux.wait_for("web: 3/3 ready · revision 1", WAIT);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn jobs_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open("jobs-cronjobs", "A Job that runs to three completions").await;
+    // Always is refused by the API server: the learner reads why, then fixes it.
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Unsupported value: \"Always\"", WAIT);
+    tmux.keys(&["C-Home"]);
+    for _ in 0..9 {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&[
+        "End", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace",
+    ]);
+    tmux.type_text("Never");
+    apply_and_expect_done(&tmux);
+    tmux.wait_for("batch: 3/3 succeeded, 0 failed", WAIT);
+    close(&tmux, state);
+}
