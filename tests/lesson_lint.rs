@@ -175,7 +175,7 @@ fn malformed_field_path_and_missing_expectation() {
         "lesson.yaml",
         10,
         60,
-        "needs `equals` or `contains`",
+        "has no operator: give exists, equals, contains",
     );
 }
 
@@ -397,7 +397,7 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         &with_check("      - field: {kind: Service, name: web, path: spec.type}"),
         SA,
         "lesson.yaml",
-        11,
+        10,
         49,
         "has no operator",
     );
@@ -406,7 +406,7 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         &with_check("      - field: {kind: Service, name: web, path: spec.type, matches: '('}"),
         SA,
         "lesson.yaml",
-        11,
+        10,
         49,
         "is not a regular expression",
     );
@@ -415,16 +415,16 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         &with_check("      - count: {kind: Pod, selector: 'app in web'}"),
         SA,
         "lesson.yaml",
-        11,
-        33,
+        10,
+        39,
         "parentheses",
     );
     assert_error(
         &with_check("      - count: {kind: Pod, selector: app=web}"),
         SA,
         "lesson.yaml",
-        11,
-        18,
+        10,
+        17,
         "needs `exactly`, `atLeast` or `atMost`",
     );
     // A rejected manifest that is not one.
@@ -432,7 +432,7 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         &with_check("      - rejected: {manifest: 'kind: Pod', matches: quota}"),
         SA,
         "lesson.yaml",
-        11,
+        10,
         20,
         "the rejected manifest",
     );
@@ -441,7 +441,7 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         &with_check("      - exec: {pod: web, command: [true]}"),
         SA,
         "lesson.yaml",
-        11,
+        10,
         9,
         "add `requires: [containers]`",
     );
