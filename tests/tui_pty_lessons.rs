@@ -55,10 +55,12 @@ async fn clusterrole_aggregation_first_step_by_typing() {
         "A ClusterRole that may read Pods",
     )
     .await;
-    tmux.wait_for("has no rule allowing list pods", WAIT);
+    tmux.wait_for("No ClusterRole named", WAIT);
     type_inside(&tmux, 6, "pods");
     type_inside(&tmux, 7, "get, list, watch");
     apply_and_expect_done(&tmux);
+    // The pane shows the lesson's own ClusterRole, summed up by its rules.
+    tmux.wait_for("get,list,watch pods", WAIT);
     close(&tmux, state);
 }
 
@@ -109,7 +111,7 @@ async fn jobs_first_step_by_typing() {
     let (tmux, _ns, state) = open("jobs-cronjobs", "A Job that runs to three completions").await;
     // Always is refused by the API server: the learner reads why, then fixes it.
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Unsupported value: \"Always\"", WAIT);
+    tmux.wait_for("valid values: \"OnFailure\", \"Never\"", WAIT);
     tmux.keys(&["C-Home"]);
     for _ in 0..9 {
         tmux.keys(&["Down"]);

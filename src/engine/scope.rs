@@ -292,7 +292,9 @@ impl LessonScopes {
                     named.insert((scope.kind.clone(), scope.namespace.clone(), name.clone()));
                     if scope.namespace == ns {
                         pane_kinds.insert(scope.kind.clone());
-                    } else if !scope.namespace.is_empty() {
+                    } else {
+                        // Elsewhere, or cluster-scoped (a lesson's ClusterRole):
+                        // that one object, not every one of its kind.
                         pane_named.insert(scope.clone());
                     }
                 } else if scope.namespace == ns {

@@ -106,6 +106,7 @@ pub fn build(
             // Stable: within each group the names stay sorted.
             rows.sort_by_key(|r| !r.named);
             let title = match &scope.name {
+                Some(name) if scope.namespace.is_empty() => format!("{} {name}", scope.kind),
                 Some(name) => format!("{} {}/{name}", scope.kind, scope.namespace),
                 None => format!(
                     "{} in {} ({})",

@@ -71,7 +71,7 @@ impl LabPaths {
             .join(format!("{component}.kubeconfig"))
     }
     /// kubetutor's own kwok stages (failing a Job's Pod on a marker), written
-    /// by `lab up` from `assets/lab/kubetutor-stages.yaml`.
+    /// by `lab up` from `assets/kubetutor-stages.yaml`.
     pub fn kubetutor_stages(&self) -> PathBuf {
         self.root.join("kubetutor-stages.yaml")
     }

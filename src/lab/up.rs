@@ -11,7 +11,7 @@ use kube::Client;
 use super::components::NODE_NAME;
 
 /// kwok stages of kubetutor's own (see the file's comments).
-const KUBETUTOR_STAGES: &str = include_str!("../../assets/lab/kubetutor-stages.yaml");
+const KUBETUTOR_STAGES: &str = include_str!("../../assets/kubetutor-stages.yaml");
 use super::health::{self, serving_within, wait_ready};
 use super::paths::LabPaths;
 use super::pki::{self, PkiChange};
