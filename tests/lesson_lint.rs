@@ -471,6 +471,7 @@ fn lessons_lists_duration_difficulty_and_requirements() {
         "labels-owners",
         "deployments",
         "jobs-cronjobs",
+        "pod-security",
     ] {
         assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
     }

@@ -160,6 +160,11 @@ async fn jobs_cronjobs() {
     walk("jobs-cronjobs").await;
 }
 
+#[tokio::test]
+async fn pod_security() {
+    walk("pod-security").await;
+}
+
 /// Every lesson folder has its test above: a new lesson without one fails here.
 #[test]
 fn every_lesson_is_walked() {
@@ -170,6 +175,7 @@ fn every_lesson_is_walked() {
         "labels-owners",
         "deployments",
         "jobs-cronjobs",
+        "pod-security",
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     for (id, _) in kubetutor::lesson::catalog::list(&root) {

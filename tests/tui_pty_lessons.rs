@@ -124,3 +124,17 @@ async fn jobs_first_step_by_typing() {
     tmux.wait_for("batch: 3/3 succeeded, 0 failed", WAIT);
     close(&tmux, state);
 }
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn pod_security_first_step_by_answering_running_and_applying() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open("pod-security", "Warn about Pods that are not restricted").await;
+    // Out of the editor; the prediction first (the right answer is the
+    // second), then the label.
+    tmux.keys(&["Tab", "2", "F6"]);
+    tmux.wait_for("pod-security.kubernetes.io/warn=restricted", WAIT);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("✓ Step 1 done", WAIT);
+    close(&tmux, state);
+}

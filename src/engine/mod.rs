@@ -442,6 +442,45 @@ impl Engine {
                     Err(outcome) => vec![outcome.message],
                 },
             },
+            Action::LabelNamespace(labels) => ActionOutput {
+                step: None,
+                title: format!("kubectl label namespace {}", self.namespace()),
+                lines: self.label_namespace(labels).await,
+            },
+        }
+    }
+
+    /// Merges `labels` into the lesson namespace's labels (lint allows only
+    /// Pod Security Admission's) and says what the namespace carries now.
+    async fn label_namespace(
+        &self,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<String> {
+        use k8s_openapi::api::core::v1::Namespace;
+        use kube::api::{Patch, PatchParams};
+        let api = kube::Api::<Namespace>::all(self.client.clone());
+        let patch = serde_json::json!({"metadata": {"labels": labels}});
+        match api
+            .patch(
+                self.namespace(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await
+        {
+            Ok(namespace) => namespace
+                .metadata
+                .labels
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(crate::lesson::model::POD_SECURITY_LABELS))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            Err(err) => vec![format!(
+                "could not label namespace {}: {}",
+                self.namespace(),
+                apply::server_message(&err)
+            )],
         }
     }
 }

@@ -9,7 +9,8 @@ use serde_saphyr::Spanned;
 
 use super::error::{self, LessonError};
 use super::model::{
-    Act, Action, Caller, Capability, Check, LessonSpec, Meta, Need, ObjectRef, Prediction, StepSpec,
+    Act, Action, Caller, Capability, Check, LessonSpec, Meta, Need, ObjectRef, POD_SECURITY_LABELS,
+    Prediction, StepSpec,
 };
 use super::{inside, needs, text, vars};
 use crate::checks::{fields, path, select};
@@ -272,6 +273,21 @@ impl Loader<'_> {
             if let Action::Request(request) = action {
                 self.request_line(&spec.id, &request.method, &request.path);
                 self.caller(&spec.id, &request.caller);
+            }
+            if let Action::LabelNamespace(labels) = action {
+                for (key, value) in labels {
+                    if !key.starts_with(POD_SECURITY_LABELS) || value.is_empty() {
+                        self.error_in_step(
+                            &spec.id,
+                            &[key.as_str(), "labelNamespace:"],
+                            format!(
+                                "step {}: labelNamespace sets Pod Security labels only \
+                                 ({POD_SECURITY_LABELS}…), each with a value; {key:?} is not one",
+                                spec.id
+                            ),
+                        );
+                    }
+                }
             }
         }
         self.acts(spec, &actions);

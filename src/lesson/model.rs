@@ -154,7 +154,14 @@ pub enum Action {
     Token(TokenAction),
     /// Send an HTTP request to the API server and show the answer.
     Request(RequestSpec),
+    /// Set labels on the lesson namespace, as `kubectl label namespace`
+    /// would: only Pod Security Admission's (`pod-security.kubernetes.io/`),
+    /// the one thing about a namespace a lesson may change.
+    LabelNamespace(BTreeMap<String, String>),
 }
+
+/// The label prefix `labelNamespace` may set.
+pub const POD_SECURITY_LABELS: &str = "pod-security.kubernetes.io/";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
