@@ -50,7 +50,7 @@ fn close(tmux: &Tmux, state: std::path::PathBuf) {
 #[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
 async fn clusterrole_aggregation_first_step_by_typing() {
     let _one_at_a_time = common::pty_lock();
-    let (tmux, _ns, state) = open(
+    let (tmux, ns, state) = open(
         "clusterrole-aggregation",
         "A ClusterRole that may read Pods",
     )
@@ -62,6 +62,15 @@ async fn clusterrole_aggregation_first_step_by_typing() {
     // The pane shows the lesson's own ClusterRole, summed up by its rules.
     tmux.wait_for("get,list,watch pods", WAIT);
     close(&tmux, state);
+    // Cluster-scoped: it outlives the namespace, and other tests' `grants`
+    // checks would see it.
+    let role = format!("pod-reader-{}", ns.name);
+    let out = lab().kubectl(&["delete", "clusterrole", &role], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

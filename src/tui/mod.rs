@@ -133,8 +133,7 @@ fn lesson_titles(
             if !meta.is_empty() {
                 line.push_str(&format!(" · {meta}"));
             }
-            let saved = saved::open(state_dir, server, &lesson.namespace, &lesson.id).1;
-            if let Some(state) = saved.state {
+            if let Some(state) = saved::peek(state_dir, server, &lesson.namespace, &lesson.id) {
                 let reached = crate::lesson::meta::progress(state.unlocked, lesson.steps.len());
                 line.push_str(&format!(" · {reached}"));
             }
