@@ -62,6 +62,20 @@ async fn walk(id: &str) {
     }
 
     for (index, step) in lesson.steps.iter().enumerate() {
+        let created = engine
+            .setup_step(index)
+            .await
+            .expect("the step's setup applies");
+        if !step.setup.is_empty() {
+            assert!(!created.is_empty(), "{id}: step {} set up nothing", step.id);
+            let report = engine.evaluate_step(index).await;
+            assert!(
+                !report.passed(),
+                "{id}: step {} passes with its setup alone:\n{}",
+                step.id,
+                messages(&report)
+            );
+        }
         if let Some(template) = &step.template {
             match engine.apply(template).await {
                 Err(err) => eprintln!("{id}/{}: the template does not apply: {err}", step.id),

@@ -92,12 +92,16 @@ async fn quota_limitrange_first_step_by_typing() {
 async fn labels_owners_first_step_by_typing() {
     let _one_at_a_time = common::pty_lock();
     let (tmux, ns, state) = open("labels-owners", "Label three Pods").await;
-    // The setup's broken Service is there from the start.
-    tmux.wait_for(&format!("Services in {} (1)", ns.name), WAIT);
+    // The pane lists the kinds step 2's setup will make; none yet.
+    tmux.wait_for(&format!("Services in {} (0)", ns.name), WAIT);
     type_inside(&tmux, 4, "app: shop, tier: web");
     type_inside(&tmux, 12, "app: shop, tier: web");
     type_inside(&tmux, 20, "app: shop, tier: db");
     apply_and_expect_done(&tmux);
+    // Step 2 starts with its broken Service.
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("created Service shop-web", WAIT);
+    tmux.wait_for(&format!("Services in {} (1)", ns.name), WAIT);
     close(&tmux, state);
 }
 

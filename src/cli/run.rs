@@ -109,6 +109,14 @@ pub async fn solve(
     for index in 0..=last {
         let step = engine.lesson.steps[index].clone();
         let started = Instant::now();
+        let created = engine
+            .setup_step(index)
+            .await
+            .map_err(|e| anyhow::anyhow!("step {}: its setup failed: {e}", step.id))?;
+        if !created.is_empty() {
+            let names: Vec<String> = created.iter().map(ToString::to_string).collect();
+            println!("   set up {}", names.join(", "));
+        }
         if let Some(solution) = &step.solution {
             match engine.apply(solution).await {
                 Ok(applied) => {

@@ -420,6 +420,22 @@ impl Engine {
         Ok(created)
     }
 
+    /// Applies step `index`'s `setup:` manifests, each object only when it
+    /// is missing. Returns what was created.
+    pub async fn setup_step(&self, index: usize) -> Result<Vec<Applied>, ApplyError> {
+        let target = ApplyTarget {
+            namespace: self.namespace(),
+            lesson: &self.lesson.id,
+        };
+        let mut created = Vec::new();
+        if let Some(step) = self.lesson.steps.get(index) {
+            for text in &step.setup {
+                created.extend(apply::create_missing(&self.kinds, text, &target).await?);
+            }
+        }
+        Ok(created)
+    }
+
     /// Runs a step's action and describes what happened.
     pub async fn run_action(&self, action: &Action) -> ActionOutput {
         match action {

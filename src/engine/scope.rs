@@ -321,7 +321,12 @@ impl LessonScopes {
                     }
                 }
             }
-            for text in step.template.iter().chain(&step.solution) {
+            for text in step
+                .template
+                .iter()
+                .chain(&step.solution)
+                .chain(&step.setup)
+            {
                 pane_kinds.extend(kinds_in_yaml(text));
             }
         }

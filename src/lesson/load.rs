@@ -56,6 +56,8 @@ pub struct Step {
     /// What the learner must do, besides the checks holding.
     pub acts: Vec<Act>,
     pub predict: Option<Prediction>,
+    /// Manifests (YAML text) applied when the step becomes the current one.
+    pub setup: Vec<String>,
     pub checks: Vec<Check>,
 }
 
@@ -258,6 +260,11 @@ impl Loader<'_> {
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
+        let setup = spec
+            .setup
+            .iter()
+            .filter_map(|f| self.read(f, FileKind::Solution))
+            .collect();
 
         let actions: Vec<Action> = spec.action.iter().chain(&spec.actions).cloned().collect();
         if spec.action.is_some() && !spec.actions.is_empty() {
@@ -300,6 +307,7 @@ impl Loader<'_> {
             actions,
             acts: spec.acts.clone(),
             predict: spec.predict.clone(),
+            setup,
             checks: spec.checks.clone(),
         }
     }

@@ -134,6 +134,10 @@ pub struct StepSpec {
     pub acts: Vec<Act>,
     /// A question the learner answers before running the action.
     pub predict: Option<Prediction>,
+    /// Manifests applied when this step becomes the current one (each object
+    /// only when missing): the broken object of a "fix it" step.
+    #[serde(default)]
+    pub setup: Vec<Spanned<String>>,
     #[serde(default)]
     pub checks: Vec<Check>,
 }

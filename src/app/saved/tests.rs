@@ -140,6 +140,9 @@ fn peek_reads_progress_and_leaves_a_damaged_file_where_it_is() {
     );
     std::fs::write(&file, "{ cut sho").unwrap();
     assert_eq!(peek(&dir, "https://127.0.0.1:1", "lab", "demo"), None);
-    assert!(file.exists() && corrupt_files(&file).is_empty(), "nothing moved");
+    assert!(
+        file.exists() && corrupt_files(&file).is_empty(),
+        "nothing moved"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
