@@ -109,12 +109,24 @@ async fn labels_owners_first_step_by_typing() {
 #[allow(clippy::await_holding_lock)]
 async fn deployments_first_step_by_typing() {
     let _one_at_a_time = common::pty_lock();
-    let (tmux, _ns, state) = open("deployments", "A Deployment with three replicas").await;
+    let (tmux, ns, state) = open("deployments", "A Deployment with three replicas").await;
     type_inside(&tmux, 16, "nginx:1.27");
     apply_and_expect_done(&tmux);
     // The pane's summary of a Deployment: ready/desired and its revision.
     tmux.wait_for("web: 3/3 ready · revision 1", WAIT);
-    close(&tmux, state);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    // `kubetutor lessons` shows how far the learner got, from the saved progress.
+    let (ok, out) = common::run_on_lab(&["lessons", "-n", &ns.name], &state);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "20 min · beginner · after labels-owners · you: step 2 of 4 in {}",
+            ns.name
+        )),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(state);
 }
 
 #[tokio::test]
