@@ -238,3 +238,55 @@ async fn a_lesson_requiring_containers_does_not_start_on_the_lab() {
     let _ = std::fs::remove_dir_all(root);
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// The operators no shipped lesson uses on the lab (`matches`, `atMost`),
+/// against objects the API server really stored: the certificate every
+/// namespace gets, and a ConfigMap the test writes.
+#[tokio::test]
+async fn matches_and_at_most_read_what_the_server_stored() {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "operators").await;
+    lab().apply(
+        &ns.name,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: numbers}\ndata: {replicas: \"2\"}\n",
+    );
+    let root = common::temp_dir("operators");
+    let dir = root.join("operators");
+    std::fs::create_dir_all(dir.join("steps")).unwrap();
+    std::fs::write(dir.join("steps/a.md"), "# Read\n").unwrap();
+    std::fs::write(
+        dir.join("lesson.yaml"),
+        r#"id: operators
+title: Operators
+steps:
+  - id: holds
+    title: Holds
+    text: steps/a.md
+    acts: [apply]
+    checks:
+      - field: {kind: ConfigMap, name: kube-root-ca.crt, path: data.ca.crt, matches: '^-----BEGIN CERTIFICATE-----'}
+      - field: {kind: ConfigMap, name: numbers, path: data.replicas, atLeast: 1, atMost: 2, matches: '^\d+$'}
+  - id: fails
+    title: Fails
+    text: steps/a.md
+    acts: [apply]
+    checks:
+      - field: {kind: ConfigMap, name: numbers, path: data.replicas, atMost: 1}
+      - field: {kind: ConfigMap, name: kube-root-ca.crt, path: data.ca.crt, matches: 'PRIVATE KEY'}
+"#,
+    )
+    .unwrap();
+    let lesson = Lesson::load(&dir, Some(&ns.name)).expect("the lesson loads");
+    let mut engine = Engine::start(lesson, lab().config().await).await.unwrap();
+    let holds = engine.wait_until_passed(0, TIMEOUT).await;
+    let holds = holds.unwrap_or_else(|r| panic!("{}", messages(&r)));
+    eprintln!("{}", messages(&holds));
+    let fails = engine.evaluate_step(1).await;
+    let said = messages(&fails);
+    assert!(
+        said.contains("data.replicas is 2, expected at most 1")
+            && said.contains("does not match /PRIVATE KEY/"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
