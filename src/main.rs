@@ -49,6 +49,9 @@ enum Command {
         /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
+        /// Namespace whose progress to show (default: the kubeconfig context's, else each lesson's own).
+        #[arg(long, short = 'n')]
+        namespace: Option<String>,
     },
     /// Check every step of a lesson against the cluster: ✓ or ✗ with the reason.
     Verify {
@@ -188,10 +191,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lessons {
             action,
             lessons_dir,
+            namespace,
         } => {
             let root = kubetutor::lesson::catalog::resolve(lessons_dir.as_deref())?;
             match action {
-                None => cli::lessons::list(&root),
+                None => cli::lessons::list(&root, &cli.cluster, namespace.as_deref()),
                 Some(LessonsAction::Lint { path: Some(path) }) => cli::lessons::lint(&path),
                 Some(LessonsAction::Lint { path: None }) => {
                     println!("{root}");

@@ -175,7 +175,7 @@ fn malformed_field_path_and_missing_expectation() {
         "lesson.yaml",
         10,
         60,
-        "needs `equals` or `contains`",
+        "has no operator: give exists, equals, contains",
     );
 }
 
@@ -380,4 +380,119 @@ fn lessons_says_which_root_is_in_use_and_ignores_the_current_directory() {
     assert!(first.contains("built into kubetutor"), "{stdout}");
     assert!(!stdout.contains("demo"), "{stdout}");
     let _ = fs::remove_dir_all(cwd);
+}
+
+/// GOOD_LESSON with its only check replaced by `check` (one line, indented 6).
+fn with_check(check: &str) -> String {
+    GOOD_LESSON.replace(
+        "      - exists: {kind: ServiceAccount, name: demo-sa}",
+        check,
+    )
+}
+
+#[test]
+fn the_new_check_kinds_are_linted_where_they_are_written() {
+    // A field test that tests nothing.
+    assert_error(
+        &with_check("      - field: {kind: Service, name: web, path: spec.type}"),
+        SA,
+        "lesson.yaml",
+        10,
+        49,
+        "has no operator",
+    );
+    // A regular expression that does not compile.
+    assert_error(
+        &with_check("      - field: {kind: Service, name: web, path: spec.type, matches: '('}"),
+        SA,
+        "lesson.yaml",
+        10,
+        49,
+        "is not a regular expression",
+    );
+    // A count with no number to compare with, and a selector that does not parse.
+    assert_error(
+        &with_check("      - count: {kind: Pod, selector: 'app in web'}"),
+        SA,
+        "lesson.yaml",
+        10,
+        39,
+        "parentheses",
+    );
+    assert_error(
+        &with_check("      - count: {kind: Pod, selector: app=web}"),
+        SA,
+        "lesson.yaml",
+        10,
+        17,
+        "needs `exactly`, `atLeast` or `atMost`",
+    );
+    // A rejected manifest that is not one.
+    assert_error(
+        &with_check("      - rejected: {manifest: 'kind: Pod', matches: quota}"),
+        SA,
+        "lesson.yaml",
+        10,
+        20,
+        "the rejected manifest",
+    );
+    // exec needs `requires: [containers]`.
+    assert_error(
+        &with_check("      - exec: {pod: web, command: [true]}"),
+        SA,
+        "lesson.yaml",
+        10,
+        9,
+        "add `requires: [containers]`",
+    );
+    let (ok, out) = lint(&lesson(
+        &format!(
+            "requires: [containers]\n{}",
+            with_check("      - exec: {pod: web, command: [true]}")
+        ),
+        SA,
+    ));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn lessons_lists_duration_difficulty_and_requirements() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let out = common::kubetutor(
+        &["lessons", "--lessons-dir", shipped.to_str().unwrap()],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "clusterrole-aggregation",
+        "20 min · intermediate · after serviceaccount-rbac",
+        "quota-limitrange",
+        "15 min · beginner",
+        "labels-owners",
+        "deployments",
+        "jobs-cronjobs",
+        "pod-security",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
+    }
+    // The embedded lessons are the same.
+    let out = common::kubetutor(&["lessons"], &[]);
+    let embedded = String::from_utf8_lossy(&out.stdout);
+    assert!(embedded.contains("jobs-cronjobs"), "{embedded}");
+
+    let dir = lesson(
+        &format!(
+            "requires: [containers, networkPolicy]\nmeta: {{minutes: 5, difficulty: advanced}}\n{GOOD_LESSON}"
+        ),
+        SA,
+    );
+    let root = dir.parent().unwrap().to_path_buf();
+    let out = common::kubetutor(&["lessons", "--lessons-dir", root.to_str().unwrap()], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("5 min · advanced · needs containers, networkPolicy"),
+        "{stdout}"
+    );
+    let (ok, out) = lint(&dir);
+    assert!(ok, "{out}");
 }

@@ -31,7 +31,14 @@ pub fn on_started(app: &mut App, reports: Vec<StepReport>) -> Vec<Effect> {
     if app.holds_already(app.current) {
         app.notice = Some(holds_already_notice(app, app.current));
     }
-    vec![Effect::Save]
+    let mut effects = vec![Effect::Save];
+    // The step the learner is on may have objects to fix (a restart, or step 1).
+    if !app.step().setup.is_empty() {
+        effects.push(Effect::Engine(
+            crate::engine::actor::EngineCommand::SetupStep(app.current),
+        ));
+    }
+    effects
 }
 
 /// A step's report changed, whichever step it is.

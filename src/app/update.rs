@@ -662,7 +662,11 @@ fn go_to(app: &mut App, index: usize) -> Vec<Effect> {
     app.lesson_scroll = 0;
     app.checks_scroll = 0;
     app.keep_focus_on_arrival();
-    vec![Effect::Save]
+    let mut effects = vec![Effect::Save];
+    if !app.step().setup.is_empty() {
+        effects.push(Effect::Engine(EngineCommand::SetupStep(index)));
+    }
+    effects
 }
 
 fn next_pane(pane: Pane, delta: isize) -> Pane {
@@ -721,6 +725,28 @@ mod tests {
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
         update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    #[test]
+    fn a_step_with_setup_asks_the_engine_to_create_it_when_it_opens() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/labels-owners");
+        let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
+        let mut app = App::new(lesson, ClusterLabel::default(), None);
+        app.presenter = true; // no locks
+        let effects = go_to(&mut app, 1);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Engine(EngineCommand::SetupStep(1)))),
+            "{effects:?}"
+        );
+        let effects = go_to(&mut app, 2);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Engine(EngineCommand::SetupStep(_)))),
+            "step 3 has no setup: {effects:?}"
+        );
     }
 
     #[test]

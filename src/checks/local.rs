@@ -6,10 +6,18 @@ use super::outcome::Outcome;
 use super::path;
 use super::rbac;
 use super::snapshot::{Snapshot, name_of};
+use super::{fields, select};
 use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck};
 
 /// Kinds that are not namespaced among those lessons use.
-const CLUSTER_KINDS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Namespace", "Node"];
+const CLUSTER_KINDS: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+];
 
 /// The namespace a check's object lives in.
 pub fn object_namespace<'a>(
@@ -32,7 +40,21 @@ pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<O
         Check::Field(c) => field(c, snapshot, namespace),
         Check::Pod(c) => pod(c, snapshot, namespace),
         Check::Grants(c) => grants(c, snapshot, namespace),
-        Check::Access(_) | Check::Request(_) | Check::Token(_) => return None,
+        Check::Count(c) => select::count(
+            c,
+            snapshot,
+            object_namespace(&c.kind, c.namespace.as_deref(), namespace),
+        ),
+        Check::Events(c) => select::events(
+            c,
+            snapshot,
+            object_namespace(&c.kind, c.namespace.as_deref(), namespace),
+        ),
+        Check::Access(_)
+        | Check::Request(_)
+        | Check::Token(_)
+        | Check::Rejected(_)
+        | Check::Exec(_) => return None,
     })
 }
 
@@ -71,7 +93,7 @@ pub fn expect_value(
         return Err(format!("{what} is not set"));
     };
     if let Some(expected) = equals
-        && !loosely_equal(actual, expected)
+        && !fields::loosely_equal(actual, expected)
     {
         return Err(format!(
             "{what} is {}, expected {}",
@@ -90,24 +112,12 @@ pub fn expect_value(
     Ok(format!("{what} is {}", path::display(actual)))
 }
 
-/// YAML `443` and JSON `"443"` are different values, but a lesson author who
-/// writes `equals: 443` for an int-or-string field means the same thing.
-fn loosely_equal(actual: &Value, expected: &Value) -> bool {
-    actual == expected || path::display(actual) == path::display(expected)
-}
-
 fn field(c: &FieldCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
     let ns = object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns);
     let Some(object) = snapshot.get(&c.kind, ns, &c.name) else {
         return Outcome::fail(format!("No {} named {}{} yet", c.kind, c.name, where_(ns)));
     };
-    let what = format!("{} {}: {}", c.kind, c.name, c.path);
-    match expect_value(
-        path::lookup(object, &c.path),
-        c.equals.as_ref(),
-        c.contains.as_deref(),
-        &what,
-    ) {
+    match fields::test(object, &c.test(), &format!("{} {}", c.kind, c.name)) {
         Ok(message) => Outcome::pass(message),
         Err(message) => Outcome::fail(message),
     }

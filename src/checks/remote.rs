@@ -28,6 +28,10 @@ use crate::lesson::model::{
 pub struct RemoteContext<'a> {
     pub client: &'a Client,
     pub config: &'a Config,
+    /// The kinds the cluster serves, for dry runs (`rejected`).
+    pub kinds: Option<&'a crate::cluster::kinds::Kinds>,
+    /// The lesson id, for the labels of dry-run objects.
+    pub lesson: &'a str,
     pub namespace: &'a str,
     pub snapshot: &'a Snapshot,
     pub callers: &'a Callers,
@@ -47,6 +51,8 @@ pub async fn evaluate(check: &Check, ctx: &RemoteContext<'_>) -> Outcome {
         Check::Request(c) => request_check(c, ctx).await,
         Check::Token(c) => token_check(c, ctx).await,
         Check::Grants(c) => grants_by_server(c, ctx).await,
+        Check::Rejected(c) => super::admission::rejected(c, ctx).await,
+        Check::Exec(c) => super::exec::exec(c, ctx).await,
         _ => Outcome::fail("internal error: a snapshot check was sent to the server"),
     }
 }
@@ -65,8 +71,13 @@ fn is_answer(err: &kube::Error) -> bool {
 fn access_request(c: &AccessCheck, namespace: &str) -> (AccessRequest, String) {
     let ns = c.namespace.as_deref().unwrap_or(namespace);
     match &c.subject {
+        // The account lives in the lesson namespace; `namespace` is where
+        // the request would act (a RoleBinding grants in its own only).
         Subject::ServiceAccount(name) => (
-            AccessRequest::service_account(ns, name, &c.verb, &c.group, &c.resource),
+            AccessRequest {
+                namespace: ns.to_string(),
+                ..AccessRequest::service_account(namespace, name, &c.verb, &c.group, &c.resource)
+            },
             format!("ServiceAccount {name}"),
         ),
         Subject::User(user) => (
@@ -159,7 +170,7 @@ async fn access(c: &AccessCheck, ctx: &RemoteContext<'_>) -> Outcome {
         Subject::ServiceAccount(name) => (ctx.sees_accounts
             && ctx
                 .snapshot
-                .get("ServiceAccount", &request.namespace, name)
+                .get("ServiceAccount", ctx.namespace, name)
                 .is_none())
         .then_some(name),
         Subject::User(_) => None,
@@ -169,7 +180,7 @@ async fn access(c: &AccessCheck, ctx: &RemoteContext<'_>) -> Outcome {
             if let Some(name) = missing_account {
                 return Outcome::fail(format!(
                     "RBAC would let {who} {what}, but ServiceAccount {name} does not exist in {}: nothing can make a request as it. Create it again.",
-                    request.namespace
+                    ctx.namespace
                 ));
             }
             let via = rbac::granting_binding(ctx.snapshot, &request)

@@ -97,6 +97,8 @@ pub async fn call(
     let ctx = RemoteContext {
         client: &client,
         config: &config,
+        kinds: None,
+        lesson: "",
         namespace: &namespace,
         snapshot: &snapshot,
         callers: &callers,

@@ -7,8 +7,14 @@ use crate::lesson::catalog::LessonsRoot;
 use crate::lesson::{Lesson, catalog};
 
 /// Lists the lessons under `root`: first which root and why, then per lesson
-/// its id, number of steps and title (or its errors).
-pub fn list(root: &LessonsRoot) -> anyhow::Result<ExitCode> {
+/// its id, number of steps and title (or its errors), its metadata, and how
+/// far the learner got in it on the kubeconfig's cluster and namespace (read
+/// from the progress files; nothing is asked of the cluster).
+pub fn list(
+    root: &LessonsRoot,
+    cluster: &super::ClusterArgs,
+    namespace: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     println!("{root}");
     let lessons = catalog::list(&root.path);
     if lessons.is_empty() {
@@ -17,9 +23,30 @@ pub fn list(root: &LessonsRoot) -> anyhow::Result<ExitCode> {
             root.path.display()
         );
     }
+    let target = cluster.target();
+    let label = crate::tui::cluster_label(&target);
+    let context = crate::cluster::context::defaults(&target);
+    let state_dir = crate::app::saved::state_dir().ok();
     for (id, dir) in lessons {
-        match Lesson::load(&dir, None) {
-            Ok(lesson) => println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title),
+        match Lesson::load(&dir, namespace.or(context.namespace.as_deref())) {
+            Ok(lesson) => {
+                println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title);
+                let mut meta = crate::lesson::meta::describe(&lesson);
+                let saved = state_dir.as_deref().and_then(|dir| {
+                    crate::app::saved::peek(dir, &label.server, &lesson.namespace, &lesson.id)
+                });
+                if let Some(state) = saved {
+                    let reached = crate::lesson::meta::progress(state.unlocked, lesson.steps.len());
+                    meta = [meta, format!("you: {reached} in {}", lesson.namespace)]
+                        .into_iter()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                }
+                if !meta.is_empty() {
+                    println!("{:<28}           {meta}", "");
+                }
+            }
             Err(errors) => println!(
                 "{id:<28} {} error(s): run `kubetutor lessons lint {}`",
                 errors.len(),

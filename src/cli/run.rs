@@ -8,8 +8,9 @@ use crate::app::acts_log::Did;
 use crate::engine::{Engine, StepReport};
 use crate::lesson::Lesson;
 
-/// How long `solve` waits for a step to turn green after applying its solution.
-const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `solve` waits for a step to turn green after applying its
+/// solution: a CronJob's first Job may take a minute.
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 
 async fn engine(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Engine> {
     let lesson = lesson.load()?;
@@ -97,9 +98,25 @@ pub async fn solve(
         None => engine.lesson.steps.len() - 1,
     };
     println!("{} — namespace {}", engine.lesson.title, engine.namespace());
+    let created = engine
+        .setup()
+        .await
+        .map_err(|e| anyhow::anyhow!("the lesson's setup objects could not be created: {e}"))?;
+    if !created.is_empty() {
+        let names: Vec<String> = created.iter().map(ToString::to_string).collect();
+        println!("   set up {}", names.join(", "));
+    }
     for index in 0..=last {
         let step = engine.lesson.steps[index].clone();
         let started = Instant::now();
+        let created = engine
+            .setup_step(index)
+            .await
+            .map_err(|e| anyhow::anyhow!("step {}: its setup failed: {e}", step.id))?;
+        if !created.is_empty() {
+            let names: Vec<String> = created.iter().map(ToString::to_string).collect();
+            println!("   set up {}", names.join(", "));
+        }
         if let Some(solution) = &step.solution {
             match engine.apply(solution).await {
                 Ok(applied) => {

@@ -114,6 +114,83 @@ pub async fn apply_yaml(
     Ok(prepared.into_iter().map(|(_, (_, _, what))| what).collect())
 }
 
+/// Applies the documents of `text` whose object does not exist yet (setup
+/// objects: once a learner changed one, starting again must not undo it).
+pub async fn create_missing(
+    kinds: &Kinds,
+    text: &str,
+    target: &ApplyTarget<'_>,
+) -> Result<Vec<Applied>, ApplyError> {
+    let params = PatchParams::apply(FIELD_MANAGER).validation_strict();
+    let mut created = Vec::new();
+    for manifest in manifest::parse(text, target.namespace)? {
+        let line = manifest.line;
+        let (api, object, what) = prepare(manifest, kinds, target)?;
+        let named = what.to_string();
+        let server = |err: kube::Error| ApplyError::Server {
+            line,
+            object: named.clone(),
+            message: server_message(&err),
+        };
+        if api
+            .get_opt(&object.name_any())
+            .await
+            .map_err(server)?
+            .is_none()
+        {
+            api.patch(&object.name_any(), &params, &Patch::Apply(&object))
+                .await
+                .map_err(server)?;
+            created.push(what);
+        }
+    }
+    Ok(created)
+}
+
+/// What the server says of a manifest in a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DryRun {
+    /// It would create or change every object.
+    Accepted,
+    /// It refuses this object, in its own words.
+    Refused { object: String, message: String },
+    /// No answer (network, server down).
+    Unreachable(String),
+}
+
+/// Asks the server whether it would accept every document of `text`
+/// (server-side apply, dry run: nothing is stored). Err when the text itself
+/// is wrong or names a kind the cluster does not serve.
+pub async fn dry_run(
+    kinds: &Kinds,
+    text: &str,
+    target: &ApplyTarget<'_>,
+) -> Result<DryRun, ApplyError> {
+    let prepared = manifest::parse(text, target.namespace)?
+        .into_iter()
+        .map(|m| prepare(m, kinds, target))
+        .collect::<Result<Vec<_>, _>>()?;
+    let params = PatchParams::apply(FIELD_MANAGER)
+        .validation_strict()
+        .dry_run();
+    for (api, object, what) in &prepared {
+        match api
+            .patch(&object.name_any(), &params, &Patch::Apply(object))
+            .await
+        {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) => {
+                return Ok(DryRun::Refused {
+                    object: what.to_string(),
+                    message: status.message,
+                });
+            }
+            Err(other) => return Ok(DryRun::Unreachable(other.to_string())),
+        }
+    }
+    Ok(DryRun::Accepted)
+}
+
 type Prepared = (Api<DynamicObject>, DynamicObject, Applied);
 
 fn prepare(

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod callers;
+pub mod capabilities;
 pub mod connect;
 pub mod context;
 pub mod describe;

@@ -155,6 +155,53 @@ pub async fn request(
     })
 }
 
+/// What a command run in a container printed, and whether it exited 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    pub output: String,
+    pub succeeded: bool,
+}
+
+/// Runs `command` (argv, no shell) in a container of the Pod. Err says why
+/// it could not run at all.
+pub async fn run(
+    client: &Client,
+    namespace: &str,
+    pod: &str,
+    container: Option<&str>,
+    command: &[String],
+) -> Result<Ran, String> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let mut params = AttachParams::default()
+        .stdin(false)
+        .stdout(true)
+        .stderr(true);
+    if let Some(container) = container {
+        params = params.container(container);
+    }
+    let mut process = pods
+        .exec(pod, command.to_vec(), &params)
+        .await
+        .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
+    let status = process.take_status();
+    let mut output = String::new();
+    if let Some(mut out) = process.stdout() {
+        let _ = out.read_to_string(&mut output).await;
+    }
+    if let Some(mut err) = process.stderr() {
+        let _ = err.read_to_string(&mut output).await;
+    }
+    let status = match status {
+        Some(status) => status.await,
+        None => None,
+    };
+    let _ = process.join().await;
+    Ok(Ran {
+        output,
+        succeeded: status.is_some_and(|s| s.status.as_deref() == Some("Success")),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,7 @@ fn step_documents(step: &crate::lesson::Step) -> Vec<serde_json::Value> {
     step.solution
         .iter()
         .chain(step.template.iter())
+        .chain(step.setup.iter())
         .flat_map(|text| crate::yaml::documents(text).unwrap_or_default())
         .collect()
 }

@@ -41,6 +41,9 @@ pub enum EngineCommand {
     PlanReset(usize),
     /// Carry out the last planned reset.
     ExecuteReset,
+    /// Create the `setup:` objects of this step that are missing (it became
+    /// the current one).
+    SetupStep(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +118,18 @@ impl Engine {
                         reports = self.evaluate_all().await;
                         self.take_pending_steps();
                         if !send(EngineUpdate::Steps(reports.clone())) { return; }
+                    }
+                    Some(EngineCommand::SetupStep(index)) => {
+                        // Said in the output pane; not an apply of the learner's.
+                        let lines = match self.setup_step(index).await {
+                            Ok(created) if created.is_empty() => Vec::new(),
+                            Ok(created) => created.iter().map(|a| format!("created {a}")).collect(),
+                            Err(err) => vec![format!("the step's setup failed: {err}")],
+                        };
+                        if !lines.is_empty() {
+                            let title = format!("Set up for step {}", index + 1);
+                            if !send(EngineUpdate::Action(ActionOutput { title, lines, step: None })) { return; }
+                        }
                     }
                     Some(EngineCommand::RunAction(index)) => {
                         let actions = self.lesson.steps.get(index).map(|s| s.actions.clone()).unwrap_or_default();

@@ -21,6 +21,8 @@ impl Engine {
         RemoteContext {
             client: &self.client,
             config: &self.config,
+            kinds: Some(&self.kinds),
+            lesson: &self.lesson.id,
             namespace: &self.lesson.namespace,
             snapshot: &self.store,
             callers: &self.callers,

@@ -14,6 +14,7 @@ pub mod project;
 pub mod rights;
 pub mod scope;
 pub mod settle;
+pub mod shape;
 pub mod view;
 pub mod watch;
 
@@ -151,6 +152,13 @@ impl Engine {
             .await
             .map_err(|_| unreachable(&"no answer within 5 s"))?
             .map_err(|e| unreachable(&health::short_error(&e)))?;
+        let missing = crate::cluster::capabilities::missing(&client, &lesson.requires).await;
+        if !missing.is_empty() {
+            return Err(crate::cluster::capabilities::LessonRefused(
+                crate::cluster::capabilities::refusal(&lesson.id, &missing),
+            )
+            .into());
+        }
         let scopes = LessonScopes::of(&lesson);
         let (feed_tx, feed) = mpsc::unbounded_channel();
         let retry_now = Arc::new(Notify::new());
@@ -397,6 +405,37 @@ impl Engine {
         apply::apply_yaml(&self.kinds, text, &target).await
     }
 
+    /// Applies the lesson's `setup:` manifests, each object only when it is
+    /// not there yet: a "fix it" object the learner already fixed stays fixed.
+    /// Returns what was created.
+    pub async fn setup(&self) -> Result<Vec<Applied>, ApplyError> {
+        let target = ApplyTarget {
+            namespace: self.namespace(),
+            lesson: &self.lesson.id,
+        };
+        let mut created = Vec::new();
+        for text in &self.lesson.setup {
+            created.extend(apply::create_missing(&self.kinds, text, &target).await?);
+        }
+        Ok(created)
+    }
+
+    /// Applies step `index`'s `setup:` manifests, each object only when it
+    /// is missing. Returns what was created.
+    pub async fn setup_step(&self, index: usize) -> Result<Vec<Applied>, ApplyError> {
+        let target = ApplyTarget {
+            namespace: self.namespace(),
+            lesson: &self.lesson.id,
+        };
+        let mut created = Vec::new();
+        if let Some(step) = self.lesson.steps.get(index) {
+            for text in &step.setup {
+                created.extend(apply::create_missing(&self.kinds, text, &target).await?);
+            }
+        }
+        Ok(created)
+    }
+
     /// Runs a step's action and describes what happened.
     pub async fn run_action(&self, action: &Action) -> ActionOutput {
         match action {
@@ -419,6 +458,45 @@ impl Engine {
                     Err(outcome) => vec![outcome.message],
                 },
             },
+            Action::LabelNamespace(labels) => ActionOutput {
+                step: None,
+                title: format!("kubectl label namespace {}", self.namespace()),
+                lines: self.label_namespace(labels).await,
+            },
+        }
+    }
+
+    /// Merges `labels` into the lesson namespace's labels (lint allows only
+    /// Pod Security Admission's) and says what the namespace carries now.
+    async fn label_namespace(
+        &self,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<String> {
+        use k8s_openapi::api::core::v1::Namespace;
+        use kube::api::{Patch, PatchParams};
+        let api = kube::Api::<Namespace>::all(self.client.clone());
+        let patch = serde_json::json!({"metadata": {"labels": labels}});
+        match api
+            .patch(
+                self.namespace(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await
+        {
+            Ok(namespace) => namespace
+                .metadata
+                .labels
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(crate::lesson::model::POD_SECURITY_LABELS))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            Err(err) => vec![format!(
+                "could not label namespace {}: {}",
+                self.namespace(),
+                apply::server_message(&err)
+            )],
         }
     }
 }
@@ -426,6 +504,10 @@ impl Engine {
 fn is_remote(check: &Check) -> bool {
     matches!(
         check,
-        Check::Access(_) | Check::Request(_) | Check::Token(_)
+        Check::Access(_)
+            | Check::Request(_)
+            | Check::Token(_)
+            | Check::Rejected(_)
+            | Check::Exec(_)
     )
 }

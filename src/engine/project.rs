@@ -66,6 +66,9 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
         }
         to[path[path.len() - 1]] = from.clone();
     };
+    for path in super::shape::READ_PATHS {
+        copy(path);
+    }
     match kind {
         "Pod" => {
             copy(&["spec", "serviceAccountName"]);
@@ -90,12 +93,27 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
         }
         _ => {}
     }
-    // The Ready condition is what a pane reads of the conditions.
-    if let Some(ready) = data["status"]["conditions"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
+    if let Some(endpoints) = data["endpoints"].as_array() {
+        // An EndpointSlice's readiness per address is what the pane and a
+        // count's `where` usually read; addresses are dropped.
+        value["endpoints"] = endpoints
+            .iter()
+            .map(|e| json!({"conditions": {"ready": e["conditions"]["ready"]}}))
+            .collect();
+    }
+    if let Some(revision) = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(super::shape::REVISION))
     {
-        value["status"]["conditions"] = json!([{"type": "Ready", "status": ready["status"]}]);
+        value["metadata"]["annotations"] = json!({super::shape::REVISION: revision});
+    }
+    // Type and status of each condition is what a pane reads of them.
+    if let Some(conditions) = data["status"]["conditions"].as_array() {
+        value["status"]["conditions"] = conditions
+            .iter()
+            .map(|c| json!({"type": c["type"], "status": c["status"]}))
+            .collect();
     }
     value
 }

@@ -153,12 +153,15 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
             if let Subject::ServiceAccount(account) = &c.subject {
                 // A ServiceAccount that does not exist can make no request,
                 // whatever RBAC says: the check reads it.
-                reads.push(Scope::named("ServiceAccount", ns, account));
+                reads.push(Scope::named("ServiceAccount", lesson_ns, account));
             }
-            CheckDeps {
-                reads,
-                triggers: rbac_in(ns).to_vec(),
+            let mut triggers = rbac_in(ns).to_vec();
+            if ns != lesson_ns {
+                // Bindings in the lesson namespace change nothing there, but
+                // a learner expects a re-check when they change them.
+                triggers.extend(rbac_in(lesson_ns).into_iter().take(2));
             }
+            CheckDeps { reads, triggers }
         }
         Check::Request(c) => {
             let mut deps = CheckDeps {
@@ -187,8 +190,72 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
                 &c.service_account,
             )],
         },
+        Check::Count(c) => CheckDeps {
+            reads: vec![Scope::all(
+                &c.kind,
+                object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns),
+            )],
+            triggers: vec![],
+        },
+        Check::Events(c) => CheckDeps {
+            reads: vec![Scope::all(
+                "Event",
+                object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns),
+            )],
+            triggers: vec![],
+        },
+        // Admission decides: quotas and their usage (the objects the manifest
+        // would add to), limit ranges, and the namespace's Pod Security labels.
+        Check::Rejected(c) => {
+            let mut triggers = vec![
+                Scope::all("ResourceQuota", lesson_ns),
+                Scope::all("LimitRange", lesson_ns),
+                Scope::named("Namespace", "", lesson_ns),
+            ];
+            for kind in manifest_kinds(&c.manifest, lesson_ns) {
+                let scope = Scope::all(&kind, object_namespace(&kind, None, lesson_ns));
+                if !triggers.contains(&scope) {
+                    triggers.push(scope);
+                }
+            }
+            CheckDeps {
+                reads: vec![],
+                triggers,
+            }
+        }
+        Check::Exec(c) => CheckDeps {
+            reads: vec![Scope::named("Pod", lesson_ns, &c.pod)],
+            triggers: vec![],
+        },
     }
 }
+
+/// The kinds of the documents in `text` (none when it does not parse: lint
+/// says why).
+pub fn manifest_kinds(text: &str, namespace: &str) -> Vec<String> {
+    crate::cluster::manifest::parse(text, namespace)
+        .map(|docs| docs.into_iter().map(|m| m.kind).collect())
+        .unwrap_or_default()
+}
+
+/// Kinds a step's template, solution or the lesson's setup name: shown in
+/// the cluster pane. Templates may have blanks, so only `kind:` is read.
+fn kinds_in_yaml(text: &str) -> Vec<String> {
+    crate::yaml::documents(text)
+        .map(|docs| {
+            docs.iter()
+                .filter_map(|d| d["kind"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Object name that stands for "every object of the scope" in
+/// `LessonScopes::named`: names are DNS subdomains, so no object has it.
+pub const EVERY_NAME: &str = "*";
+
+/// Kinds never listed in the pane: Events are many and change all the time.
+const NOT_IN_PANE: [&str; 1] = ["Event"];
 
 /// The lesson's dependencies: per step and check, plus what the cluster pane shows.
 #[derive(Debug, Clone)]
@@ -225,12 +292,48 @@ impl LessonScopes {
                     named.insert((scope.kind.clone(), scope.namespace.clone(), name.clone()));
                     if scope.namespace == ns {
                         pane_kinds.insert(scope.kind.clone());
-                    } else if !scope.namespace.is_empty() {
+                    } else {
+                        // Elsewhere, or cluster-scoped (a lesson's ClusterRole):
+                        // that one object, not every one of its kind.
                         pane_named.insert(scope.clone());
                     }
+                } else if scope.namespace == ns {
+                    pane_kinds.insert(scope.kind.clone());
                 }
             }
         }
+        // A count's `where` and an events check read any field: keep every
+        // object of their scope whole.
+        for (step, checks) in lesson.steps.iter().zip(&steps) {
+            for (check, deps) in step.checks.iter().zip(checks) {
+                let reads_any_field = match check {
+                    Check::Count(c) => !c.where_.is_empty(),
+                    Check::Events(_) => true,
+                    _ => false,
+                };
+                if reads_any_field {
+                    for scope in &deps.reads {
+                        named.insert((
+                            scope.kind.clone(),
+                            scope.namespace.clone(),
+                            EVERY_NAME.into(),
+                        ));
+                    }
+                }
+            }
+            for text in step
+                .template
+                .iter()
+                .chain(&step.solution)
+                .chain(&step.setup)
+            {
+                pane_kinds.extend(kinds_in_yaml(text));
+            }
+        }
+        for text in &lesson.setup {
+            pane_kinds.extend(kinds_in_yaml(text));
+        }
+        pane_kinds.retain(|kind| !NOT_IN_PANE.contains(&kind.as_str()));
         for step in &lesson.steps {
             for action in &step.actions {
                 if let Action::Request(r) = action
@@ -397,6 +500,77 @@ mod tests {
         assert!(
             pane.contains(&"Service kubernetes in default".to_string()),
             "{pane:?}"
+        );
+    }
+
+    fn lesson(id: &str, namespace: &str) -> Lesson {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("lessons")
+            .join(id);
+        Lesson::load(&dir, Some(namespace)).unwrap()
+    }
+
+    #[test]
+    fn counts_watch_their_kind_and_keep_it_whole_when_they_test_fields() {
+        let lesson = lesson("labels-owners", "lab");
+        let scopes = LessonScopes::of(&lesson);
+        let watched: Vec<String> = scopes.watch_set().iter().map(Scope::describe).collect();
+        assert!(
+            watched.contains(&"EndpointSlices in lab".to_string()),
+            "{watched:?}"
+        );
+        assert!(watched.contains(&"Pods in lab".to_string()), "{watched:?}");
+        // The EndpointSlice count tests fields: kept whole. Pods are only counted.
+        assert!(
+            scopes
+                .named
+                .contains(&key("EndpointSlice", "lab", EVERY_NAME))
+        );
+        assert!(!scopes.named.contains(&key("Pod", "lab", EVERY_NAME)));
+        let step = |id: &str| lesson.step_index(id).unwrap();
+        let affected = scopes.affected([&key("Pod", "lab", "anything")]);
+        assert!(affected.contains(&step("labels")) && affected.contains(&step("replicaset")));
+        // The pane shows the kinds of setup, templates and solutions.
+        let pane: Vec<String> = scopes.pane.iter().map(Scope::describe).collect();
+        for kind in ["Services in lab", "ReplicaSets in lab", "Pods in lab"] {
+            assert!(pane.contains(&kind.to_string()), "{kind} in {pane:?}");
+        }
+    }
+
+    #[test]
+    fn a_rejected_check_is_asked_again_when_admission_policy_changes() {
+        let lesson = lesson("quota-limitrange", "lab");
+        let scopes = LessonScopes::of(&lesson);
+        let over = lesson.step_index("over-quota").unwrap();
+        for changed in [
+            key("ResourceQuota", "lab", "compute"),
+            key("LimitRange", "lab", "defaults"),
+            key("Namespace", "", "lab"),
+            key("Pod", "lab", "plain"),
+        ] {
+            assert!(scopes.affected([&changed]).contains(&over), "{changed:?}");
+        }
+        assert!(
+            !scopes
+                .affected([&key("ResourceQuota", "other", "q")])
+                .contains(&over)
+        );
+    }
+
+    #[test]
+    fn events_watch_the_namespaces_events_whole() {
+        let lesson = lesson("jobs-cronjobs", "lab");
+        let scopes = LessonScopes::of(&lesson);
+        assert!(scopes.named.contains(&key("Event", "lab", EVERY_NAME)));
+        let backoff = lesson.step_index("backoff").unwrap();
+        assert!(
+            scopes
+                .affected([&key("Event", "lab", "flaky.123")])
+                .contains(&backoff)
+        );
+        assert!(
+            !scopes.pane.iter().any(|s| s.kind == "Event"),
+            "Events stay out of the pane"
         );
     }
 

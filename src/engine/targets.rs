@@ -38,6 +38,14 @@ pub fn watch_targets(lesson: &Lesson) -> BTreeSet<WatchTarget> {
                 ),
                 // Server verdicts change with RBAC objects and the accounts and
                 // pods they name: watch those so the check re-runs.
+                Check::Count(c) => add(&c.kind, c.namespace.as_deref()),
+                Check::Events(c) => add("Event", c.namespace.as_deref()),
+                Check::Exec(_) => add("Pod", None),
+                Check::Rejected(_) => {
+                    for kind in ["ResourceQuota", "LimitRange", "Namespace"] {
+                        add(kind, None);
+                    }
+                }
                 Check::Access(_) | Check::Request(_) | Check::Token(_) => {
                     for kind in RBAC.into_iter().chain(["ServiceAccount", "Pod"]) {
                         add(kind, None);

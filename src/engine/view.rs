@@ -106,6 +106,7 @@ pub fn build(
             // Stable: within each group the names stay sorted.
             rows.sort_by_key(|r| !r.named);
             let title = match &scope.name {
+                Some(name) if scope.namespace.is_empty() => format!("{} {name}", scope.kind),
                 Some(name) => format!("{} {}/{name}", scope.kind, scope.namespace),
                 None => format!(
                     "{} in {} ({})",
@@ -165,10 +166,11 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
                 Tone::Plain,
             )
         }
-        _ => match ready(object) {
-            Some(true) => (format!("{name}  Ready"), Tone::Good),
-            Some(false) => (format!("{name}  not Ready"), Tone::Waiting),
-            None => (name.to_string(), Tone::Plain),
+        _ => match (super::shape::summary(object), ready(object)) {
+            (Some((text, tone)), _) => (format!("{name}: {text}"), tone),
+            (None, Some(true)) => (format!("{name}  Ready"), Tone::Good),
+            (None, Some(false)) => (format!("{name}  not Ready"), Tone::Waiting),
+            (None, None) => (name.to_string(), Tone::Plain),
         },
     }
 }

@@ -121,7 +121,8 @@ impl Spec {
     }
 
     fn project(&self, object: DynamicObject) -> Value {
-        let whole = self.whole.contains(&object.name_any());
+        let whole = self.whole.contains(super::scope::EVERY_NAME)
+            || self.whole.contains(&object.name_any());
         project(&self.scope.kind, object, whole)
     }
 }

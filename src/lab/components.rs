@@ -167,6 +167,7 @@ impl Component {
             Component::Kwok => vec![
                 format!("--kubeconfig={}", kubeconfig("kwok")),
                 format!("--config={}", path(&bin_dir.join(super::bins::KWOK_STAGES))),
+                format!("--config={}", path(&paths.kubetutor_stages())),
                 format!("--server-address=127.0.0.1:{}", ports.kwok),
                 // Only nodes we mark, so kwok never fights a real kubelet.
                 "--manage-all-nodes=false".into(),

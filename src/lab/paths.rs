@@ -70,6 +70,11 @@ impl LabPaths {
             .join("kubeconfigs")
             .join(format!("{component}.kubeconfig"))
     }
+    /// kubetutor's own kwok stages (failing a Job's Pod on a marker), written
+    /// by `lab up` from `assets/kubetutor-stages.yaml`.
+    pub fn kubetutor_stages(&self) -> PathBuf {
+        self.root.join("kubetutor-stages.yaml")
+    }
     /// Ports and binaries of the current lab (see `state.rs`).
     pub fn state_file(&self) -> PathBuf {
         self.root.join("lab.json")

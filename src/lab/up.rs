@@ -9,6 +9,9 @@ use anyhow::Context;
 use kube::Client;
 
 use super::components::NODE_NAME;
+
+/// kwok stages of kubetutor's own (see the file's comments).
+const KUBETUTOR_STAGES: &str = include_str!("../../assets/kubetutor-stages.yaml");
 use super::health::{self, serving_within, wait_ready};
 use super::paths::LabPaths;
 use super::pki::{self, PkiChange};
@@ -135,6 +138,7 @@ pub async fn up(
         None
     };
     kubeconfig::write_all(paths, ports.apiserver)?;
+    std::fs::write(paths.kubetutor_stages(), KUBETUTOR_STAGES)?;
     let admin = admin_config(paths).await?;
     let mut run = Run {
         paths,

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 
 use super::error::{self, LessonError};
-use super::model::{Act, Action, Caller, Check, LessonSpec, Need, ObjectRef, Prediction, StepSpec};
+use super::model::{
+    Act, Action, Caller, Capability, Check, LessonSpec, Meta, Need, ObjectRef, POD_SECURITY_LABELS,
+    Prediction, StepSpec,
+};
 use super::{inside, needs, text, vars};
-use crate::checks::path;
+use crate::checks::{fields, path, select};
 use crate::cluster::apply::ApplyError;
 use crate::cluster::{manifest, request_line};
 use crate::yaml::{self, YamlError};
@@ -27,6 +30,11 @@ pub struct Lesson {
     pub owns: Vec<ObjectRef>,
     /// Read access outside the lesson namespace that its checks need.
     pub needs: Vec<Need>,
+    /// What the cluster must offer for the lesson to start.
+    pub requires: Vec<Capability>,
+    /// Manifests (YAML text) applied when the lesson starts.
+    pub setup: Vec<String>,
+    pub meta: Meta,
     pub steps: Vec<Step>,
     pub dir: PathBuf,
     /// Things lint points out that do not stop the lesson from loading.
@@ -48,6 +56,8 @@ pub struct Step {
     /// What the learner must do, besides the checks holding.
     pub acts: Vec<Act>,
     pub predict: Option<Prediction>,
+    /// Manifests (YAML text) applied when the step becomes the current one.
+    pub setup: Vec<String>,
     pub checks: Vec<Check>,
 }
 
@@ -198,6 +208,23 @@ impl Loader<'_> {
             steps.push(self.step(step));
         }
         let warnings = self.free_steps(&spec, &steps);
+        let setup: Vec<String> = spec
+            .setup
+            .iter()
+            .filter_map(|f| self.read(f, FileKind::Solution))
+            .collect();
+        let execs = spec
+            .steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .any(|c| matches!(c, Check::Exec(_)));
+        if execs && !spec.requires.contains(&Capability::Containers) {
+            self.error(
+                "exec:",
+                "an exec check runs a command in a container: add `requires: [containers]` to the \
+                 lesson, so it does not start on a cluster whose Pods run no containers (the lab)",
+            );
+        }
         if self.errors.is_empty() {
             Ok(Lesson {
                 warnings,
@@ -207,6 +234,9 @@ impl Loader<'_> {
                 namespace: self.namespace.to_string(),
                 owns: spec.owns,
                 needs: spec.needs,
+                requires: spec.requires,
+                setup,
+                meta: spec.meta,
                 steps,
                 dir: self.dir.to_path_buf(),
             })
@@ -230,6 +260,12 @@ impl Loader<'_> {
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
+        let setup = spec
+            .setup
+            .iter()
+            .filter_map(|f| self.read(f, FileKind::Solution))
+            .collect();
+
         let actions: Vec<Action> = spec.action.iter().chain(&spec.actions).cloned().collect();
         if spec.action.is_some() && !spec.actions.is_empty() {
             self.error(
@@ -245,6 +281,21 @@ impl Loader<'_> {
                 self.request_line(&spec.id, &request.method, &request.path);
                 self.caller(&spec.id, &request.caller);
             }
+            if let Action::LabelNamespace(labels) = action {
+                for (key, value) in labels {
+                    if !key.starts_with(POD_SECURITY_LABELS) || value.is_empty() {
+                        self.error_in_step(
+                            &spec.id,
+                            &[key.as_str(), "labelNamespace:"],
+                            format!(
+                                "step {}: labelNamespace sets Pod Security labels only \
+                                 ({POD_SECURITY_LABELS}…), each with a value; {key:?} is not one",
+                                spec.id
+                            ),
+                        );
+                    }
+                }
+            }
         }
         self.acts(spec, &actions);
         Step {
@@ -256,6 +307,7 @@ impl Loader<'_> {
             actions,
             acts: spec.acts.clone(),
             predict: spec.predict.clone(),
+            setup,
             checks: spec.checks.clone(),
         }
     }
@@ -333,12 +385,83 @@ impl Loader<'_> {
     fn check(&mut self, step: &str, check: &Check) {
         match check {
             Check::Field(field) => {
-                self.path(step, &field.path);
-                if field.equals.is_none() && field.contains.is_none() {
-                    self.error(
-                        &field.path,
-                        format!("step {step}: a field check needs `equals` or `contains`"),
+                let at = if field.path.is_empty() {
+                    format!("name: {}", field.name)
+                } else {
+                    field.path.clone()
+                };
+                if field.path.is_empty() && field.condition.is_none() {
+                    self.error_in_step(
+                        step,
+                        &[at.as_str()],
+                        format!("step {step}: a field check needs a `path` (or a `condition`)"),
                     );
+                }
+                for problem in fields::lint(&field.test()) {
+                    self.error_in_step(step, &[at.as_str()], format!("step {step}: {problem}"));
+                }
+            }
+            Check::Count(count) => {
+                let at = format!("kind: {}", count.kind);
+                if let Some(selector) = &count.selector
+                    && let Err(problem) = select::parse_selector(selector)
+                {
+                    self.error_in_step(
+                        step,
+                        &[selector.as_str(), at.as_str()],
+                        format!("step {step}: {problem}"),
+                    );
+                }
+                for problem in count.where_.iter().flat_map(fields::lint) {
+                    self.error_in_step(
+                        step,
+                        &["where:", at.as_str()],
+                        format!("step {step}: {problem}"),
+                    );
+                }
+                if count.exactly.is_none() && count.at_least.is_none() && count.at_most.is_none() {
+                    self.error_in_step(
+                        step,
+                        &[at.as_str()],
+                        format!("step {step}: a count needs `exactly`, `atLeast` or `atMost`"),
+                    );
+                }
+            }
+            Check::Events(events) => {
+                if let Some(message) = &events.message
+                    && let Err(problem) = fields::compile(message)
+                {
+                    self.error_in_step(
+                        step,
+                        &[message.as_str()],
+                        format!("step {step}: {problem}"),
+                    );
+                }
+            }
+            Check::Rejected(rejected) => {
+                if let Err(problem) = fields::compile(&rejected.matches) {
+                    self.error_in_step(step, &["matches:"], format!("step {step}: {problem}"));
+                }
+                if let Err(err) = manifest::parse(&rejected.manifest, self.namespace) {
+                    self.error_in_step(
+                        step,
+                        &["manifest:"],
+                        format!("step {step}: the rejected manifest: {err}"),
+                    );
+                }
+            }
+            Check::Exec(exec) => {
+                if exec.command.is_empty() {
+                    self.error_in_step(
+                        step,
+                        &["command:"],
+                        format!("step {step}: the exec command is empty"),
+                    );
+                }
+                if let Some(output) = &exec.output
+                    && let Err(problem) = fields::compile(output)
+                {
+                    self.error_in_step(step, &["output:"], format!("step {step}: {problem}"));
                 }
             }
             Check::Request(request) => {
@@ -385,7 +508,17 @@ impl Loader<'_> {
                 // Any role will do: the learner must make one.
                 None => true,
             },
-            Check::Access(_) | Check::Request(_) | Check::Token(_) => false,
+            // Some object must appear: the learner (or a setup they then
+            // fix, with `acts`) makes it.
+            Check::Count(c) => {
+                c.exactly.is_some_and(|n| n > 0) || c.at_least.is_some_and(|n| n > 0)
+            }
+            Check::Events(_) => true,
+            Check::Access(_)
+            | Check::Request(_)
+            | Check::Token(_)
+            | Check::Rejected(_)
+            | Check::Exec(_) => false,
         };
         steps
             .iter()

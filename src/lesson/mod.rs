@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod error;
 mod inside;
 pub mod load;
+pub mod meta;
 pub mod model;
 pub mod needs;
 mod text;

@@ -48,7 +48,12 @@ pub fn run(
     if let Some(chosen) = &cluster.chosen {
         label.context = format!("{} ({chosen})", label.context);
     }
-    let lessons = lesson_titles(&args.root());
+    let lessons = lesson_titles(
+        &args.root(),
+        &state_dir,
+        &label.server,
+        args.namespace.as_deref(),
+    );
     let lessons_root = catalog::resolve(args.lessons_dir.as_deref())
         .map(|root| root.short())
         .unwrap_or_default();
@@ -122,14 +127,28 @@ fn release_mouse_on_panic() {
     }));
 }
 
-/// (id, title) of every lesson that loads, for the lesson picker.
-fn lesson_titles(root: &std::path::Path) -> Vec<(String, String)> {
+/// (id, line) of every lesson that loads, for the lesson picker: its title,
+/// metadata, and how far the learner got in it on this cluster and namespace.
+fn lesson_titles(
+    root: &std::path::Path,
+    state_dir: &std::path::Path,
+    server: &str,
+    namespace: Option<&str>,
+) -> Vec<(String, String)> {
     catalog::list(root)
         .into_iter()
         .filter_map(|(id, dir)| {
-            crate::lesson::Lesson::load(&dir, None)
-                .ok()
-                .map(|l| (id, l.title))
+            let lesson = crate::lesson::Lesson::load(&dir, namespace).ok()?;
+            let mut line = lesson.title.clone();
+            let meta = crate::lesson::meta::describe(&lesson);
+            if !meta.is_empty() {
+                line.push_str(&format!(" · {meta}"));
+            }
+            if let Some(state) = saved::peek(state_dir, server, &lesson.namespace, &lesson.id) {
+                let reached = crate::lesson::meta::progress(state.unlocked, lesson.steps.len());
+                line.push_str(&format!(" · {reached}"));
+            }
+            Some((id, line))
         })
         .collect()
 }
@@ -403,7 +422,12 @@ fn start_engine(
     tokio::spawn(async move {
         let started = async {
             let config = target.config().await?;
-            Engine::start(lesson, config).await
+            let engine = Engine::start(lesson, config).await?;
+            // The lesson's "fix it" objects, created once.
+            engine.setup().await.map_err(|e| {
+                anyhow::anyhow!("the lesson's setup objects could not be created: {e}")
+            })?;
+            anyhow::Ok(engine)
         };
         match started.await {
             Ok(engine) => {
@@ -417,9 +441,15 @@ fn start_engine(
             }
             Err(err) => {
                 tracing::warn!("engine did not start: {err:#}");
-                let _ = messages.send(Msg::EngineFailed(format!(
-                    "{err:#}. Start the local lab with `kubetutor lab up`, or choose a cluster with --kubeconfig/--context."
-                )));
+                let advice = if err
+                    .downcast_ref::<crate::cluster::capabilities::LessonRefused>()
+                    .is_some()
+                {
+                    " Open the menu (Esc) and choose another lesson."
+                } else {
+                    " Start the local lab with `kubetutor lab up`, or choose a cluster with --kubeconfig/--context."
+                };
+                let _ = messages.send(Msg::EngineFailed(format!("{err:#}.{advice}")));
             }
         }
     });

@@ -82,6 +82,14 @@ pub fn load(path: &Path) -> Loaded {
     }
 }
 
+/// The progress saved for (server, namespace, lesson), read without touching
+/// anything: for the lesson picker, which must not move a damaged file aside
+/// (opening that lesson does, and says so).
+pub fn peek(state_dir: &Path, server: &str, namespace: &str, lesson: &str) -> Option<SavedState> {
+    let text = std::fs::read(path(state_dir, server, namespace, lesson)).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
 /// Moves the unreadable file aside and restores what can be restored.
 fn moved_aside(path: &Path, why: &str, text: &str) -> Loaded {
     let since_epoch = std::time::SystemTime::now()

@@ -127,3 +127,22 @@ fn an_old_style_file_is_renamed_to_the_stable_name() {
     assert!(file.exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn peek_reads_progress_and_leaves_a_damaged_file_where_it_is() {
+    let dir = temp_dir("peek");
+    let file = path(&dir, "https://127.0.0.1:1", "lab", "demo");
+    assert_eq!(peek(&dir, "https://127.0.0.1:1", "lab", "demo"), None);
+    store(&file, &state(2, &[])).unwrap();
+    assert_eq!(
+        peek(&dir, "https://127.0.0.1:1", "lab", "demo").map(|s| s.unlocked),
+        Some(2)
+    );
+    std::fs::write(&file, "{ cut sho").unwrap();
+    assert_eq!(peek(&dir, "https://127.0.0.1:1", "lab", "demo"), None);
+    assert!(
+        file.exists() && corrupt_files(&file).is_empty(),
+        "nothing moved"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,165 @@
+//! Each new lesson's first step done in the TUI by typing into its template
+//! in a real terminal (tmux), on the lab: the step turns green only when the
+//! cluster says so, and the cluster pane shows the lesson's own kinds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{Tmux, tui_command};
+use common::{TestNamespace, lab};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Moves to line `down` (0-based) of the editor, to just before its last
+/// character (inside `[]`, `{}` or `""`), and types `text` there.
+fn type_inside(tmux: &Tmux, down: usize, text: &str) {
+    tmux.keys(&["C-Home"]);
+    for _ in 0..down {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&["End", "Left"]);
+    tmux.type_text(text);
+}
+
+/// Starts the TUI on `lesson` in a fresh namespace and waits for step 1.
+async fn open(lesson: &str, first_step: &str) -> (Tmux, TestNamespace, std::path::PathBuf) {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "pty").await;
+    let state = common::temp_dir("tui-lessons");
+    let command = tui_command(&state, &lab().paths.kubeconfig(), &ns.name, "")
+        .replace(" -n ", &format!(" --lesson {lesson} -n "));
+    let tmux = Tmux::start(&command, 160, 48);
+    tmux.wait_for("connected", WAIT);
+    tmux.wait_for(first_step, WAIT);
+    (tmux, ns, state)
+}
+
+fn apply_and_expect_done(tmux: &Tmux) -> String {
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("✓ Step 1 done", WAIT)
+}
+
+fn close(tmux: &Tmux, state: std::path::PathBuf) {
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
+async fn clusterrole_aggregation_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open(
+        "clusterrole-aggregation",
+        "A ClusterRole that may read Pods",
+    )
+    .await;
+    tmux.wait_for("No ClusterRole named", WAIT);
+    type_inside(&tmux, 6, "pods");
+    type_inside(&tmux, 7, "get, list, watch");
+    apply_and_expect_done(&tmux);
+    // The pane shows the lesson's own ClusterRole, summed up by its rules.
+    tmux.wait_for("get,list,watch pods", WAIT);
+    close(&tmux, state);
+    // Cluster-scoped: it outlives the namespace, and other tests' `grants`
+    // checks would see it.
+    let role = format!("pod-reader-{}", ns.name);
+    let out = lab().kubectl(&["delete", "clusterrole", &role], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn quota_limitrange_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open("quota-limitrange", "Defaults filled in by a LimitRange").await;
+    type_inside(&tmux, 7, "cpu: 100m, memory: 64Mi");
+    type_inside(&tmux, 8, "cpu: 200m, memory: 128Mi");
+    type_inside(&tmux, 14, "plain");
+    apply_and_expect_done(&tmux);
+    // The pane lists the lesson's kinds, LimitRanges among them.
+    tmux.wait_for(&format!("LimitRanges in {}", ns.name), WAIT);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn labels_owners_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open("labels-owners", "Label three Pods").await;
+    // The pane lists the kinds step 2's setup will make; none yet.
+    tmux.wait_for(&format!("Services in {} (0)", ns.name), WAIT);
+    type_inside(&tmux, 4, "app: shop, tier: web");
+    type_inside(&tmux, 12, "app: shop, tier: web");
+    type_inside(&tmux, 20, "app: shop, tier: db");
+    apply_and_expect_done(&tmux);
+    // Step 2 starts with its broken Service.
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("created Service shop-web", WAIT);
+    tmux.wait_for(&format!("Services in {} (1)", ns.name), WAIT);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn deployments_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, ns, state) = open("deployments", "A Deployment with three replicas").await;
+    type_inside(&tmux, 16, "nginx:1.27");
+    apply_and_expect_done(&tmux);
+    // The pane's summary of a Deployment: ready/desired and its revision.
+    tmux.wait_for("web: 3/3 ready · revision 1", WAIT);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0", WAIT);
+    // `kubetutor lessons` shows how far the learner got, from the saved progress.
+    let (ok, out) = common::run_on_lab(&["lessons", "-n", &ns.name], &state);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "20 min · beginner · after labels-owners · you: step 2 of 4 in {}",
+            ns.name
+        )),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn jobs_first_step_by_typing() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open("jobs-cronjobs", "A Job that runs to three completions").await;
+    // Always is refused by the API server: the learner reads why, then fixes it.
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("valid values: \"OnFailure\", \"Never\"", WAIT);
+    tmux.keys(&["C-Home"]);
+    for _ in 0..9 {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&[
+        "End", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace",
+    ]);
+    tmux.type_text("Never");
+    apply_and_expect_done(&tmux);
+    tmux.wait_for("batch: 3/3 succeeded, 0 failed", WAIT);
+    close(&tmux, state);
+}
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn pod_security_first_step_by_answering_running_and_applying() {
+    let _one_at_a_time = common::pty_lock();
+    let (tmux, _ns, state) = open("pod-security", "Warn about Pods that are not restricted").await;
+    // Out of the editor; the prediction first (the right answer is the
+    // second), then the label.
+    tmux.keys(&["Tab", "2", "F6"]);
+    tmux.wait_for("pod-security.kubernetes.io/warn=restricted", WAIT);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("✓ Step 1 done", WAIT);
+    close(&tmux, state);
+}
