@@ -136,6 +136,7 @@ async fn jobs_first_step_by_typing() {
     let (tmux, _ns, state) = open("jobs-cronjobs", "A Job that runs to three completions").await;
     // Always is refused by the API server: the learner reads why, then fixes it.
     tmux.keys(&["C-s"]);
+    tmux.wait_for("restartPolicy needs another value", WAIT);
     tmux.wait_for("valid values: \"OnFailure\", \"Never\"", WAIT);
     tmux.keys(&["C-Home"]);
     for _ in 0..9 {

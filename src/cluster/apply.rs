@@ -283,7 +283,10 @@ async fn explain(
         Problem::Unknown => where_it_fits(api, object, &problem).await,
         _ => None,
     };
-    let message = problem.plain(belongs_under.as_deref());
+    let written = serde_json::to_value(object)
+        .ok()
+        .is_some_and(|document| value_at(&document, &problem.path).is_some());
+    let message = problem.plain(belongs_under.as_deref(), written);
     match locate::locate(text, start, &problem.path) {
         Some((line, column, _)) => ApplyError::Invalid {
             line,

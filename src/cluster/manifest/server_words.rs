@@ -49,11 +49,7 @@ pub fn field_problem(message: &str) -> Option<FieldProblem> {
         .trim_start_matches('[');
     let (path, rest) = listed.split_once(": ")?;
     let path = locate::segments(path)?;
-    let first = rest
-        .split(", ")
-        .next()
-        .unwrap_or(rest)
-        .trim_end_matches(']');
+    let first = first_item(rest).trim_end_matches(']');
     let problem = if let Some(detail) = first.strip_prefix("Required value") {
         Problem::Required(detail.trim_start_matches(": ").to_string())
     } else if let Some(rest) = first.strip_prefix("Invalid value: ") {
@@ -63,6 +59,22 @@ pub fn field_problem(message: &str) -> Option<FieldProblem> {
         Problem::Other(first.to_string())
     };
     Some(FieldProblem { path, problem })
+}
+
+/// The first of several problems the server lists as `a: …, b: …`. A
+/// detail may hold ", " itself (`valid values: "OnFailure", "Never"`): an
+/// item ends only where a field path and ": " follow.
+fn first_item(rest: &str) -> &str {
+    for (at, _) in rest.match_indices(", ") {
+        let next = &rest[at + 2..];
+        if let Some((path, _)) = next.split_once(": ")
+            && !path.contains(' ')
+            && locate::segments(path).is_some()
+        {
+            return &rest[..at];
+        }
+    }
+    rest
 }
 
 impl FieldProblem {
@@ -85,7 +97,9 @@ impl FieldProblem {
 
     /// What to tell the learner. `belongs_under` is where the server would
     /// accept an unknown field, when that was found out.
-    pub fn plain(&self, belongs_under: Option<&[Segment]>) -> String {
+    /// `written` says whether the field is in the manifest: the server says
+    /// "Required value" for a value it does not accept, too.
+    pub fn plain(&self, belongs_under: Option<&[Segment]>, written: bool) -> String {
         let field = self.field();
         let path = locate::show(&self.path);
         match &self.problem {
@@ -101,6 +115,9 @@ impl FieldProblem {
                     place_words(self.parent())
                 ),
             },
+            Problem::Required(detail) if written => {
+                format!("{path} needs another value: {detail}")
+            }
             Problem::Required(detail) => {
                 let why = if detail.is_empty() {
                     String::new()
@@ -181,11 +198,11 @@ mod tests {
         assert_eq!(problem.field(), "serviceAccountName");
         let spec = [Segment::Key("spec".into())];
         assert_eq!(
-            problem.plain(Some(&spec)),
+            problem.plain(Some(&spec), true),
             r#"serviceAccountName belongs under spec, not under a container (spec.containers[name="alpine"]): move it there (indent it like the other fields of spec)."#
         );
         assert_eq!(
-            problem.plain(None),
+            problem.plain(None, true),
             r#"serviceAccountName is not a field of a container (spec.containers[name="alpine"]): check its spelling and its indentation."#
         );
     }
@@ -201,7 +218,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            required.plain(None),
+            required.plain(None, false),
             "rules[0].apiGroups is missing and required (resource rules must supply at least one api group): add apiGroups: under a rule (rules[0])."
         );
         let invalid = field_problem(
@@ -210,10 +227,27 @@ mod tests {
         .unwrap();
         assert!(
             invalid
-                .plain(None)
+                .plain(None, true)
                 .starts_with(r#"spec.containers[0].name cannot be "Alpine": a lowercase RFC 1123"#)
         );
         assert_eq!(field_problem("etcdserver: request timed out"), None);
+    }
+
+    #[test]
+    fn a_detail_with_commas_is_kept_whole_and_a_written_value_is_not_called_missing() {
+        let job = field_problem(
+            r#"Job.batch "batch" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never""#,
+        )
+        .unwrap();
+        assert_eq!(
+            job.plain(None, true),
+            r#"spec.template.spec.restartPolicy needs another value: valid values: "OnFailure", "Never""#
+        );
+        let two = field_problem(
+            r#"Pod "x" is invalid: [spec.a: Required value: one, two, spec.b: Invalid value: "c": no]"#,
+        )
+        .unwrap();
+        assert_eq!(two.problem, Problem::Required("one, two".into()));
     }
 
     #[test]
