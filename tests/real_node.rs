@@ -149,10 +149,7 @@ fn seed_objects(image: &str, namespace: &str) -> String {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        docs.push(
-            text.replace("alpine:3.15", image)
-                .replace("${NAMESPACE}", namespace),
-        );
+        docs.push(kubetutor::lesson::vars::substitute_with(&text, namespace, image).unwrap());
     }
     docs.join("\n---\n")
 }
@@ -260,6 +257,34 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
         "https://kubernetes.default.svc/version",
     ]);
     assert!(version.contains("\"gitVersion\""), "{version}");
+
+    // The lesson as written: `${POD_IMAGE}` is the toolbox on this lab, so
+    // `solve` (the lesson's own solutions, its calls from the Pods) passes.
+    let kubeconfig = lab.dir.join("kubeconfig");
+    let kubeconfig = kubeconfig.to_str().unwrap();
+    lab.kubectl_ok(&["create", "namespace", "lesson"], None);
+    let solved = lab.kubetutor(&["solve", "--kubeconfig", kubeconfig, "-n", "lesson"]);
+    assert!(
+        solved.status.success(),
+        "the first lesson, solved as written on the real node:\n{}",
+        text(&solved)
+    );
+    let running = lab.kubectl_ok(
+        &[
+            "get",
+            "pod",
+            "pod-demo-sa",
+            "-n",
+            "lesson",
+            "-o",
+            "jsonpath={.spec.containers[0].image} {.status.containerStatuses[0].containerID}",
+        ],
+        None,
+    );
+    assert!(
+        running.starts_with(&format!("{image} containerd://")),
+        "the lesson's Pod names the toolbox and runs it: {running}"
+    );
 
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(lab.dir.join("lab.json")).unwrap()).unwrap();

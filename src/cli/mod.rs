@@ -92,6 +92,10 @@ pub struct LessonArgs {
     /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
     #[arg(long)]
     pub lessons_dir: Option<PathBuf>,
+    /// What `${POD_IMAGE}` stands for on the cluster used (see
+    /// `lab::real_node::pod_image_for`); None: the default.
+    #[arg(skip)]
+    pub pod_image: Option<String>,
 }
 
 impl LessonArgs {
@@ -103,6 +107,10 @@ impl LessonArgs {
             lesson: self.lesson.clone().or(defaults.lesson),
             namespace: self.namespace.clone().or(defaults.namespace),
             lessons_dir: self.lessons_dir.clone(),
+            pod_image: self
+                .pod_image
+                .clone()
+                .or_else(|| crate::lab::real_node::pod_image_for(cluster.kubeconfig.as_deref())),
         }
     }
 
@@ -133,12 +141,18 @@ impl LessonArgs {
                 }
             );
         }
-        crate::lesson::Lesson::load(&dir, self.namespace.as_deref()).map_err(|errors| {
-            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!(
-                "the lesson has errors (run `kubetutor lessons lint`):\n{}",
-                list.join("\n")
-            )
-        })
+        let pod_image = self
+            .pod_image
+            .as_deref()
+            .unwrap_or(crate::lesson::vars::DEFAULT_POD_IMAGE);
+        crate::lesson::Lesson::load_for(&dir, self.namespace.as_deref(), pod_image).map_err(
+            |errors| {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!(
+                    "the lesson has errors (run `kubetutor lessons lint`):\n{}",
+                    list.join("\n")
+                )
+            },
+        )
     }
 }

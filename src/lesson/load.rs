@@ -71,11 +71,20 @@ impl Step {
 impl Lesson {
     /// Loads `dir/lesson.yaml`. `namespace` overrides the lesson's own.
     pub fn load(dir: &Path, namespace: Option<&str>) -> Result<Lesson, Vec<LessonError>> {
+        Lesson::load_for(dir, namespace, vars::DEFAULT_POD_IMAGE)
+    }
+
+    /// As `load`, with the image `${POD_IMAGE}` stands for on this cluster.
+    pub fn load_for(
+        dir: &Path,
+        namespace: Option<&str>,
+        pod_image: &str,
+    ) -> Result<Lesson, Vec<LessonError>> {
         let file = dir.join(LESSON_FILE);
         let raw = text::read(&file).map_err(|e| vec![e])?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
-        let spec = parse_spec(&file, &raw, vars::PLACEHOLDER).map_err(|e| vec![e])?;
+        let spec = parse_spec(&file, &raw, vars::PLACEHOLDER, pod_image).map_err(|e| vec![e])?;
         let namespace = namespace.unwrap_or(&spec.namespace).to_string();
         let mut errors = Vec::new();
         for read in needs::unlisted(&spec) {
@@ -93,12 +102,13 @@ impl Lesson {
         if let Err(message) = check_namespace_name(&namespace) {
             errors.push(LessonError::at_text(&file, &raw, "namespace:", message));
         }
-        let spec = parse_spec(&file, &raw, &namespace).map_err(|e| vec![e])?;
+        let spec = parse_spec(&file, &raw, &namespace, pod_image).map_err(|e| vec![e])?;
         Loader {
             dir,
             file: &file,
             raw: &raw,
             namespace: &namespace,
+            pod_image,
             errors,
         }
         .finish(spec)
@@ -109,8 +119,13 @@ impl Lesson {
     }
 }
 
-fn parse_spec(file: &Path, raw: &str, namespace: &str) -> Result<LessonSpec, LessonError> {
-    let text = vars::substitute(raw, namespace).map_err(|(offset, name)| {
+fn parse_spec(
+    file: &Path,
+    raw: &str,
+    namespace: &str,
+    pod_image: &str,
+) -> Result<LessonSpec, LessonError> {
+    let text = vars::substitute_with(raw, namespace, pod_image).map_err(|(offset, name)| {
         let (line, column) = error::position(raw, offset);
         LessonError::new(
             file,
@@ -172,6 +187,7 @@ struct Loader<'a> {
     file: &'a Path,
     raw: &'a str,
     namespace: &'a str,
+    pod_image: &'a str,
     errors: Vec<LessonError>,
 }
 
@@ -340,7 +356,7 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let text = match vars::substitute(&raw, self.namespace) {
+        let text = match vars::substitute_with(&raw, self.namespace, self.pod_image) {
             Ok(text) => text,
             Err((offset, name)) => {
                 let (line, column) = error::position(&raw, offset);

@@ -108,6 +108,28 @@ impl NodeBuild {
     }
 }
 
+/// The image lesson Pods run (`${POD_IMAGE}`) when `kubeconfig` (or
+/// $KUBECONFIG) is the kubeconfig of a lab running a real node: the toolbox
+/// image the lab built, since no registry is reachable. None elsewhere (the
+/// lesson's default then, an image a normal cluster pulls; kwok never pulls).
+pub fn pod_image_for(kubeconfig: Option<&Path>) -> Option<String> {
+    let paths = LabPaths::from_env().ok()?;
+    let given = kubeconfig
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from))?;
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same(&given, &paths.kubeconfig()) {
+        return None;
+    }
+    if !super::state::LabState::load(&paths)?.real_node {
+        return None;
+    }
+    check_built().ok()?.toolbox_image()
+}
+
 fn script() -> anyhow::Result<PathBuf> {
     Ok(super::bins::build_script()?.with_file_name("build-real-node.sh"))
 }
