@@ -4,18 +4,8 @@
 
 mod common;
 
-use common::fixture::fixture;
+use common::fixture::{fixture, render};
 use kubetutor::app::{App, Pane};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| kubetutor::ui::draw(frame, app))
-        .unwrap();
-    terminal.backend().to_string()
-}
 
 /// The fixture (a learner halfway through) on step `index`, with the focus
 /// where a learner arriving there has it.

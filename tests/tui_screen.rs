@@ -31,23 +31,34 @@ fn editor_line(screen: &str, number: usize) -> String {
         .unwrap_or_default()
 }
 
+/// The tutor at 160×48 in a fresh namespace, the learner having done the
+/// first `done` steps, connected and showing `title`.
+async fn tutor_on_step(
+    prefix: &str,
+    done: usize,
+    title: &str,
+) -> (Tmux, TestNamespace, std::path::PathBuf) {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, prefix).await;
+    let state = common::temp_dir("tui");
+    common::learner_did_steps(&state, &ns.name, done);
+    let tmux = Tmux::start(
+        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
+        160,
+        48,
+    );
+    tmux.wait_for(title, WAIT);
+    tmux.wait_for("connected", WAIT);
+    (tmux, ns, state)
+}
+
 /// In the editor the done notice names Ctrl-N, outside it n: each moves on
 /// and leaves the YAML as it was.
 #[tokio::test]
 #[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
 async fn the_key_a_done_notice_names_moves_on_and_types_nothing() {
     let _one_at_a_time = common::pty_lock();
-    let client = lab().client().await;
-    let ns = TestNamespace::create(&client, "notice").await;
-    let state = common::temp_dir("tui");
-    common::learner_did_steps(&state, &ns.name, 3);
-    let tmux = Tmux::start(
-        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
-        160,
-        48,
-    );
-    tmux.wait_for("4. A Pod that uses the default", WAIT);
-    tmux.wait_for("connected", WAIT);
+    let (tmux, ns, state) = tutor_on_step("notice", 3, "4. A Pod that uses the default").await;
     // A step with YAML opens with the focus in the editor, and says so.
     let screen = tmux.screen();
     assert!(
@@ -92,17 +103,8 @@ async fn the_key_a_done_notice_names_moves_on_and_types_nothing() {
 #[allow(clippy::await_holding_lock)]
 async fn a_bracketed_paste_with_tabs_lands_in_the_editor_and_runs_nothing() {
     let _one_at_a_time = common::pty_lock();
-    let client = lab().client().await;
-    let ns = TestNamespace::create(&client, "paste").await;
-    let state = common::temp_dir("tui");
-    common::learner_did_steps(&state, &ns.name, 6);
-    let tmux = Tmux::start(
-        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
-        160,
-        48,
-    );
-    tmux.wait_for("7. Create the demo-sa ServiceAccount", WAIT);
-    tmux.wait_for("connected", WAIT);
+    let (tmux, _ns, state) =
+        tutor_on_step("paste", 6, "7. Create the demo-sa ServiceAccount").await;
     // The focus on the lesson text: a paste asks first, and its q is no quit.
     tmux.keys(&["BTab"]);
     tmux.wait_for("▶Lesson", WAIT);
@@ -142,17 +144,7 @@ async fn a_bracketed_paste_with_tabs_lands_in_the_editor_and_runs_nothing() {
 #[allow(clippy::await_holding_lock)]
 async fn refused_manifests_put_the_cursor_on_the_field_with_plain_words() {
     let _one_at_a_time = common::pty_lock();
-    let client = lab().client().await;
-    let ns = TestNamespace::create(&client, "errline").await;
-    let state = common::temp_dir("tui");
-    common::learner_did_steps(&state, &ns.name, 3);
-    let tmux = Tmux::start(
-        &tui_command(&state, &lab().paths.kubeconfig(), &ns.name, ""),
-        160,
-        48,
-    );
-    tmux.wait_for("4. A Pod that uses the default", WAIT);
-    tmux.wait_for("connected", WAIT);
+    let (tmux, ns, state) = tutor_on_step("errline", 3, "4. A Pod that uses the default").await;
     // The template as it is: `name:` with nothing after it, on line 6.
     tmux.keys(&["C-s"]);
     let screen = tmux.wait_for("has an empty metadata.name", WAIT);

@@ -3,18 +3,10 @@
 
 mod common;
 
-use common::fixture::fixture;
+use common::fixture::{fixture, render};
 use kubetutor::app::{App, Pane};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| kubetutor::ui::draw(frame, app))
-        .unwrap();
-    terminal.backend().to_string()
-}
 
 fn render_pane(app: &App, pane: Pane, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

@@ -7,9 +7,7 @@ use super::*;
 use crate::engine::actor::EngineUpdate;
 
 fn app() -> App {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
-    let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
-    App::new(lesson, ClusterLabel::default(), None)
+    crate::app::first_lesson_app()
 }
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {

@@ -446,6 +446,14 @@ impl App {
     }
 }
 
+/// The first lesson in namespace `lab`, fresh: what the app's unit tests start from.
+#[cfg(test)]
+pub(crate) fn first_lesson_app() -> App {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+    let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
+    App::new(lesson, ClusterLabel::default(), None)
+}
+
 /// `lesson_scroll` value that shows the end of the text, wherever that is.
 pub const LESSON_END: u16 = u16::MAX;
 

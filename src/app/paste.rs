@@ -89,14 +89,11 @@ fn insert(app: &mut App, text: &str) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{ClusterLabel, Msg, update};
+    use crate::app::{Msg, update};
     use crossterm::event::KeyModifiers;
 
     fn app() -> App {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
-        let lesson = crate::lesson::Lesson::load(&dir, Some("lab")).unwrap();
-        App::new(lesson, ClusterLabel::default(), None)
+        crate::app::first_lesson_app()
     }
 
     #[test]

@@ -112,3 +112,14 @@ pub fn fixture() -> App {
     assert!(app.connection.is_connected());
     app
 }
+
+/// The whole screen of `app` at `width`×`height`, as text.
+#[allow(dead_code)] // not every test binary draws
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| kubetutor::ui::draw(frame, app))
+        .unwrap();
+    terminal.backend().to_string()
+}
