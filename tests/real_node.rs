@@ -82,20 +82,7 @@ impl RealLab {
     }
 
     fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(self.bin_dir().join("kubectl"))
-            .args(args)
-            .env("KUBECONFIG", self.dir.join("kubeconfig"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("kubectl runs");
-        let mut input = child.stdin.take().unwrap();
-        input
-            .write_all(stdin.unwrap_or_default().as_bytes())
-            .unwrap();
-        drop(input);
-        child.wait_with_output().unwrap()
+        common::run_kubectl(&self.bin_dir(), &self.dir.join("kubeconfig"), args, stdin)
     }
 
     fn kubectl_ok(&self, args: &[&str], stdin: Option<&str>) -> String {

@@ -168,6 +168,15 @@ fi
 # --- Images: OCI image layouts written by hand, imported with `ctr images import`.
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 size() { stat -c %s "$1"; }
+# blob FILE: moves FILE into the layout's blob store ($d) under its digest and
+# prints "DIGEST SIZE".
+blob() {
+    local digest bytes
+    digest=$(sha "$1")
+    bytes=$(size "$1")
+    mv "$1" "$d/blobs/sha256/$digest"
+    echo "$digest $bytes"
+}
 # oci_image NAME ROOTFS OUT.tar CMD_JSON LABELS_JSON
 oci_image() {
     local name=$1 rootfs=$2 tar_out=$3 cmd=$4 labels=$5
@@ -179,21 +188,15 @@ oci_image() {
     diff_id=$(sha "$d/layer.tar")
     gzip -n -9 "$d/layer.tar"
     local layer_digest layer_size
-    layer_digest=$(sha "$d/layer.tar.gz")
-    layer_size=$(size "$d/layer.tar.gz")
-    mv "$d/layer.tar.gz" "$d/blobs/sha256/$layer_digest"
+    read -r layer_digest layer_size < <(blob "$d/layer.tar.gz")
     printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s,"Labels":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
         "$cmd" "$labels" "$diff_id" >"$d/config.json"
     local config_digest config_size
-    config_digest=$(sha "$d/config.json")
-    config_size=$(size "$d/config.json")
-    mv "$d/config.json" "$d/blobs/sha256/$config_digest"
+    read -r config_digest config_size < <(blob "$d/config.json")
     printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
         "$config_digest" "$config_size" "$layer_digest" "$layer_size" >"$d/manifest.json"
     local manifest_digest manifest_size
-    manifest_digest=$(sha "$d/manifest.json")
-    manifest_size=$(size "$d/manifest.json")
-    mv "$d/manifest.json" "$d/blobs/sha256/$manifest_digest"
+    read -r manifest_digest manifest_size < <(blob "$d/manifest.json")
     printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
         "$manifest_digest" "$manifest_size" "$name" "${name##*:}" >"$d/index.json"
     printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"

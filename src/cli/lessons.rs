@@ -32,11 +32,10 @@ pub fn list(
             Ok(lesson) => {
                 println!("{id:<28} {:>2} steps  {}", lesson.steps.len(), lesson.title);
                 let mut meta = crate::lesson::meta::describe(&lesson);
-                let saved = state_dir.as_deref().and_then(|dir| {
-                    crate::app::saved::peek(dir, &label.server, &lesson.namespace, &lesson.id)
-                });
-                if let Some(state) = saved {
-                    let reached = crate::lesson::meta::progress(state.unlocked, lesson.steps.len());
+                let reached = state_dir
+                    .as_deref()
+                    .and_then(|dir| crate::app::saved::reached(dir, &label.server, &lesson));
+                if let Some(reached) = reached {
                     meta = [meta, format!("you: {reached} in {}", lesson.namespace)]
                         .into_iter()
                         .filter(|part| !part.is_empty())

@@ -279,13 +279,12 @@ async fn explain(
             message: said,
         };
     };
+    let document = serde_json::to_value(object).unwrap_or_default();
     let belongs_under = match problem.problem {
-        Problem::Unknown => where_it_fits(api, object, &problem).await,
+        Problem::Unknown => where_it_fits(api, object, &document, &problem).await,
         _ => None,
     };
-    let written = serde_json::to_value(object)
-        .ok()
-        .is_some_and(|document| value_at(&document, &problem.path).is_some());
+    let written = value_at(&document, &problem.path).is_some();
     let message = problem.plain(belongs_under.as_deref(), written);
     match locate::locate(text, start, &problem.path) {
         Some((line, column, _)) => ApplyError::Invalid {
@@ -307,11 +306,11 @@ async fn explain(
 async fn where_it_fits(
     api: &Api<DynamicObject>,
     object: &DynamicObject,
+    document: &Value,
     problem: &FieldProblem,
 ) -> Option<Vec<Segment>> {
-    let document = serde_json::to_value(object).ok()?;
     let field = problem.field();
-    let value = value_at(&document, &problem.path)?.clone();
+    let value = value_at(document, &problem.path)?.clone();
     let params = PatchParams::apply(FIELD_MANAGER)
         .validation_strict()
         .dry_run();

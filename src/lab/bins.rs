@@ -148,7 +148,8 @@ fn script_command(script: &Path) -> Command {
     command
 }
 
-fn last_line(stdout: &[u8]) -> Option<PathBuf> {
+/// The folder a build script prints as its last line (its result).
+pub(super) fn last_line(stdout: &[u8]) -> Option<PathBuf> {
     String::from_utf8_lossy(stdout)
         .lines()
         .last()

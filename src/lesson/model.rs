@@ -329,6 +329,9 @@ pub struct ObjectCheck {
     pub hint: Option<String>,
 }
 
+/// The operators are written out, not a `#[serde(flatten)]` FieldTest:
+/// serde does not support `deny_unknown_fields` with `flatten`, and a typo
+/// in a lesson must stay an error. `test()` gathers them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FieldCheck {

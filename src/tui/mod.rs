@@ -66,7 +66,7 @@ pub fn run(
     let mut terminal = ratatui::init();
     // Bracketed paste: a paste arrives as text, never as keys (a pasted q or
     // Tab must not quit or move the focus).
-    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    take_input_modes();
     release_mouse_on_panic();
     let mut farewell = None;
     let result = loop {
@@ -98,11 +98,7 @@ pub fn run(
             Err(err) => break Err(err),
         }
     };
-    let _ = execute!(
-        std::io::stdout(),
-        DisableMouseCapture,
-        DisableBracketedPaste
-    );
+    release_input_modes();
     ratatui::restore();
     if let Some(farewell) = farewell {
         tracing::warn!("quit with work cut short: {farewell}");
@@ -112,17 +108,29 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The input modes the TUI asks of the terminal beyond ratatui's raw mode and
+/// alternate screen: mouse reports, and bracketed paste (a paste arrives as
+/// text, never as keys: a pasted q or Tab must not quit or move the focus).
+fn take_input_modes() {
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+}
+
+/// Gives them back: on quit, before a shell, and on panic.
+fn release_input_modes() {
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
+}
+
 /// ratatui's panic hook gives back raw mode and the alternate screen; the
 /// mouse must be given back too, or the shell receives an escape sequence
 /// for every mouse move after a crash.
 fn release_mouse_on_panic() {
     let restore_terminal = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
+        release_input_modes();
         restore_terminal(info);
     }));
 }
@@ -144,8 +152,7 @@ fn lesson_titles(
             if !meta.is_empty() {
                 line.push_str(&format!(" · {meta}"));
             }
-            if let Some(state) = saved::peek(state_dir, server, &lesson.namespace, &lesson.id) {
-                let reached = crate::lesson::meta::progress(state.unlocked, lesson.steps.len());
+            if let Some(reached) = saved::reached(state_dir, server, &lesson) {
                 line.push_str(&format!(" · {reached}"));
             }
             Some((id, line))
@@ -350,11 +357,7 @@ async fn open_shell(
         Err(message) => return format!("No shell for Pod {pod}: {message}"),
     };
 
-    let _ = execute!(
-        std::io::stdout(),
-        DisableMouseCapture,
-        DisableBracketedPaste
-    );
+    release_input_modes();
     ratatui::restore();
     // A fresh screen for each shell: not the last shell's output under this
     // one's banner.
@@ -386,12 +389,8 @@ async fn open_shell(
     .await
     .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     let _ = crossterm::terminal::enable_raw_mode();
-    let _ = execute!(
-        std::io::stdout(),
-        crossterm::terminal::EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    );
+    let _ = execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen);
+    take_input_modes();
     // A blank frame overwrites every cell the last frame drew, so the next draw
     // paints the whole screen. (Terminal::clear would ask the terminal for the
     // cursor position, an answer that can be lost while input changes hands.)

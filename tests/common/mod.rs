@@ -53,21 +53,7 @@ impl Lab {
 
     /// Runs the lab's own kubectl against the lab.
     pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        use std::io::Write;
-        let mut child = Command::new(self.bin_dir.join("kubectl"))
-            .args(args)
-            .env("KUBECONFIG", self.paths.kubeconfig())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("kubectl runs");
-        let mut input = child.stdin.take().unwrap();
-        input
-            .write_all(stdin.unwrap_or_default().as_bytes())
-            .unwrap();
-        drop(input);
-        child.wait_with_output().unwrap()
+        run_kubectl(&self.bin_dir, &self.paths.kubeconfig(), args, stdin)
     }
 
     /// `kubectl apply -n NS -f -` that must succeed.
@@ -223,6 +209,30 @@ pub mod tmux;
 pub fn pty_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs the kubectl in `bin_dir` with `kubeconfig`, feeding it `stdin`.
+pub fn run_kubectl(
+    bin_dir: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(bin_dir.join("kubectl"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl runs");
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
 }
 
 /// Writes the progress of a learner who answered, ran and applied every step

@@ -90,6 +90,16 @@ pub fn peek(state_dir: &Path, server: &str, namespace: &str, lesson: &str) -> Op
     serde_json::from_slice(&text).ok()
 }
 
+/// How far the learner got in `lesson` on `server` ("step 3 of 12"), from
+/// its progress file (`peek`); None when they never opened it there.
+pub fn reached(state_dir: &Path, server: &str, lesson: &crate::lesson::Lesson) -> Option<String> {
+    let state = peek(state_dir, server, &lesson.namespace, &lesson.id)?;
+    Some(crate::lesson::meta::progress(
+        state.unlocked,
+        lesson.steps.len(),
+    ))
+}
+
 /// Moves the unreadable file aside and restores what can be restored.
 fn moved_aside(path: &Path, why: &str, text: &str) -> Loaded {
     let since_epoch = std::time::SystemTime::now()

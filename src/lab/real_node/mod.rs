@@ -134,14 +134,6 @@ fn script() -> anyhow::Result<PathBuf> {
     Ok(super::bins::build_script()?.with_file_name("build-real-node.sh"))
 }
 
-fn last_line(stdout: &[u8]) -> Option<PathBuf> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .last()
-        .filter(|l| !l.is_empty())
-        .map(PathBuf::from)
-}
-
 /// The real-node build folder if it is complete (`$KUBETUTOR_REAL_NODE_DIR`
 /// or the build script's `--check`); Err says what is missing.
 pub fn check_built() -> anyhow::Result<NodeBuild> {
@@ -155,7 +147,7 @@ pub fn check_built() -> anyhow::Result<NodeBuild> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running bash {}", script.display()))?;
-    match (output.status.code(), last_line(&output.stdout)) {
+    match (output.status.code(), super::bins::last_line(&output.stdout)) {
         (Some(0), Some(dir)) => Ok(NodeBuild { dir }),
         (Some(NOT_BUILT), Some(dir)) => anyhow::bail!(
             "the real node is not built yet ({}): {}",
@@ -189,7 +181,8 @@ pub fn locate(progress: &mut dyn FnMut(&str)) -> anyhow::Result<NodeBuild> {
     if !output.status.success() {
         anyhow::bail!("building the real node failed (see the messages above)");
     }
-    let dir = last_line(&output.stdout).context("build-real-node.sh printed no folder")?;
+    let dir =
+        super::bins::last_line(&output.stdout).context("build-real-node.sh printed no folder")?;
     progress(&format!(
         "real node built in {} s: {}",
         started.elapsed().as_secs(),
@@ -449,10 +442,7 @@ pub async fn start(
     write(&dir.join("Corefile"), &layout.corefile(&dns_kubeconfig))?;
 
     let socket = layout.containerd_socket();
-    // containerd
-    let name = NodeComponent::Containerd.name();
-    if running(paths, NodeComponent::Containerd).is_none() {
-        let t0 = Instant::now();
+    start_once(paths, NodeComponent::Containerd, progress, async {
         let record = spawn(
             paths,
             NodeComponent::Containerd,
@@ -467,19 +457,12 @@ pub async fn start(
             || ctr(build, &socket, &["version"]).map(drop),
         )
         .await?;
-        progress(&format!(
-            "{name:<24} ready in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        ));
-    } else {
-        progress(&format!("{name:<24} already running"));
-    }
+        Ok(String::new())
+    })
+    .await?;
     import_images(build, &socket, progress)?;
 
-    // kubelet
-    let name = NodeComponent::Kubelet.name();
-    if running(paths, NodeComponent::Kubelet).is_none() {
-        let t0 = Instant::now();
+    start_once(paths, NodeComponent::Kubelet, progress, async {
         let args = vec![
             format!("--config={}", path(&dir.join("kubelet/config.yaml"))),
             format!("--kubeconfig={}", path(&node_kubeconfig(paths, "kubelet"))),
@@ -500,8 +483,7 @@ pub async fn start(
             || {
                 let nodes = nodes.clone();
                 async move {
-                    http_status(healthz, "/healthz")
-                        .and_then(|s| (s == 200).then_some(()).ok_or(format!("/healthz {s}")))?;
+                    http_ok(healthz, "/healthz")?;
                     match nodes.get_opt(NODE_NAME).await {
                         Ok(Some(node)) if super::probe::is_ready(&node) => Ok(()),
                         Ok(Some(_)) => Err(format!("node {NODE_NAME} is not Ready yet")),
@@ -512,19 +494,12 @@ pub async fn start(
             },
         )
         .await?;
-        progress(&format!(
-            "{name:<24} ready in {:.1} s (node {NODE_NAME} Ready)",
-            t0.elapsed().as_secs_f64()
-        ));
-    } else {
-        progress(&format!("{name:<24} already running"));
-    }
+        Ok(format!(" (node {NODE_NAME} Ready)"))
+    })
+    .await?;
     taint_kwok_node(client).await?;
 
-    // kube-proxy
-    let name = NodeComponent::KubeProxy.name();
-    if running(paths, NodeComponent::KubeProxy).is_none() {
-        let t0 = Instant::now();
+    start_once(paths, NodeComponent::KubeProxy, progress, async {
         let record = spawn(
             paths,
             NodeComponent::KubeProxy,
@@ -537,25 +512,15 @@ pub async fn start(
             NodeComponent::KubeProxy,
             &record,
             Duration::from_secs(60),
-            || match http_status(port, "/healthz")? {
-                200 => Ok(()),
-                s => Err(format!("/healthz answered {s}")),
-            },
+            || http_ok(port, "/healthz"),
         )
         .await?;
-        progress(&format!(
-            "{name:<24} ready in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        ));
-    } else {
-        progress(&format!("{name:<24} already running"));
-    }
+        Ok(String::new())
+    })
+    .await?;
     network::jump_first()?;
 
-    // CoreDNS
-    let name = NodeComponent::CoreDns.name();
-    if running(paths, NodeComponent::CoreDns).is_none() {
-        let t0 = Instant::now();
+    start_once(paths, NodeComponent::CoreDns, progress, async {
         coredns_rbac(client).await?;
         let record = spawn(
             paths,
@@ -569,19 +534,12 @@ pub async fn start(
             NodeComponent::CoreDns,
             &record,
             Duration::from_secs(60),
-            || match http_status(port, "/ready")? {
-                200 => Ok(()),
-                s => Err(format!("/ready answered {s}")),
-            },
+            || http_ok(port, "/ready"),
         )
         .await?;
-        progress(&format!(
-            "{name:<24} ready in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        ));
-    } else {
-        progress(&format!("{name:<24} already running"));
-    }
+        Ok(String::new())
+    })
+    .await?;
     progress(&format!(
         "real node {NODE_NAME} ready in {:.1} s (Pods use the image {}: {})",
         began.elapsed().as_secs_f64(),
@@ -589,6 +547,37 @@ pub async fn start(
         build.images_env("TOOLBOX_DESCRIPTION").unwrap_or_default()
     ));
     Ok(())
+}
+
+/// Starts a node component with `start` (spawn it, wait until it is ready;
+/// its answer is added to the progress line) unless it runs already, and
+/// says how long it took. `start` is not run at all for a running component.
+async fn start_once(
+    paths: &LabPaths,
+    component: NodeComponent,
+    progress: &mut dyn FnMut(&str),
+    start: impl std::future::Future<Output = anyhow::Result<String>>,
+) -> anyhow::Result<()> {
+    let name = component.name();
+    if running(paths, component).is_some() {
+        progress(&format!("{name:<24} already running"));
+        return Ok(());
+    }
+    let t0 = Instant::now();
+    let said = start.await?;
+    progress(&format!(
+        "{name:<24} ready in {:.1} s{said}",
+        t0.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// An HTTP health endpoint on 127.0.0.1 answers 200.
+fn http_ok(port: u16, path: &str) -> Result<(), String> {
+    match http_status(port, path)? {
+        200 => Ok(()),
+        s => Err(format!("{path} answered {s}")),
+    }
 }
 
 fn path(p: &Path) -> String {
