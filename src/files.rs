@@ -68,12 +68,47 @@ pub fn backup_path(path: &Path) -> std::path::PathBuf {
     name.into()
 }
 
+/// A folder for private files the user named (`class create --out DIR`):
+/// created 0700 when new; an existing one keeps its mode (`--out .` must not
+/// close the user's own folder to others), the files written in it are 0600.
+pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+}
+
 /// Creates `dir` (and its parents) and makes it 0700.
 pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
         .with_context(|| format!("setting the mode of {}", dir.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod ensure_tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_folder_keeps_its_mode_and_a_new_one_is_private() {
+        let base = std::env::temp_dir().join(format!("kt-ensure-{}", std::process::id()));
+        fs::create_dir_all(&base).unwrap();
+        fs::set_permissions(&base, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&base).unwrap();
+        let mode = fs::metadata(&base).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "an existing folder is left as it was");
+        let new = base.join("class-files");
+        ensure_private_dir(&new).unwrap();
+        let mode = fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        fs::remove_dir_all(base).unwrap();
+    }
 }
 
 #[cfg(test)]

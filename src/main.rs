@@ -47,7 +47,7 @@ enum Command {
         #[command(subcommand)]
         action: Option<LessonsAction>,
         /// Folder holding the lessons (default: $KUBETUTOR_LESSONS, else the built-in ones).
-        #[arg(long)]
+        #[arg(long, global = true)]
         lessons_dir: Option<PathBuf>,
         /// Namespace whose progress to show (default: the kubeconfig context's, else each lesson's own).
         #[arg(long, short = 'n')]
@@ -128,6 +128,27 @@ enum LessonsAction {
         /// A lesson folder, or a folder of lessons (default: the lessons folder).
         path: Option<PathBuf>,
     },
+    /// Prove each lesson's checks on the cluster: every step's solution
+    /// passes, its template does not, and every example gets the verdict it
+    /// names — as you, and as a class attendee. Needs a user who may create
+    /// namespaces and grant RBAC (the lab's admin). Exits 1 on a disagreement.
+    Test {
+        /// Lesson ids (default: every lesson).
+        ids: Vec<String>,
+        /// Whose rights: admin (your kubeconfig's user), attendee, or both.
+        #[arg(long = "as", value_enum, default_value = "both")]
+        who: Who,
+        /// Cases run at once (each in its own scratch namespace).
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Who {
+    Admin,
+    Attendee,
+    Both,
 }
 
 fn main() -> ExitCode {
@@ -183,11 +204,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             cluster.kubeconfig = Some(kubetutor::lab::LabPaths::from_env()?.kubeconfig());
         }
-        return kubetutor::tui::run(&cli.lesson, &cluster, cli.presenter);
+        let lesson = cli.lesson.with_context_defaults(&cluster);
+        return kubetutor::tui::run(kubetutor::tui::Tutor {
+            target: cluster.target(),
+            chosen: cluster.chosen.clone(),
+            lesson: lesson.lesson_id().to_string(),
+            lesson_named: lesson.lesson.is_some(),
+            lessons: lesson.source(),
+            lessons_dir: lesson.lessons_dir.clone(),
+            presenter: cli.presenter,
+        });
     };
     match command {
         Command::Lab { action } => cli::lab::run(action),
-        Command::Class { action } => cli::class::run(action, &cli.cluster),
+        Command::Class { action } => {
+            cli::class::run(action, &cli.cluster, &kubetutor::tui::board::run)
+        }
         Command::Lessons {
             action,
             lessons_dir,
@@ -200,6 +232,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(LessonsAction::Lint { path: None }) => {
                     println!("{root}");
                     cli::lessons::lint(&root.path)
+                }
+                Some(LessonsAction::Test { ids, who, jobs }) => {
+                    use kubetutor::proof::As;
+                    let who = match who {
+                        Who::Admin => vec![As::Admin],
+                        Who::Attendee => vec![As::Attendee],
+                        Who::Both => vec![As::Admin, As::Attendee],
+                    };
+                    let (cluster, line) = cli.cluster.or_running_lab();
+                    if let Some(line) = line {
+                        eprintln!("{line}");
+                    }
+                    let options = cli::lessons_test::TestOptions {
+                        ids: &ids,
+                        who: &who,
+                        jobs,
+                    };
+                    runtime()?.block_on(cli::lessons_test::run(&root, &cluster, &options))
                 }
             }
         }

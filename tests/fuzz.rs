@@ -1,7 +1,7 @@
 //! Property-based fuzzing (proptest; cargo-fuzz needs a nightly toolchain and
 //! a sanitizer build of every dependency, too heavy for this machine) of the
 //! parsers that read untrusted text: the editor's YAML → objects, the lesson
-//! loader, the Markdown renderer, the JWT decoder. Each input is either
+//! loader, the Markdown renderer, the JWT decoder, the progress file. Each input is either
 //! random or a seed from `tests/fuzz_corpus/<target>/` with random edits
 //! (bytes inserted, deleted, replaced, chunks duplicated), so most inputs are
 //! nearly valid and reach deep into the parsers.
@@ -119,13 +119,21 @@ fn input(target: &str) -> impl Strategy<Value = Vec<u8>> + use<> {
 /// Runs `check` on inputs for `KUBETUTOR_FUZZ_SECONDS` (else one batch) and
 /// prints how many it tried.
 fn fuzz(target: &str, check: impl Fn(&[u8]) -> Result<(), TestCaseError>) {
+    fuzz_with(target, input(target), |bytes: Vec<u8>| check(&bytes));
+}
+
+/// `fuzz` over any strategy.
+fn fuzz_with<S: Strategy>(
+    target: &str,
+    strategy: S,
+    check: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
     let seconds: u64 = std::env::var("KUBETUTOR_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let strategy = input(target);
     let mut cases = 0u64;
     loop {
         let config = Config {
@@ -137,7 +145,7 @@ fn fuzz(target: &str, check: impl Fn(&[u8]) -> Result<(), TestCaseError>) {
             ..Config::default()
         };
         let mut runner = TestRunner::new(config);
-        if let Err(failure) = runner.run(&strategy, |bytes| check(&bytes)) {
+        if let Err(failure) = runner.run(&strategy, &check) {
             panic!("{target}: {failure}");
         }
         cases += u64::from(BATCH);
@@ -168,7 +176,7 @@ fn yaml_lines(text: &str) -> usize {
 fn yaml_to_objects() {
     fuzz("yaml", |bytes| {
         let text = text(bytes);
-        match kubetutor::cluster::manifest::parse(&text, "fuzz") {
+        match kubetutor::manifest::parse(&text, "fuzz") {
             Ok(manifests) => {
                 for m in manifests {
                     prop_assert!(!m.kind.is_empty() && !m.name.is_empty());
@@ -254,4 +262,93 @@ fn jwt_decoder() {
         }
         Ok(())
     });
+}
+
+/// A progress file of the lesson's shape (its step ids, answers, drafts) with
+/// numbers anywhere in range or far out of it, unknown ids, and random byte
+/// edits on top: what a lesson edit, a hand edit or a crash leaves on disk.
+fn progress_file(ids: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+    let number = || prop_oneof![3 => 0usize..16, 1 => any::<usize>()];
+    let id = prop_oneof![
+        4 => proptest::sample::select(ids),
+        1 => any::<String>(),
+    ];
+    let acts = (any::<bool>(), any::<bool>(), proptest::option::of(number()))
+        .prop_map(|(applied, ran, answer)| serde_json::json!({"applied": applied, "ran": ran, "answer": answer}));
+    let state = (
+        number(),
+        number(),
+        proptest::collection::btree_map(id.clone(), any::<String>(), 0..4),
+        proptest::collection::btree_map(id, acts, 0..8),
+    )
+        .prop_map(|(current, unlocked, drafts, acts)| {
+            serde_json::to_vec(&serde_json::json!({
+                "current": current, "unlocked": unlocked, "drafts": drafts, "acts": acts
+            }))
+            .unwrap()
+        });
+    (
+        state,
+        prop_oneof![3 => Just(Vec::new()), 1 => proptest::collection::vec(edit(), 0..4)],
+    )
+        .prop_map(|(bytes, edits)| apply(bytes, &edits))
+}
+
+#[test]
+fn progress_file_against_its_lesson() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kubetutor::app::{App, ClusterLabel, Msg, saved, update};
+    use ratatui::{Terminal, backend::TestBackend};
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+    let lesson = kubetutor::lesson::Lesson::load(&dir, Some("lab")).unwrap();
+    let ids = lesson.steps.iter().map(|s| s.id.clone()).collect();
+    let folder =
+        std::env::temp_dir().join(format!("kubetutor-fuzz-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("progress.json");
+    let terminal = std::cell::RefCell::new(Terminal::new(TestBackend::new(100, 30)).unwrap());
+    fuzz_with("progress", progress_file(ids), |bytes| {
+        let mut terminal = terminal.borrow_mut();
+        std::fs::write(&file, &bytes).unwrap();
+        let loaded = saved::load(&file);
+        let mut app = App::new(lesson.clone(), ClusterLabel::default(), loaded.state);
+        // A valid app: every index the tutor reads is inside the lesson.
+        let steps = app.lesson.steps.len();
+        prop_assert!(app.unlocked < steps && app.current <= app.unlocked);
+        for (step, state) in app.lesson.steps.iter().zip(&app.steps) {
+            let choices = step.predict.as_ref().map_or(0, |p| p.choices.len());
+            prop_assert!(
+                state.acts.answer.is_none_or(|a| a < choices),
+                "{:?}",
+                state.acts
+            );
+        }
+        // What was dropped is said, once: the state saved now fits as it is.
+        let again = App::new(
+            lesson.clone(),
+            ClusterLabel::default(),
+            Some(app.saved_state()),
+        );
+        prop_assert!(again.output.is_empty(), "{:?}", again.output);
+        // Every step draws, and keys on it do not panic.
+        for index in 0..steps {
+            app.current = index;
+            terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
+        }
+        app.current = app.unlocked;
+        for key in ['1', '2', '9', 'r', 'n', 'p'] {
+            update(
+                &mut app,
+                Msg::Key(KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE)),
+            );
+            terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
+        }
+        // load moves a damaged file aside; start each case clean.
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let _ = std::fs::remove_file(entry.unwrap().path());
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(folder);
 }

@@ -38,7 +38,7 @@ async fn get_as(port: u16, scheme: &str, cert: &str, path: &str) -> Result<u16, 
         ..Default::default()
     };
     config.default_retry = false;
-    let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+    let client = kubetutor::transport::client(&config).map_err(|e| format!("{e:#}"))?;
     let request = http::Request::get(path).body(Vec::new()).unwrap();
     client
         .send(request.map(kube::client::Body::from))

@@ -243,9 +243,17 @@ fn a_step_that_counts_with_nothing_done_is_a_warning_and_an_act_silences_it() {
             .any(|l| l.starts_with(&expected) && l.ends_with("(warning)")),
         "{out}"
     );
-    let with_act = GOOD_LESSON.replace("    checks:\n", "    acts: [apply]\n    checks:\n");
-    let (ok, out) = lint(&lesson(&with_act, SA));
-    assert!(ok && !out.contains("warning"), "{out}");
+    let asked = GOOD_LESSON.replace(
+        "    checks:\n",
+        "    predict:\n      question: Which?\n      choices:\n        - {answer: a, correct: true, feedback: yes}\n        - {answer: b, feedback: no}\n    checks:\n",
+    );
+    let (ok, out) = lint(&lesson(&asked, SA));
+    assert!(ok && !out.contains("counts on a fresh namespace"), "{out}");
+    // A step the learner builds must prove its checks with examples.
+    let built = GOOD_LESSON.replace("    checks:\n", "    acts: [apply]\n    checks:\n");
+    let (ok, out) = lint(&lesson(&built, SA));
+    assert!(!ok, "{out}");
+    assert!(out.contains("needs at least 2 of each"), "{out}");
 }
 
 #[test]
@@ -445,9 +453,21 @@ fn the_new_check_kinds_are_linted_where_they_are_written() {
         9,
         "add `requires: [containers]`",
     );
+    // exec runs only in a Pod the lesson owns.
     let (ok, out) = lint(&lesson(
         &format!(
             "requires: [containers]\n{}",
+            with_check("      - exec: {pod: web, command: [true]}")
+        ),
+        SA,
+    ));
+    assert!(
+        !ok && out.contains("runs only in a Pod the lesson owns"),
+        "{out}"
+    );
+    let (ok, out) = lint(&lesson(
+        &format!(
+            "requires: [containers]\nowns: [{{kind: Pod, name: web}}]\n{}",
             with_check("      - exec: {pod: web, command: [true]}")
         ),
         SA,
@@ -463,18 +483,36 @@ fn lessons_lists_duration_difficulty_and_requirements() {
         &[],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for line in [
-        "clusterrole-aggregation",
-        "20 min · intermediate · after serviceaccount-rbac",
-        "quota-limitrange",
-        "15 min · beginner",
-        "labels-owners",
-        "deployments",
-        "jobs-cronjobs",
-        "pod-security",
-    ] {
-        assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
+    // Each lesson with what its lesson.yaml says of it, in learning order:
+    // the first lesson first, a lesson after its prerequisites.
+    let mut at = Vec::new();
+    for (id, dir) in kubetutor::lesson::catalog::list(&shipped) {
+        let lesson = kubetutor::lesson::Lesson::load(&dir, None).unwrap();
+        let minutes = lesson
+            .meta
+            .minutes
+            .expect("every shipped lesson says how long");
+        let difficulty = lesson.meta.difficulty.expect("and how hard");
+        let mut meta = format!("{minutes} min · {difficulty}");
+        if !lesson.meta.prerequisites.is_empty() {
+            meta.push_str(&format!(
+                " · after {}",
+                lesson.meta.prerequisites.join(", ")
+            ));
+        }
+        assert!(stdout.contains(&meta), "{id}: {meta:?} in:\n{stdout}");
+        at.push((id.clone(), stdout.find(&format!("\n{id} ")).unwrap()));
     }
+    let position = |id: &str| at.iter().find(|(i, _)| i == id).unwrap().1;
+    assert!(
+        at.iter()
+            .all(|(_, p)| position("serviceaccount-rbac") <= *p),
+        "{stdout}"
+    );
+    assert!(
+        position("labels-owners") < position("deployments"),
+        "{stdout}"
+    );
     // The embedded lessons are the same.
     let out = common::kubetutor(&["lessons"], &[]);
     let embedded = String::from_utf8_lossy(&out.stdout);

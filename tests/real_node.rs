@@ -245,6 +245,16 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
     ]);
     assert!(version.contains("\"gitVersion\""), "{version}");
 
+    // Over kubetutor's own transport: an exec runs on an HTTP/1.1 connection
+    // of its own (a WebSocket cannot ride on HTTP/2), beside the one shared
+    // HTTP/2 connection, and that connection closes with the exec.
+    let (during, after) = exec_connections(&lab.dir.join("kubeconfig"), ns, "pod-default");
+    assert_eq!(
+        (during, after),
+        (2, 1),
+        "connections to the API server while an exec runs, and after it"
+    );
+
     // The lesson as written: `${POD_IMAGE}` is the toolbox on this lab, so
     // `solve` (the lesson's own solutions, its calls from the Pods) passes.
     let kubeconfig = lab.dir.join("kubeconfig");
@@ -395,4 +405,44 @@ ip netns exec {ns} ip route add 10.87.0.0/24 via 10.86.255.1"
     say(
         "bridge address 10.87.0.1 and the API server's port: reachable from the host, dropped from another interface",
     );
+}
+
+/// This process's connections to the API server while an exec (`sleep 2`)
+/// runs in `pod` through `kubetutor::transport`, and after it ends.
+fn exec_connections(kubeconfig: &Path, ns: &str, pod: &str) -> (usize, usize) {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::Api;
+    use kube::api::AttachParams;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let file = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(file, &Default::default())
+            .await
+            .unwrap();
+        let port = config.cluster_url.port_u16().unwrap();
+        let count = || common::connections_to(std::process::id(), port);
+        let client = kubetutor::transport::client(&config).unwrap();
+        let pods: Api<Pod> = Api::namespaced(client, ns);
+        pods.get(pod).await.unwrap();
+        let mut process = pods
+            .exec(pod, ["sleep", "2"], &AttachParams::default().stderr(false))
+            .await
+            .unwrap();
+        let status = process.take_status().unwrap();
+        let during = count();
+        let status = status.await;
+        let _ = process.join().await;
+        assert_eq!(
+            status.and_then(|s| s.status).as_deref(),
+            Some("Success"),
+            "the exec ran"
+        );
+        let since = Instant::now();
+        let mut after = count();
+        while after != 1 && since.elapsed() < std::time::Duration::from_secs(5) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            after = count();
+        }
+        (during, after)
+    })
 }

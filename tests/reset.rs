@@ -150,3 +150,36 @@ async fn an_object_held_by_a_finalizer_is_named() {
     assert!(patch.status.success());
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// `owns:` names demo-sa; one the learner made with kubectl in a namespace
+/// the lesson shares carries no kubetutor label: the reset lists it as kept
+/// and leaves it, while what kubetutor applied goes.
+#[tokio::test]
+async fn an_owned_name_kubetutor_did_not_make_is_kept_and_said() {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "kept").await;
+    let n = ns.name.as_str();
+    let state = common::temp_dir("reset");
+    lab().apply(
+        n,
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: demo-sa\n",
+    );
+    lab().apply(
+        n,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: list-pods\n  labels: {kubetutor.dev/lesson: serviceaccount-rbac}\nrules: []\n",
+    );
+    let (ok, out) = common::run_on_lab(&["reset", "-n", n, "--yes"], &state);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("ServiceAccount demo-sa: not made by kubetutor: kept"),
+        "{out}"
+    );
+    assert!(out.contains("Role list-pods"), "{out}");
+    let left = inventory(n);
+    assert!(left.contains("serviceaccount/demo-sa"), "{left:?}");
+    assert!(
+        !left.contains("role.rbac.authorization.k8s.io/list-pods"),
+        "{left:?}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}

@@ -17,6 +17,8 @@ use kubetutor::lesson::Lesson;
 const LESSON: &str = "id: shared-reader
 title: A ClusterRole per learner
 namespace: default
+rights:
+  - {clusterRoles: {reads: [pods]}, why: each learner makes a ClusterRole}
 steps:
   - id: reader
     title: A ClusterRole that reads Pods
@@ -27,7 +29,7 @@ steps:
 const CLUSTER_ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
-  name: kt-reader-${NAMESPACE}
+  name: ${NAMESPACE}.kt-reader
 rules:
   - {apiGroups: [''], resources: [pods], verbs: [get]}
 ";
@@ -64,7 +66,7 @@ async fn a_reset_deletes_only_the_cluster_scoped_objects_of_its_own_namespace() 
         &[
             "get",
             "clusterrole",
-            &format!("kt-reader-{}", alice.name),
+            &format!("{}.kt-reader", alice.name),
             "-o",
             "jsonpath={.metadata.labels.kubetutor\\.dev/namespace}",
         ],
@@ -78,7 +80,7 @@ async fn a_reset_deletes_only_the_cluster_scoped_objects_of_its_own_namespace() 
 
     let doomed = reset::plan(&client, &kinds, &for_alice, 0).await.unwrap();
     let names: Vec<String> = doomed.iter().map(ToString::to_string).collect();
-    assert_eq!(names, [format!("ClusterRole kt-reader-{}", alice.name)]);
+    assert_eq!(names, [format!("ClusterRole {}.kt-reader", alice.name)]);
     reset::execute(
         &client,
         &doomed,
@@ -90,11 +92,11 @@ async fn a_reset_deletes_only_the_cluster_scoped_objects_of_its_own_namespace() 
     let left = lab().kubectl(&["get", "clusterroles", "-o", "name"], None);
     let left = String::from_utf8_lossy(&left.stdout);
     assert!(
-        !left.contains(&format!("kt-reader-{}", alice.name)),
+        !left.contains(&format!("{}.kt-reader", alice.name)),
         "{left}"
     );
     assert!(
-        left.contains(&format!("kt-reader-{}", bob.name)),
+        left.contains(&format!("{}.kt-reader", bob.name)),
         "bob's stays: {left}"
     );
 
@@ -238,4 +240,98 @@ async fn a_full_reset_finds_labelled_objects_of_kinds_the_lesson_does_not_name()
     )
     .await
     .unwrap();
+}
+
+/// In a namespace shared by several lessons (a class attendee's), a reset
+/// deletes the quotas and limit ranges that came with the lesson, made with
+/// kubectl (unlabelled) too, and keeps those the namespace held before it
+/// began (a class's own quota); the Pod Security labels it changed go back.
+#[tokio::test]
+async fn a_reset_in_a_shared_namespace_keeps_what_was_there_before_the_lesson() {
+    let client = lab().client().await;
+    let ns = TestNamespace::create(&client, "found").await;
+    let n = ns.name.as_str();
+    lab().apply(
+        n,
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: class-quota}\nspec: {hard: {pods: '50'}}\n",
+    );
+    let labelled = lab().kubectl(
+        &[
+            "label",
+            "namespace",
+            n,
+            "pod-security.kubernetes.io/enforce=baseline",
+        ],
+        None,
+    );
+    assert!(labelled.status.success());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let quota = Lesson::load(&root.join("quota-limitrange"), Some(n)).unwrap();
+    let security = Lesson::load(&root.join("pod-security"), Some(n)).unwrap();
+    // Starting the lessons records the namespace as they find it.
+    for lesson in [&quota, &security] {
+        drop(
+            kubetutor::engine::Engine::start(lesson.clone(), lab().config().await)
+                .await
+                .unwrap(),
+        );
+    }
+    // The learner's work, with kubectl: a quota under a name of their own,
+    // and the namespace enforcing restricted.
+    let out = lab().kubectl(
+        &["create", "quota", "budget", "--hard=cpu=4", "-n", n],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = lab().kubectl(
+        &[
+            "label",
+            "namespace",
+            n,
+            "pod-security.kubernetes.io/enforce=restricted",
+            "--overwrite",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+
+    let kinds = Kinds::discover(&client).await.unwrap();
+    let doomed = reset::plan(&client, &kinds, &quota, 0).await.unwrap();
+    let names: Vec<String> = doomed.iter().map(ToString::to_string).collect();
+    assert!(
+        names.contains(&"ResourceQuota budget".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"ResourceQuota class-quota".to_string()),
+        "the class's quota was there before: {names:?}"
+    );
+    let said = kubetutor::cluster::namespace_labels::restore(
+        &client,
+        n,
+        &security.id,
+        &security.namespace_label_keys(0),
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(
+        said.iter().any(|s| s.contains("enforce=baseline put back")),
+        "{said:?}"
+    );
+    let enforce = lab().kubectl(
+        &[
+            "get",
+            "namespace",
+            n,
+            "-o",
+            "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}",
+        ],
+        None,
+    );
+    assert_eq!(String::from_utf8_lossy(&enforce.stdout), "baseline");
 }

@@ -128,7 +128,7 @@ async fn no_token_is_written_to_the_state_folder_or_the_logs() {
         "masked by default"
     );
     // Revealed only when asked for, from the menu.
-    tmux.keys(&["F10", "Down", "Down", "Down", "Enter"]); // "Show this step's token in full"
+    tmux.keys(&["F10", "Down", "Down", "Enter"]); // solve, run, "Show this step's token in full"
     tmux.wait_for("revealed", Duration::from_secs(10));
     let output = common::tmux::pane_text(&tmux.screen(), "Output").replace(' ', "");
     // The pane is too short for the whole token; its header and claims parts show.

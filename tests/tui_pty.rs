@@ -49,7 +49,7 @@ async fn an_instructor_jumps_ahead_and_solves_a_step_in_presenter_mode() {
         tmux.keys(&["C-p"]);
     }
     tmux.wait_for("A token for the default ServiceAccount", WAIT);
-    tmux.keys(&["F10", "Down", "Down", "Down", "Enter"]);
+    tmux.keys(&["F10", "Down", "Down", "Enter"]); // solve, run, show the token
     tmux.wait_for("Tokens stay masked in presenter mode", WAIT);
     tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0", WAIT);
@@ -78,7 +78,8 @@ async fn the_lab_is_reset_from_the_menu() {
 
     let tmux = Tmux::start(&tui_command(&state, &kubeconfig, &ns.name, ""), 160, 48);
     tmux.wait_for("connected", WAIT);
-    tmux.keys(&["F10", "Down", "Down", "Down", "Down", "Down", "Enter"]); // "Reset the lab"
+    // Step 1 offers presenter mode, then "Reset the lab".
+    tmux.keys(&["F10", "Down", "Enter"]);
     let screen = tmux.wait_for("These 5 objects will be deleted", WAIT);
     assert!(
         screen.contains("Pod pod-demo-sa") && screen.contains("ServiceAccount demo-sa"),
@@ -194,19 +195,24 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
     tmux.wait_for("pod-default      Running   sa default", WAIT);
 
     // 5 (anonymous call) and 6 (default token): predicted, then run.
+    // Their checks keep the answer until the learner has given theirs.
     tmux.keys(&["C-n"]);
+    tmux.wait_for("Step 5 holds already", WAIT);
+    wait_for_pane(&tmux, "Checks", "Hidden until you answer the question");
+    tmux.keys(&["3"]);
     wait_for_pane(
         &tmux,
         "Checks",
         "as anonymous (no token) answered 403 Forbidden",
     );
-    tmux.wait_for("Step 5 holds already", WAIT);
-    tmux.keys(&["3", "F6"]);
+    tmux.keys(&["F6"]);
     wait_for_pane(&tmux, "Output", "403 Forbidden");
     tmux.wait_for("✓ Step 5 done", WAIT);
     tmux.keys(&["C-n"]);
+    wait_for_pane(&tmux, "Checks", "Hidden until you answer the question");
+    tmux.keys(&["2"]);
     wait_for_pane(&tmux, "Checks", "(ServiceAccount default) answered 200 OK");
-    tmux.keys(&["2", "F6"]);
+    tmux.keys(&["F6"]);
     tmux.wait_for("✓ Step 6 done", WAIT);
     wait_for_pane(&tmux, "Output", "GET /api/v1/namespaces/");
     // The newest answer is at the top of the pane; GET /api/v1's is above it.
@@ -241,23 +247,15 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
         "Checks",
         "refers to Role list-pod, which does not exist",
     );
-    let out = lab().kubectl(
-        &[
-            "delete",
-            "rolebinding",
-            "list-pods_demo-sa",
-            "-n",
-            &ns.name,
-            "--wait=true",
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "roleRef cannot change: the learner deletes the binding"
-    );
+    // roleRef cannot change: the apply says so, F9 asks by name and
+    // re-creates the binding from the editor.
     tmux.edit_line(8, "s");
-    apply_and_expect_done(&tmux, 9);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("roleRef cannot change once the RoleBinding exists", WAIT);
+    tmux.keys(&["F9"]);
+    tmux.wait_for("Delete RoleBinding list-pods_demo-sa", WAIT);
+    tmux.keys(&["y"]);
+    tmux.wait_for("✓ Step 9 done", WAIT);
     tmux.wait_for("ServiceAccount demo-sa → Role list-pods", WAIT);
 
     tmux.keys(&["C-n"]);
@@ -270,8 +268,9 @@ async fn a_learner_completes_the_editor_steps_by_typing_yaml() {
 
     // Step 11 holds as soon as pod-demo-sa runs; it counts once predicted and run.
     tmux.keys(&["C-n"]);
+    tmux.keys(&["1"]);
     wait_for_pane(&tmux, "Checks", "answered 200 OK (PodList");
-    tmux.keys(&["1", "F6"]);
+    tmux.keys(&["F6"]);
     tmux.wait_for("✓ Step 11 done", WAIT);
     wait_for_pane(
         &tmux,
@@ -521,6 +520,8 @@ async fn the_shell_key_suspends_and_resumes_the_tutor() {
         48,
     );
     tmux.wait_for("connected", WAIT);
+    // Step 1's question first: until then the cluster pane holds back.
+    tmux.keys(&["1"]);
     tmux.wait_for("pod-default      Running", WAIT);
 
     tmux.keys(&["F7"]);

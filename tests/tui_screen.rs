@@ -159,8 +159,9 @@ async fn refused_manifests_put_the_cursor_on_the_field_with_plain_words() {
     tmux.keys(&["C-s"]);
     tmux.wait_for("✓ Step 4 done", WAIT);
     lab().apply(&ns.name, seed::demo_sa());
+    // Steps 4 and 10 offer the solution, solving, then "Presenter mode on/off".
     tmux.keys(&["F10"]);
-    for _ in 0..4 {
+    for _ in 0..2 {
         tmux.keys(&["Down"]); // "Presenter mode on/off": every step open
     }
     tmux.keys(&["Enter"]);
@@ -168,7 +169,7 @@ async fn refused_manifests_put_the_cursor_on_the_field_with_plain_words() {
         tmux.keys(&["C-n"]);
     }
     tmux.keys(&["F10"]);
-    for _ in 0..4 {
+    for _ in 0..2 {
         tmux.keys(&["Down"]);
     }
     tmux.keys(&["Enter"]); // presenter off again: the wide layout

@@ -4,7 +4,7 @@
 mod common;
 
 use common::fixture::{fixture, render};
-use kubetutor::app::{App, Pane};
+use kubetutor::app::{App, Overlay, Pane};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -46,20 +46,23 @@ fn each_pane() {
 #[test]
 fn help_and_menu_overlays() {
     let mut app = fixture();
-    app.show_help = true;
+    app.overlays.open(Overlay::Help);
     insta::assert_snapshot!("help_160x48", render(&app, 160, 48));
-    app.show_help = false;
-    app.menu = Some(0);
+    app.overlays.close();
+    app.overlays.open(Overlay::Menu(0));
     insta::assert_snapshot!("menu_80x24", render(&app, 80, 24));
 }
 
 #[test]
-fn the_readme_lists_every_key_the_help_shows() {
+fn the_docs_list_every_key_the_help_shows() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tutor.md")).unwrap();
     for (keys, what, scope) in kubetutor::app::keys::KEYS {
         let row = format!("| {keys} | {what} | {scope} |");
-        assert!(readme.contains(&row), "README lacks the key row {row}");
+        assert!(
+            readme.contains(&row),
+            "docs/tutor.md lacks the key row {row}"
+        );
     }
 }
 
@@ -88,22 +91,24 @@ fn reset_dialogs() {
     .into_iter()
     .map(String::from)
     .collect();
-    app.reset = Some(ResetView::Confirm {
+    app.overlays.open(Overlay::Reset(ResetView::Confirm {
         from: 0,
         objects: objects.clone(),
-    });
+        kept: Vec::new(),
+    }));
     insta::assert_snapshot!("reset_confirm_100x30", render(&app, 100, 30));
     let lines = vec![
         "deleting Pod pod-default …".to_string(),
         "✓ Pod pod-default is gone".to_string(),
     ];
-    app.reset = Some(ResetView::Running {
+    app.overlays.close();
+    app.overlays.open(Overlay::Reset(ResetView::Running {
         from: 0,
         objects,
         gone: 1,
         keep_drafts: false,
         lines,
-    });
+    }));
     insta::assert_snapshot!("reset_running_100x30", render(&app, 100, 30));
 }
 
@@ -112,7 +117,7 @@ fn the_lesson_picker_says_where_the_lessons_come_from() {
     let mut app = fixture();
     app.lessons = vec![(app.lesson.id.clone(), app.lesson.title.clone())];
     app.lessons_root = "built-in lessons (kubetutor 0.1.0)".into();
-    app.picker = Some(0);
+    app.overlays.open(Overlay::Picker(0));
     let screen = render(&app, 100, 30);
     assert!(
         screen.contains("built-in lessons (kubetutor 0.1.0)"),
@@ -122,4 +127,17 @@ fn the_lesson_picker_says_where_the_lessons_come_from() {
         screen.contains("Lessons (↑↓ Enter, Esc closes)"),
         "{screen}"
     );
+}
+
+/// The overlay that takes the keys is the one on top of the screen: a paste
+/// question that arrives while help is open is drawn over help, not under it.
+#[test]
+fn a_paste_question_over_help_is_drawn_on_top() {
+    let mut app = fixture();
+    app.focus = Pane::Lesson;
+    app.overlays.open(Overlay::Help);
+    kubetutor::app::update(&mut app, kubetutor::app::Msg::Paste("name: x".into()));
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("Put it in the editor of step"), "{screen}");
+    assert!(screen.contains(" Paste "), "{screen}");
 }

@@ -77,16 +77,52 @@ tmp_bin=$(mktemp -d "$cache_root/$key/tmp.XXXXXX")
 trap 'rm -rf "$tmp_bin"' EXIT
 
 started=$(date +%s)
+# The Go tool's own lines (hundreds of "go: downloading") go to a log; the
+# terminal gets one line per component, a line every 30 s while it builds,
+# and the time the same component took on this machine last time.
+log="$cache_root/$key/build.log"
+times="$cache_root/build-times"
+: >"$log"
+say "the Go tool's output goes to $log"
+last_time() {
+    [ -f "$times" ] || return 0
+    sed -n "s/^$1 //p" "$times" | tail -n1
+}
 step() {
-    local name=$1
-    shift
-    say "$name: $*"
-    local t0
+    local id=$1 name=$2
+    shift 2
+    local t0 last estimate="" pid rc=0
     t0=$(date +%s)
-    if ! "$@" >&2; then
-        die "$name failed (command: $*). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
+    last=$(last_time "$id")
+    if [ -n "$last" ]; then
+        estimate=" (last time on this machine: $((last / 60)) min $((last % 60)) s)"
     fi
-    say "$name: done in $(($(date +%s) - t0)) s"
+    say "$name: building$estimate"
+    printf '\n== %s: %s\n' "$name" "$*" >>"$log"
+    "$@" >>"$log" 2>&1 &
+    pid=$!
+    while ! wait_for "$pid" 30; do
+        local took=$(($(date +%s) - t0))
+        say "$name: still building, $((took / 60)) min $((took % 60)) s$estimate"
+    done
+    wait "$pid" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        tail -n 30 "$log" >&2
+        die "$name failed (command: $*; its output: $log). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
+    fi
+    local took=$(($(date +%s) - t0))
+    printf '%s %s\n' "$id" "$took" >>"$times"
+    say "$name: done in $((took / 60)) min $((took % 60)) s"
+}
+# Waits up to $2 seconds for process $1 to end: 0 when it has (its status
+# is collected by the caller's wait), 1 when it still runs.
+wait_for() {
+    local pid=$1 seconds=$2 i
+    for ((i = 0; i < seconds * 5; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.2
+    done
+    return 1
 }
 install_artifacts() {
     local a
@@ -111,11 +147,11 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 if missing etcd; then
-    (cd "$lab_dir/etcd" && step "etcd ${ETCD_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
+    (cd "$lab_dir/etcd" && step etcd "etcd ${ETCD_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
     install_artifacts etcd
 fi
 if missing kwok; then
-    (cd "$lab_dir/kwok" && step "kwok ${KWOK_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
+    (cd "$lab_dir/kwok" && step kwok "kwok ${KWOK_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
     install_artifacts kwok
 fi
 if missing kwok-stages.yaml; then
@@ -130,7 +166,7 @@ if missing kwok-stages.yaml; then
 fi
 # One go build for the four Kubernetes commands shares the compile cache.
 if missing "${kube_binaries[@]}"; then
-    (cd "$lab_dir/kube" && step "kubernetes ${KUBERNETES_VERSION} (apiserver, controller-manager, scheduler, kubectl; the longest step)" \
+    (cd "$lab_dir/kube" && step kubernetes "kubernetes ${KUBERNETES_VERSION} (apiserver, controller-manager, scheduler, kubectl; the longest step)" \
         go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/" "${kube_binaries[@]/#/k8s.io/kubernetes/cmd/}")
     install_artifacts "${kube_binaries[@]}"
 fi

@@ -24,7 +24,7 @@ impl App {
     /// Steps pane asks this of every step on every frame).
     pub fn acts_done(&self, index: usize) -> bool {
         let step = &self.lesson.steps[index];
-        let acts = &self.acts[index];
+        let acts = &self.steps[index].acts;
         (step.predict.is_none() || acts.answer.is_some())
             && step.acts.iter().all(|act| match act {
                 Act::Apply => acts.applied,
@@ -35,7 +35,7 @@ impl App {
     /// What the learner still has to do in step `index`, in the order to do it.
     pub fn acts_missing(&self, index: usize) -> Vec<String> {
         let step = &self.lesson.steps[index];
-        let acts = &self.acts[index];
+        let acts = &self.steps[index].acts;
         let mut missing = Vec::new();
         if let Some(predict) = &step.predict
             && acts.answer.is_none()
@@ -56,33 +56,34 @@ impl App {
 
     /// The step's checks hold now.
     pub fn holds(&self, index: usize) -> bool {
-        self.reports[index]
+        self.steps[index]
+            .report
             .as_ref()
             .is_some_and(crate::engine::StepReport::passed)
     }
 
     /// The checks hold but the learner has not done what the step asks.
     pub fn holds_already(&self, index: usize) -> bool {
-        !self.done[index] && self.holds(index) && !self.acts_done(index)
+        !self.steps[index].done && self.holds(index) && !self.acts_done(index)
     }
 
     /// The learner may go past this step: done, or undecided (their rights
     /// cannot tell) with every act done.
     pub fn passable(&self, index: usize) -> bool {
-        self.done[index] || (self.undecided(index) && self.acts_done(index))
+        self.steps[index].done || (self.undecided(index) && self.acts_done(index))
     }
 
     /// Marks the step done once its checks hold and its acts are done. Done
     /// stays done (a later break shows as regressed); returns whether it just
     /// became done.
     pub fn settle_done(&mut self, index: usize) -> bool {
-        let now = !self.done[index] && self.holds(index) && self.acts_done(index);
-        self.done[index] |= now;
+        let now = !self.steps[index].done && self.holds(index) && self.acts_done(index);
+        self.steps[index].done |= now;
         now
     }
 
     /// Steps done, for "Steps N/M".
     pub fn done_count(&self) -> usize {
-        self.done.iter().filter(|d| **d).count()
+        self.steps.iter().filter(|s| s.done).count()
     }
 }

@@ -16,6 +16,12 @@ use serde::{Deserialize, Serialize};
 pub enum Did {
     Applied,
     Ran,
+    /// `kubetutor reset` ran while a tutor had the lesson open: the cluster
+    /// part is done, the tutor starts over from this step (it writes the
+    /// progress file, so the reset is not undone by its next save).
+    Reset,
+    /// As `Reset`, editor drafts kept.
+    ResetKeepingDrafts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

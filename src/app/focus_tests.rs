@@ -51,10 +51,10 @@ fn arriving_on_a_step_keeps_the_pane_the_learner_was_in() {
         Pane::Lesson,
         "the editor does not grab the focus"
     );
-    let before = app.editors[with_yaml].lines().to_vec();
+    let before = app.steps[with_yaml].editor.lines().to_vec();
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.current, with_yaml + 1, "n moved on");
-    assert_eq!(app.editors[with_yaml].lines(), before.as_slice());
+    assert_eq!(app.steps[with_yaml].editor.lines(), before.as_slice());
 }
 
 #[test]
@@ -69,35 +69,59 @@ fn leaving_the_editor_for_a_step_without_yaml_gives_the_focus_to_the_text_and_sa
     assert_eq!(app.focus, Pane::Lesson);
     let notice = app.notice.clone().unwrap_or_default();
     assert!(notice.contains("Focus: Lesson"), "{notice}");
-    let before = app.editors[without].lines().to_vec();
+    let before = app.steps[without].editor.lines().to_vec();
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(app.current, without - 1, "p is a key here, not text");
-    assert_eq!(app.editors[without].lines(), before.as_slice());
+    assert_eq!(app.steps[without].editor.lines(), before.as_slice());
 }
 
 #[test]
 fn after_a_reset_from_the_editor_n_moves_on_and_types_nothing() {
     let mut app = app();
     app.focus = Pane::Editor;
-    app.reset = Some(ResetView::Running {
+    app.overlays.open(Overlay::Reset(ResetView::Running {
         from: 0,
         objects: vec![],
         gone: 0,
         keep_drafts: false,
         lines: vec![],
-    });
+    }));
     update(&mut app, Msg::Engine(EngineUpdate::ResetDone(Ok(()))));
     assert_eq!(app.current, 0);
     assert_eq!(app.focus, Pane::Lesson, "step 1 has no YAML to edit");
-    let editor = app.editors[0].lines().to_vec();
+    let editor = app.steps[0].editor.lines().to_vec();
     for _ in 0..3 {
         press(&mut app, KeyCode::Char('n'));
     }
     assert_eq!(
-        app.editors[0].lines(),
+        app.steps[0].editor.lines(),
         editor.as_slice(),
         "no nnn in the buffer"
     );
+}
+
+#[test]
+fn a_reset_clears_a_stale_apply_error_and_its_f9_offer() {
+    let mut app = app();
+    app.apply_error = Some(crate::cluster::apply::ApplyError::Immutable {
+        line: 5,
+        column: 1,
+        kind: "RoleBinding".into(),
+        name: "b".into(),
+        namespace: "lab".into(),
+        message: "roleRef cannot change".into(),
+    });
+    app.overlays.open(Overlay::Reset(ResetView::Running {
+        from: 0,
+        objects: vec![],
+        gone: 0,
+        keep_drafts: false,
+        lines: vec![],
+    }));
+    update(&mut app, Msg::Engine(EngineUpdate::ResetDone(Ok(()))));
+    assert!(app.apply_error.is_none());
+    press(&mut app, KeyCode::F(9));
+    assert!(app.overlays.is_empty(), "nothing left to re-create");
 }
 
 #[test]
@@ -105,7 +129,7 @@ fn presenter_mode_never_leaves_the_focus_on_a_pane_it_does_not_show() {
     let mut app = app();
     app.focus = Pane::Checks;
     press(&mut app, KeyCode::Esc);
-    let at = MenuItem::ALL
+    let at = MenuItem::offered(&app)
         .iter()
         .position(|m| *m == MenuItem::TogglePresenter)
         .unwrap();
@@ -156,7 +180,7 @@ fn the_progress_counter_is_the_same_after_a_reset_and_after_a_restart() {
             .collect()
     };
     for (index, step) in app.lesson.steps.clone().iter().enumerate() {
-        app.acts[index] = StepActs {
+        app.steps[index].acts = StepActs {
             applied: true,
             ran: true,
             answer: step.predict.as_ref().and_then(|p| p.correct()),
@@ -167,13 +191,13 @@ fn the_progress_counter_is_the_same_after_a_reset_and_after_a_restart() {
     assert_eq!(app.done_count(), app.lesson.steps.len());
     // Reset from step 4: steps 4… start over, though their objects would be
     // back at once if another terminal made them again.
-    app.reset = Some(ResetView::Running {
+    app.overlays.open(Overlay::Reset(ResetView::Running {
         from: 3,
         objects: vec![],
         gone: 0,
         keep_drafts: false,
         lines: vec![],
-    });
+    }));
     update(&mut app, Msg::Engine(EngineUpdate::ResetDone(Ok(()))));
     let reports = holding(&app);
     update(&mut app, Msg::Engine(EngineUpdate::Steps(reports)));
@@ -188,4 +212,80 @@ fn the_progress_counter_is_the_same_after_a_reset_and_after_a_restart() {
     let reports = holding(&again);
     update(&mut again, Msg::Engine(EngineUpdate::Started(reports)));
     assert_eq!(again.done_count(), after_reset);
+}
+
+#[test]
+fn running_an_action_shows_its_output_without_taking_the_focus() {
+    let mut app = app();
+    app.presenter = true; // every step open
+    let with_action = app
+        .lesson
+        .steps
+        .iter()
+        .position(|s| !s.actions.is_empty() && s.predict.is_none())
+        .unwrap_or_else(|| {
+            app.lesson
+                .steps
+                .iter()
+                .position(|s| !s.actions.is_empty())
+                .unwrap()
+        });
+    app.presenter = false;
+    app.current = with_action;
+    app.unlocked = with_action;
+    app.steps[with_action].acts.answer = Some(0);
+    app.focus = Pane::Lesson;
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        app.focus,
+        Pane::Lesson,
+        "the focus stays where the learner put it"
+    );
+    update(
+        &mut app,
+        Msg::Engine(EngineUpdate::Action(crate::engine::ActionOutput {
+            title: "GET /api/v1".into(),
+            lines: vec!["403 Forbidden".into()],
+            step: Some(with_action),
+        })),
+    );
+    assert!(app.output_unseen, "the Output tab is marked");
+    press(&mut app, KeyCode::Tab);
+    while app.focus != Pane::Output {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert!(!app.output_unseen, "looked at");
+}
+
+#[test]
+fn as_tabs_arriving_on_a_step_shows_its_text_and_old_output_is_ruled_off() {
+    let mut app = app();
+    app.presenter = true;
+    app.narrow.set(true);
+    app.presenter = false;
+    app.unlocked = 3;
+    app.output.push("── GET /api/v1 ──".into());
+    app.focus = Pane::Checks;
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.current, 1);
+    assert_eq!(app.focus, Pane::Lesson);
+    assert_eq!(
+        app.output.last().map(String::as_str),
+        Some("── now on step 2 ──")
+    );
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        app.output
+            .iter()
+            .filter(|l| l.starts_with("── now on step"))
+            .count(),
+        1,
+        "no rule after a rule"
+    );
+
+    // Wide, the learner's pane stays.
+    app.narrow.set(false);
+    app.focus = Pane::Checks;
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.focus, Pane::Checks);
 }

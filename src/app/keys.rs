@@ -1,5 +1,12 @@
-//! Every key the TUI knows: the help overlay, the footer and the README list
+//! Every key the TUI knows: the help overlay, the footer and docs/tutor.md list
 //! come from this one table.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// `key` is Ctrl and the letter `c`.
+pub fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
 
 /// (keys, what they do, where they work). Letter keys act outside the editor;
 /// their F-key or Ctrl twins work everywhere.
@@ -13,11 +20,15 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("r / F6", "run the step's action (token, API call)", "r: not in editor"),
     ("s / F7", "shell with the Pod's view", "s: not in editor"),
     ("1 … 9", "answer the step's prediction (before running it)", "not in editor"),
+    ("v / F8", "presenter: reveal the answer once the room has voted", "v: not in editor"),
+    ("F9", "re-create what an apply cannot change (asks first)", "after that error"),
     ("h / F2", "show or hide hints and worked answers", "h: not in editor"),
     ("? / F1", "this help", "?: not in editor"),
     ("Esc / F10", "menu: solve, reset, presenter, lessons…", "everywhere"),
     ("q / Ctrl-C", "quit (drafts and progress are saved)", "q: not in editor"),
     ("↑ ↓ PgUp PgDn j k", "scroll the pane / choose a step", "not in editor"),
+    ("← →", "scroll the lesson's code sideways", "Lesson pane"),
+    ("c", "copy the code block in view (OSC 52)", "Lesson pane"),
     ("Enter", "open the chosen step", "Steps pane"),
     ("Ctrl-Z / Ctrl-U", "undo", "editor"),
     ("Ctrl-Y / Ctrl-R", "redo", "editor"),

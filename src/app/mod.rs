@@ -1,29 +1,53 @@
 //! The TUI's state and its one place of change, `update` (The Elm
-//! Architecture): messages in, effects out, no I/O here.
+//! Architecture): messages in, effects out, no I/O here. Each concern keeps
+//! its state and its keys in a file of its own (the menu, the reset dialog,
+//! the editor, navigation, the step's actions, quitting, scrolling, pasting);
+//! `update` only routes.
 
+mod actions;
 mod acts;
-pub mod acts_log;
+pub(crate) mod acts_log;
+pub mod code;
+mod editor;
 #[cfg(test)]
 mod focus_tests;
 mod indent;
 pub mod keys;
+mod limited;
+mod menu;
+mod nav;
+mod overlay;
 mod paste;
+mod picker;
 mod progress;
+mod publish;
+mod quit;
+pub mod recreate;
+mod reset;
+mod reveal;
 pub mod saved;
+mod scroll;
 mod shown_keys;
 mod update;
 
 use ratatui_textarea::TextArea;
 
 use crate::cluster::apply::ApplyError;
+pub use crate::cluster::context::ClusterLabel;
 use crate::engine::StepReport;
 use crate::engine::actor::EngineUpdate;
 use crate::engine::link::Link;
 use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
 pub use acts::StepActs;
+pub use editor::new_editor;
+pub use menu::MenuItem;
+pub use overlay::{Overlay, Overlays};
 pub use paste::question as paste_question;
+pub use reset::ResetView;
+pub use reveal::{Holdback, REVEAL_KEYS};
 pub use saved::SavedState;
+pub use scroll::{Scroll, Scrolls};
 pub use update::update;
 
 /// Everything that can happen to the app.
@@ -40,12 +64,16 @@ pub enum Msg {
     Engine(EngineUpdate),
     /// The engine could not start (cluster unreachable, bad kubeconfig…).
     EngineFailed(String),
+    /// The lessons (id, why) whose declared rights this kubeconfig lacks.
+    LessonsLacking(Vec<(String, String)>),
     /// SIGTERM, SIGINT or SIGHUP.
     Signal(&'static str),
     /// The shell opened with `s` ended: what to tell the learner.
     ShellClosed(String),
     /// Acts done in another terminal (`kubetutor call`, `token`, `solve`).
     ActsElsewhere(Vec<acts_log::Entry>),
+    /// The class's progress record could not be written: why (said once).
+    ProgressNotPublished(String),
 }
 
 /// What `update` asks the runtime to do.
@@ -56,10 +84,14 @@ pub enum Effect {
     Save,
     /// Suspend the TUI and open a shell for this pod.
     Shell(String),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
     /// Leave this lesson for another (by id); progress is saved first.
     SwitchLesson(String),
     /// The learner starts over: acts logged by other commands are forgotten.
     ClearActsLog,
+    /// The learner's progress changed: publish it for the class's board.
+    Publish(crate::class::record::Record),
     Quit,
 }
 
@@ -110,94 +142,98 @@ impl Connection {
     }
 }
 
-/// Where the learner is talking to.
-#[derive(Debug, Clone, Default)]
-pub struct ClusterLabel {
-    pub context: String,
-    pub server: String,
+/// A short message in the footer ("Step done, press n…"). The one an apply
+/// leaves keeps what was applied, typed, so the step's next report can add
+/// what is still missing without reading the words back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notice {
+    text: String,
+    applied: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MenuItem {
-    RevealSolution,
-    RunAction,
-    RevealToken,
-    SolveStep,
-    ResetLesson,
-    ResetStep,
-    ResetEditor,
-    ChooseLesson,
-    TogglePresenter,
-    Help,
-    Quit,
-}
-
-impl MenuItem {
-    pub const ALL: [MenuItem; 11] = [
-        MenuItem::RevealSolution,
-        MenuItem::SolveStep,
-        MenuItem::RunAction,
-        MenuItem::RevealToken,
-        MenuItem::TogglePresenter,
-        MenuItem::ResetLesson,
-        MenuItem::ResetStep,
-        MenuItem::ResetEditor,
-        MenuItem::ChooseLesson,
-        MenuItem::Help,
-        MenuItem::Quit,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            MenuItem::ChooseLesson => "Choose a lesson",
-            MenuItem::SolveStep => "Solve this step (apply solution, run action)",
-            MenuItem::TogglePresenter => "Presenter mode on/off",
-            MenuItem::ResetLesson => "Reset the lab: delete what this lesson made",
-            MenuItem::ResetStep => "Reset this step (and the ones after it)",
-            MenuItem::RevealToken => "Show this step's token in full",
-            MenuItem::RevealSolution => "Reveal the solution into the editor",
-            MenuItem::RunAction => "Run this step's action",
-            MenuItem::ResetEditor => "Put the step's template back in the editor",
-            MenuItem::Help => "Keys",
-            MenuItem::Quit => "Quit",
+impl Notice {
+    /// "✓ Applied ServiceAccount demo-sa."
+    pub fn applied(names: String) -> Notice {
+        Notice {
+            text: format!("✓ Applied {names}."),
+            applied: Some(names),
         }
     }
 
-    /// The name a room reads in the presenter's key strip.
-    pub fn short_label(self) -> &'static str {
-        match self {
-            MenuItem::ChooseLesson => "Choose a lesson",
-            MenuItem::SolveStep => "Solve this step",
-            MenuItem::TogglePresenter => "Presenter mode",
-            MenuItem::ResetLesson => "Reset the lab",
-            MenuItem::ResetStep => "Reset this step",
-            MenuItem::RevealToken => "Show the token",
-            MenuItem::RevealSolution => "Reveal the solution",
-            MenuItem::RunAction => "Run the action",
-            MenuItem::ResetEditor => "Template back",
-            MenuItem::Help => "Keys",
-            MenuItem::Quit => "Quit",
+    /// "Applied Role list-pods; still to do: …": an apply that leaves the
+    /// step failing is not shown as a success.
+    pub fn applied_but(names: String, still: &str) -> Notice {
+        Notice {
+            text: format!("Applied {names}; still to do: {still}"),
+            applied: Some(names),
+        }
+    }
+
+    /// What the apply this notice reports applied, if it reports one.
+    pub fn applied_names(&self) -> Option<&str> {
+        self.applied.as_deref()
+    }
+}
+
+impl From<String> for Notice {
+    fn from(text: String) -> Notice {
+        Notice {
+            text,
+            applied: None,
         }
     }
 }
 
-/// Where a reset started from the menu stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResetView {
-    /// Asking the cluster what the lesson made.
-    Planning { from: usize },
-    /// Showing what will be deleted; waiting for the learner's answer.
-    Confirm { from: usize, objects: Vec<String> },
-    /// Deleting: `gone` of `objects`; `lines` says what happens.
-    Running {
-        from: usize,
-        objects: Vec<String>,
-        gone: usize,
-        keep_drafts: bool,
-        lines: Vec<String>,
-    },
-    /// Finished with objects left (named in `lines`), or could not start.
-    Failed { lines: Vec<String> },
+impl From<&str> for Notice {
+    fn from(text: &str) -> Notice {
+        Notice::from(text.to_string())
+    }
+}
+
+impl std::ops::Deref for Notice {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// One step's state, beside the lesson's step of the same index.
+pub struct StepState {
+    /// The latest evaluation (the engine evaluates every step).
+    pub report: Option<StepReport>,
+    /// Its checks held at some point.
+    pub passed: bool,
+    /// Done: its checks held and the learner did what it asks.
+    pub done: bool,
+    /// Done, and its checks fail again now.
+    pub regressed: bool,
+    /// What the learner did in it (applied, ran, answered).
+    pub acts: StepActs,
+    /// Its editor, holding the draft.
+    pub editor: TextArea<'static>,
+    /// Presenter mode: the instructor revealed the answer to the room (not
+    /// saved: a room that comes back to the step votes again).
+    pub revealed: bool,
+}
+
+impl StepState {
+    fn new(acts: StepActs, editor: TextArea<'static>) -> StepState {
+        StepState {
+            report: None,
+            passed: false,
+            done: false,
+            regressed: false,
+            acts,
+            editor,
+            revealed: false,
+        }
+    }
 }
 
 pub struct App {
@@ -208,63 +244,44 @@ pub struct App {
     pub current: usize,
     /// Steps up to this index may be opened.
     pub unlocked: usize,
-    /// Steps whose checks held at some point.
-    pub passed: Vec<bool>,
-    /// Steps done: their checks held and the learner did what they ask.
-    pub done: Vec<bool>,
-    /// Done steps whose checks fail again now.
-    pub regressed: Vec<bool>,
-    /// What the learner did in each step (applied, ran, answered).
-    pub acts: Vec<StepActs>,
-    /// The latest evaluation of every step (the engine evaluates them all).
-    pub reports: Vec<Option<StepReport>>,
-    /// One editor per step, holding the draft.
-    pub editors: Vec<TextArea<'static>>,
+    /// One per lesson step, in its order.
+    pub steps: Vec<StepState>,
     pub focus: Pane,
-    /// Narrow terminals show one pane at a time.
-    /// First line of the lesson text shown; `LESSON_END` shows its end.
-    pub lesson_scroll: u16,
-    /// The scroll that shows the end of the lesson text, as last drawn. The
-    /// renderer notes it (it alone knows the wrapped height), so scrolling
-    /// stops at the end instead of into blank space.
-    pub lesson_end: std::cell::Cell<u16>,
-    /// First line of `output` shown.
-    pub output_scroll: u16,
-    /// The last `output_scroll` that still fills the pane, as last drawn
-    /// (like `lesson_end`).
-    pub output_end: std::cell::Cell<u16>,
-    pub cluster_scroll: u16,
-    /// First row of the Checks pane shown, and the last that still fills it
-    /// (noted by the renderer, like `lesson_end`).
-    pub checks_scroll: u16,
-    pub checks_end: std::cell::Cell<u16>,
+    /// Where each scrolling pane starts (its end noted by the renderer).
+    pub scroll: Scrolls,
+    /// The lesson's code: how far it scrolls sideways, the block in view.
+    pub code: code::CodeView,
+    /// How far the help overlay is scrolled (on a terminal too small for it).
+    pub help_scroll: u16,
+    /// The panes are tabs (a small terminal): noted by the renderer, so
+    /// arriving on a step shows its text rather than a tab it hides behind.
+    pub narrow: std::cell::Cell<bool>,
+    /// The Output pane got something the learner has not looked at: its tab
+    /// carries a mark until it has the focus.
+    pub output_unseen: bool,
     pub steps_cursor: usize,
     pub output: Vec<String>,
     /// The step whose action answered last (its answer ends `output`).
     pub last_action_step: Option<usize>,
     pub cluster_view: ClusterView,
     pub apply_error: Option<ApplyError>,
-    /// A short message in the footer ("Step done, press n…").
-    pub notice: Option<String>,
-    pub show_help: bool,
+    pub notice: Option<Notice>,
     pub show_hints: bool,
-    pub menu: Option<usize>,
+    /// Help, menu, lesson picker, reset dialog, paste question: keys go to
+    /// the top one, which is drawn last.
+    pub overlays: Overlays,
     /// Every lesson there is: (id, title), for the lesson picker.
     pub lessons: Vec<(String, String)>,
     /// Where those lessons come from ("built in", or the folder named and by
     /// what), shown under the lesson picker.
     pub lessons_root: String,
-    /// The lesson picker, while open: the highlighted row.
-    pub picker: Option<usize>,
-    /// The reset dialog, while open.
-    pub reset: Option<ResetView>,
+    /// Lessons (id → the sentence saying which right is missing and what to
+    /// do) that this kubeconfig lacks a declared right for: the picker marks them.
+    pub lessons_lacking: std::collections::BTreeMap<String, String>,
     /// Presenter mode: big titles, free navigation, tokens always masked.
     pub presenter: bool,
     /// The last keys pressed, newest last, shown in presenter mode.
     pub last_keys: std::collections::VecDeque<String>,
-    /// Text pasted while the editor did not have the focus, waiting for the
-    /// learner to say whether it goes into the editor.
-    pub pending_paste: Option<String>,
     /// The search prompt of the editor, while open.
     pub search: Option<String>,
     pub quitting: bool,
@@ -274,14 +291,22 @@ pub struct App {
     pub quit_asked: bool,
     /// Said on stderr once the terminal is restored: work a quit cut short.
     pub farewell: Option<String>,
+    /// The limited view last explained in the Output pane.
+    pub limited_explained: Vec<String>,
+    /// In a class: progress is published for the instructor's board.
+    pub publishing: bool,
+    /// The record last handed out for publishing.
+    pub published: Option<crate::class::record::Record>,
 }
 
 impl App {
     /// A new app, restored from `saved` when there is one.
+    /// Whatever `saved` holds (it is read from disk), the app is valid: what
+    /// does not fit the lesson is dropped and said in the Output pane.
     pub fn new(lesson: Lesson, cluster: ClusterLabel, saved: Option<SavedState>) -> App {
-        let steps = lesson.steps.len();
-        let saved = saved.unwrap_or_default();
-        let editors = lesson
+        let count = lesson.steps.len();
+        let (saved, dropped) = saved::fit(saved.unwrap_or_default(), &lesson);
+        let steps = lesson
             .steps
             .iter()
             .map(|step| {
@@ -291,15 +316,11 @@ impl App {
                     .cloned()
                     .or_else(|| step.template.clone())
                     .unwrap_or_default();
-                new_editor(&text)
+                let acts = saved.acts.get(&step.id).cloned().unwrap_or_default();
+                StepState::new(acts, new_editor(&text))
             })
             .collect();
-        let acts = lesson
-            .steps
-            .iter()
-            .map(|step| saved.acts.get(&step.id).cloned().unwrap_or_default())
-            .collect();
-        let unlocked = saved.unlocked.min(steps - 1);
+        let unlocked = saved.unlocked.min(count - 1);
         let current = saved.current.min(unlocked);
         let mut app = App {
             lesson,
@@ -307,44 +328,41 @@ impl App {
             connection: Connection::Connecting,
             current,
             unlocked,
-            passed: vec![false; steps],
-            done: vec![false; steps],
-            regressed: vec![false; steps],
-            acts,
-            reports: vec![None; steps],
-            editors,
+            steps,
             focus: Pane::Lesson,
-            lesson_scroll: 0,
-            lesson_end: std::cell::Cell::new(u16::MAX),
-            output_scroll: 0,
-            output_end: std::cell::Cell::new(u16::MAX),
-            cluster_scroll: 0,
-            checks_scroll: 0,
-            checks_end: std::cell::Cell::new(u16::MAX),
+            scroll: Scrolls::default(),
+            code: Default::default(),
+            help_scroll: 0,
+            narrow: std::cell::Cell::new(false),
+            output_unseen: false,
             steps_cursor: current,
             output: Vec::new(),
             last_action_step: None,
             cluster_view: ClusterView::default(),
             apply_error: None,
             notice: None,
-            show_help: false,
             show_hints: false,
-            menu: None,
+            overlays: Overlays::default(),
             lessons: Vec::new(),
             lessons_root: String::new(),
-            picker: None,
-            reset: None,
+            lessons_lacking: Default::default(),
             presenter: false,
             last_keys: std::collections::VecDeque::new(),
-            pending_paste: None,
             search: None,
             quitting: false,
             applying: false,
             quit_asked: false,
             farewell: None,
+            limited_explained: Vec::new(),
+            publishing: false,
+            published: None,
         };
         app.focus = app.home_pane();
-        app.sync_editor_cursor();
+        editor::sync_cursor(&mut app);
+        if let Some(said) = saved::misfit_notice(&dropped) {
+            tracing::warn!("{said}");
+            app.tell_lasting(said);
+        }
         app
     }
 
@@ -365,47 +383,25 @@ impl App {
         step.template.is_some() || step.solution.is_some()
     }
 
-    /// Arriving on a step (or after a reset, or presenter mode on or off)
-    /// keeps the pane the learner was in. Only an editor with nothing to edit
-    /// (a step without YAML) hands the focus to the lesson text, and says so:
-    /// keys meant for the lesson would otherwise be typed into an empty buffer.
-    pub fn keep_focus_on_arrival(&mut self) {
-        let hidden_in_presenter =
-            self.presenter && !matches!(self.focus, Pane::Lesson | Pane::Editor);
-        let editor_idle = self.focus == Pane::Editor && !self.step_has_yaml();
-        if hidden_in_presenter || editor_idle {
-            self.focus = Pane::Lesson;
-            let why = if editor_idle {
-                format!("step {} needs no YAML", self.current + 1)
-            } else {
-                "presenter mode shows the lesson and the editor".to_string()
-            };
-            let said = format!("Focus: Lesson ({why}).");
-            self.notice = Some(match self.notice.take() {
-                Some(notice) => format!("{notice} {said}"),
-                None => said,
-            });
-        }
-    }
-
     pub fn step(&self) -> &crate::lesson::Step {
         &self.lesson.steps[self.current]
     }
 
     /// The latest evaluation of the step shown.
     pub fn report(&self) -> Option<&StepReport> {
-        self.reports[self.current].as_ref()
+        self.steps[self.current].report.as_ref()
     }
 
     /// The step could not be decided (the learner may not see what it needs).
     pub fn undecided(&self, index: usize) -> bool {
-        self.reports[index]
+        self.steps[index]
+            .report
             .as_ref()
             .is_some_and(StepReport::undecided)
     }
 
     pub fn editor(&self) -> &TextArea<'static> {
-        &self.editors[self.current]
+        &self.steps[self.current].editor
     }
 
     /// Something the learner must not miss (a damaged progress file, lessons
@@ -413,7 +409,7 @@ impl App {
     /// where it stays when the first step report replaces the notice.
     pub fn tell_lasting(&mut self, notice: String) {
         self.output.push(notice.clone());
-        self.notice = Some(notice);
+        self.notice = Some(notice.into());
     }
 
     /// What to save: progress and every draft that differs from its template.
@@ -422,9 +418,9 @@ impl App {
             .lesson
             .steps
             .iter()
-            .zip(&self.editors)
-            .filter_map(|(step, editor)| {
-                let text = editor.lines().join("\n");
+            .zip(&self.steps)
+            .filter_map(|(step, state)| {
+                let text = state.editor.lines().join("\n");
                 let template = step.template.clone().unwrap_or_default();
                 (text.trim_end() != template.trim_end()).then(|| (step.id.clone(), text))
             })
@@ -433,9 +429,9 @@ impl App {
             .lesson
             .steps
             .iter()
-            .zip(&self.acts)
-            .filter(|(_, acts)| **acts != StepActs::default())
-            .map(|(step, acts)| (step.id.clone(), acts.clone()))
+            .zip(&self.steps)
+            .filter(|(_, state)| state.acts != StepActs::default())
+            .map(|(step, state)| (step.id.clone(), state.acts.clone()))
             .collect();
         SavedState {
             current: self.current,
@@ -454,47 +450,45 @@ pub(crate) fn first_lesson_app() -> App {
     App::new(lesson, ClusterLabel::default(), None)
 }
 
-/// `lesson_scroll` value that shows the end of the text, wherever that is.
-pub const LESSON_END: u16 = u16::MAX;
-
-pub fn new_editor(text: &str) -> TextArea<'static> {
-    let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let mut editor = if lines.is_empty() {
-        TextArea::default()
-    } else {
-        TextArea::new(lines)
-    };
-    editor.set_tab_length(2);
-    editor.set_hard_tab_indent(false);
-    editor.set_max_histories(500);
-    editor.set_line_number_style(crate::ui::theme::dim());
-    editor
+/// A key without modifiers, as the unit tests press it.
+#[cfg(test)]
+pub(crate) fn press(app: &mut App, code: crossterm::event::KeyCode) -> Vec<Effect> {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-impl App {
-    /// The editor shows its cursor only while it has the focus, and a step
-    /// without YAML says so in its empty editor. Kept on the TextArea itself
-    /// (set after every update, in constant time) so drawing needs no copy.
-    pub fn sync_editor_cursor(&mut self) {
-        let needs_no_yaml = self.step().template.is_none();
-        let editor = &mut self.editors[self.current];
-        if needs_no_yaml && editor.placeholder_text().is_empty() {
-            // Short: it must fit the editor of a presenter or an 80-column
-            // terminal; `r` only where there is an action to run.
-            editor.set_placeholder_text(if self.lesson.steps[self.current].actions.is_empty() {
-                "No YAML in this step."
-            } else {
-                "No YAML in this step: r runs its action."
-            });
-        }
-        let style = if self.focus == Pane::Editor {
-            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            ratatui::style::Style::default()
-        };
-        let editor = &mut self.editors[self.current];
-        if editor.cursor_style() != style {
-            editor.set_cursor_style(style);
-        }
+/// A report of step `index` with every check at `outcome` (passing when None).
+#[cfg(test)]
+pub(crate) fn report(
+    app: &App,
+    index: usize,
+    outcome: Option<crate::checks::Outcome>,
+) -> StepReport {
+    StepReport {
+        index,
+        outcomes: app.lesson.steps[index]
+            .checks
+            .iter()
+            .map(|c| {
+                (
+                    c.clone(),
+                    outcome
+                        .clone()
+                        .unwrap_or_else(|| crate::checks::Outcome::pass("ok")),
+                )
+            })
+            .collect(),
     }
+}
+
+/// A report of step `index` failing for one reason.
+#[cfg(test)]
+pub(crate) fn failing(app: &App, index: usize) -> StepReport {
+    report(
+        app,
+        index,
+        Some(crate::checks::Outcome::fail(
+            "RoleBinding list-pods_demo-sa is gone",
+        )),
+    )
 }

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Effect, Pane};
+use super::{App, Effect, Overlay, Pane, editor};
 
 /// YAML forbids tabs in indentation; a tab becomes this many spaces.
 const TAB: &str = "  ";
@@ -17,23 +17,20 @@ pub fn on_paste(app: &mut App, text: String) -> Vec<Effect> {
         pattern.push_str(text.lines().next().unwrap_or_default());
         return Vec::new();
     }
-    let overlay = app.menu.is_some()
-        || app.picker.is_some()
-        || app.reset.is_some()
-        || app.show_help
-        || app.pending_paste.is_some();
-    if app.focus == Pane::Editor && !overlay {
+    if app.focus == Pane::Editor && app.overlays.is_empty() {
         return insert(app, &text);
     }
-    app.pending_paste = Some(text);
+    // A second paste before the answer replaces the first question.
+    match app.overlays.top() {
+        Some(Overlay::Paste(_)) => app.overlays.replace_top(Overlay::Paste(text)),
+        _ => app.overlays.open(Overlay::Paste(text)),
+    }
     Vec::new()
 }
 
-/// A key while the "paste into the editor?" question is open.
-pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let Some(text) = app.pending_paste.take() else {
-        return Vec::new();
-    };
+/// A key while the "paste into the editor?" question was on top (it is
+/// closed now, whatever the answer).
+pub fn on_key(app: &mut App, key: KeyEvent, text: String) -> Vec<Effect> {
     if matches!(key.code, KeyCode::Enter | KeyCode::Char('y')) {
         app.focus = Pane::Editor;
         return insert(app, &text);
@@ -69,12 +66,13 @@ fn insert(app: &mut App, text: &str) -> Vec<Effect> {
     let tabs = text.matches('\t').count();
     let text = text.replace('\t', TAB);
     let lines = text.lines().count().max(1);
-    let editor = &mut app.editors[app.current];
+    let editor = &mut app.steps[app.current].editor;
     editor.insert_str(&text);
-    editor.set_cursor_line_style(ratatui::style::Style::default());
+    editor::unmark_error_line(editor);
     app.apply_error = None;
     let plural = if lines == 1 { "" } else { "s" };
-    app.notice = Some(if tabs > 0 {
+    app.notice = Some(
+        if tabs > 0 {
         format!(
             "Pasted {lines} line{plural} into the editor; {tabs} tab{} became {} spaces each (YAML forbids tabs in indentation).",
             if tabs == 1 { "" } else { "s" },
@@ -82,7 +80,9 @@ fn insert(app: &mut App, text: &str) -> Vec<Effect> {
         )
     } else {
         format!("Pasted {lines} line{plural} into the editor. Ctrl-S applies.")
-    });
+    }
+        .into(),
+    );
     vec![Effect::Save]
 }
 
@@ -101,14 +101,14 @@ mod tests {
         let mut app = app();
         app.current = 6;
         app.focus = Pane::Editor;
-        app.editors[6] = crate::app::new_editor("");
+        app.steps[6].editor = crate::app::new_editor("");
         let effects = update(
             &mut app,
             Msg::Paste("kind: Pod\r\nspec:\r\n\tcontainers: []\r\nq\tr".into()),
         );
         assert!(matches!(effects.as_slice(), [Effect::Save]), "{effects:?}");
         assert_eq!(
-            app.editors[6].lines(),
+            app.steps[6].editor.lines(),
             ["kind: Pod", "spec:", "  containers: []", "q  r"]
         );
         assert!(!app.quitting && app.focus == Pane::Editor);
@@ -124,22 +124,22 @@ mod tests {
     fn a_paste_elsewhere_asks_and_only_enter_puts_it_in_the_editor() {
         let mut app = app();
         app.focus = Pane::Lesson;
-        let before = app.editors[0].lines().to_vec();
+        let before = app.steps[0].editor.lines().to_vec();
         update(&mut app, Msg::Paste("q".into()));
         assert!(!app.quitting, "a pasted q is not a key");
-        assert!(app.pending_paste.is_some());
+        assert!(matches!(app.overlays.top(), Some(Overlay::Paste(_))));
         update(
             &mut app,
             Msg::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
         );
         assert!(!app.quitting, "any other key discards");
-        assert_eq!(app.editors[0].lines(), before.as_slice());
+        assert_eq!(app.steps[0].editor.lines(), before.as_slice());
         update(&mut app, Msg::Paste("name: x".into()));
         update(
             &mut app,
             Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         );
         assert_eq!(app.focus, Pane::Editor);
-        assert!(app.editors[0].lines().join("\n").contains("name: x"));
+        assert!(app.steps[0].editor.lines().join("\n").contains("name: x"));
     }
 }

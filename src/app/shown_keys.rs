@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Pane};
+use super::{App, Overlay, Pane};
 
 /// How many entries the strip keeps.
 const SHOWN: usize = 6;
@@ -14,13 +14,21 @@ const WORD_MAX: usize = 24;
 const MENU_OPEN: &str = "menu…";
 
 /// Notes a key before it is handled. Keys inside the menu or the lesson
-/// picker are not shown one by one: the choice is (`chosen`).
+/// picker are not shown one by one: the choice is (`chosen`). Whichever
+/// overlay is on top takes the key (and is drawn last): only when that is
+/// the menu or the picker is the key theirs, not when one lies beneath a
+/// paste question.
 pub fn note(app: &mut App, key: &KeyEvent) {
-    if app.menu.is_some() || app.picker.is_some() {
+    let choosing = matches!(
+        app.overlays.top(),
+        Some(Overlay::Menu(_) | Overlay::Picker(_))
+    );
+    if choosing {
         return;
     }
     let typing = app.focus == Pane::Editor || app.search.is_some();
-    let overlay = app.show_help || app.reset.is_some() || app.pending_paste.is_some();
+    // Help, a reset or a paste question: the key answers it, it is not text.
+    let overlay = !app.overlays.is_empty();
     match typed_char(key) {
         Some(c) if typing && !overlay => type_char(app, c),
         _ if matches!(key.code, KeyCode::Esc | KeyCode::F(10))
@@ -106,5 +114,30 @@ pub fn label(key: &KeyEvent) -> String {
         format!("Ctrl-{name}")
     } else {
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::{Msg, Overlay, press, update};
+    use crossterm::event::KeyCode;
+
+    #[test]
+    fn the_key_that_answers_a_paste_over_the_menu_is_shown_as_the_top_overlay_takes_it() {
+        let mut app = crate::app::first_lesson_app();
+        press(&mut app, KeyCode::Esc);
+        assert!(matches!(app.overlays.top(), Some(Overlay::Menu(_))));
+        update(&mut app, Msg::Paste("name: x".into()));
+        press(&mut app, KeyCode::Char('n'));
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("Paste discarded: nothing changed."),
+            "the question on top took the key"
+        );
+        assert_eq!(app.last_keys.back().map(String::as_str), Some("n"));
+        assert!(
+            matches!(app.overlays.top(), Some(Overlay::Menu(_))),
+            "the menu under it is still open, and drawn"
+        );
     }
 }

@@ -2,15 +2,26 @@
 //! the value at a path. Each returns the sentence a learner reads, whether
 //! the test holds (Ok) or not (Err).
 
-use regex::Regex;
 use serde_json::Value;
 
-use super::path;
 use crate::lesson::model::{ConditionTest, FieldTest};
+use crate::syntax::path;
+use crate::syntax::pattern::compile;
 
 /// Tests `value` (the object, or a list element for `any`) against `test`.
 /// `what` names the value in sentences ("Deployment web: spec.replicas").
 pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, String> {
+    // A `condition` with no path reads `status.conditions`, wherever the
+    // test is written (a field check, a count's `where`).
+    let path = if test.path.is_empty() && test.condition.is_some() {
+        "status.conditions"
+    } else {
+        test.path.as_str()
+    };
+    let test = &FieldTest {
+        path: path.to_string(),
+        ..test.clone()
+    };
     let actual = if test.path.is_empty() {
         Some(value)
     } else {
@@ -21,6 +32,44 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
     } else {
         format!("{what}: {}", test.path)
     };
+    if let Some(wanted) = test.absent_or_false {
+        let is = actual.is_none_or(|v| v.is_null() || *v == Value::Bool(false));
+        match (is, wanted) {
+            (true, true) => return Ok(format!("{what} is not true")),
+            (false, true) => {
+                return Err(format!(
+                    "{what} is {}, expected unset or false",
+                    short(actual.unwrap_or(&Value::Null))
+                ));
+            }
+            (true, false) => return Err(format!("{what} is unset or false")),
+            (false, false) => {}
+        }
+    }
+    if let Some(wanted) = test.absent_or_empty {
+        let is = actual.is_none_or(is_empty);
+        match (is, wanted) {
+            (true, true) => return Ok(format!("{what} is empty")),
+            (false, true) => {
+                return Err(format!(
+                    "{what} is {}, expected nothing",
+                    short(actual.unwrap_or(&Value::Null))
+                ));
+            }
+            (true, false) => return Err(format!("{what} is empty")),
+            (false, false) => {}
+        }
+    }
+    if let Some(tests) = &test.any_of {
+        let mut failures = Vec::new();
+        for alternative in tests {
+            match self::test(value_at_path(value, &test.path), alternative, &what) {
+                Ok(message) => return Ok(message),
+                Err(why) => failures.push(why),
+            }
+        }
+        return Err(failures.join("; and "));
+    }
     if let Some(wanted) = test.exists {
         match (actual.filter(|v| !v.is_null()), wanted) {
             (Some(v), false) => return Err(format!("{what} is set ({})", short(v))),
@@ -30,6 +79,9 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
         }
     }
     let Some(actual) = actual.filter(|v| !v.is_null()) else {
+        if test.all.is_some() {
+            return Ok(format!("{what} is empty"));
+        }
         return Err(format!("{what} is not set"));
     };
     if let Some(expected) = &test.equals
@@ -91,10 +143,102 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
             Some(why) => format!("no element of {what} fits ({why})"),
         });
     }
+    if let Some(inner) = &test.all {
+        let Some(items) = actual.as_array() else {
+            return Err(format!("{what} is {}, not a list", short(actual)));
+        };
+        for item in items {
+            self::test(item, inner, &format!("{what}[*]"))
+                .map_err(|why| format!("not every element of {what} fits: {why}"))?;
+        }
+        return Ok(format!("every element of {what} fits"));
+    }
     if let Some(condition) = &test.condition {
         return self::condition(actual, condition, &what);
     }
     Ok(format!("{what} is {}", short(actual)))
+}
+
+/// A test in a few words, for a count's sentence: `metadata.ownerReferences
+/// empty`, `status.phase = Failed`.
+pub fn describe(test: &FieldTest) -> String {
+    let at = if test.path.is_empty() {
+        "it".to_string()
+    } else {
+        test.path.clone()
+    };
+    let mut parts = Vec::new();
+    match test.exists {
+        Some(true) => parts.push(format!("{at} set")),
+        Some(false) => parts.push(format!("{at} not set")),
+        None => {}
+    }
+    if let Some(value) = &test.equals {
+        parts.push(format!("{at} = {}", path::display(value)));
+    }
+    if let Some(text) = &test.contains {
+        parts.push(format!("{at} contains {text:?}"));
+    }
+    if let Some(n) = test.at_least {
+        parts.push(format!("{at} ≥ {n}"));
+    }
+    if let Some(n) = test.at_most {
+        parts.push(format!("{at} ≤ {n}"));
+    }
+    if let Some(pattern) = &test.matches {
+        parts.push(format!("{at} matching /{pattern}/"));
+    }
+    match test.absent_or_false {
+        Some(true) => parts.push(format!("{at} unset or false")),
+        Some(false) => parts.push(format!("{at} true")),
+        None => {}
+    }
+    match test.absent_or_empty {
+        Some(true) => parts.push(format!("{at} empty")),
+        Some(false) => parts.push(format!("{at} not empty")),
+        None => {}
+    }
+    if let Some(inner) = &test.any {
+        parts.push(format!("some {at} with {}", describe(inner)));
+    }
+    if let Some(inner) = &test.all {
+        parts.push(format!("every {at} with {}", describe(inner)));
+    }
+    if let Some(alternatives) = &test.any_of {
+        let each: Vec<String> = alternatives.iter().map(describe).collect();
+        parts.push(format!("{at}: {}", each.join(" or ")));
+    }
+    if let Some(condition) = &test.condition {
+        let status = condition.status.as_deref().unwrap_or("True");
+        let reason = condition
+            .reason
+            .as_ref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        parts.push(format!("{} {status}{reason}", condition.type_));
+    }
+    parts.join(", ")
+}
+
+/// `anyOf` alternatives read paths relative to the value at the test's own
+/// path (an empty path: the value itself).
+fn value_at_path<'v>(value: &'v Value, at: &str) -> &'v Value {
+    if at.is_empty() {
+        value
+    } else {
+        path::lookup(value, at).unwrap_or(&Value::Null)
+    }
+}
+
+/// Not set in any way that means something: null, "", [], {}.
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// The condition of `wanted.type_` in a list of conditions.
@@ -141,11 +285,6 @@ pub fn loosely_equal(actual: &Value, expected: &Value) -> bool {
     actual == expected || path::display(actual) == path::display(expected)
 }
 
-/// Compiles a lesson's regular expression; the error says what is wrong.
-pub fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| format!("{pattern:?} is not a regular expression: {e}"))
-}
-
 fn short(value: &Value) -> String {
     shorten(&path::display(value))
 }
@@ -158,32 +297,6 @@ fn shorten(text: &str) -> String {
     } else {
         format!("{}…", text.chars().take(MAX).collect::<String>())
     }
-}
-
-/// Every regular expression and path in `test` (and nested `any`) is valid.
-pub fn lint(test: &FieldTest) -> Vec<String> {
-    let mut problems = Vec::new();
-    if !test.path.is_empty()
-        && let Err(e) = path::parse(&test.path)
-    {
-        problems.push(e);
-    }
-    if let Some(pattern) = &test.matches
-        && let Err(e) = compile(pattern)
-    {
-        problems.push(e);
-    }
-    if test.has_no_operator() {
-        problems.push(format!(
-            "the test of {:?} has no operator: give exists, equals, contains, atLeast, atMost, \
-             matches, any or condition",
-            test.path
-        ));
-    }
-    if let Some(inner) = &test.any {
-        problems.extend(lint(inner));
-    }
-    problems
 }
 
 #[cfg(test)]
@@ -306,11 +419,65 @@ mod tests {
         );
     }
 
+    fn pod() -> Value {
+        json!({"kind": "Pod", "spec": {"containers": [
+            {"name": "app", "securityContext": {"privileged": false, "capabilities": {"add": []}}},
+            {"name": "log", "securityContext": {"runAsNonRoot": true}}]}})
+    }
+
     #[test]
-    fn lint_names_bad_patterns_paths_and_empty_tests() {
-        assert_eq!(lint(&t("{path: a, matches: x}")), Vec::<String>::new());
-        assert_eq!(lint(&t("{path: 'a[x]', matches: '('}")).len(), 2);
-        assert!(lint(&t("{path: a}"))[0].contains("has no operator"));
-        assert!(lint(&t("{path: a, any: {path: b}}"))[0].contains("has no operator"));
+    fn absent_or_false_takes_false_written_out_as_left_out() {
+        let pod = pod();
+        let ok = |yaml: &str| test(&pod, &t(yaml), "Pod tool").is_ok();
+        assert!(ok(
+            "{path: 'spec.containers[0].securityContext.privileged', absentOrFalse: true}"
+        ));
+        assert!(ok(
+            "{path: 'spec.containers[1].securityContext.privileged', absentOrFalse: true}"
+        ));
+        let privileged =
+            json!({"spec": {"containers": [{"securityContext": {"privileged": true}}]}});
+        let why = test(
+            &privileged,
+            &t("{path: 'spec.containers[0].securityContext.privileged', absentOrFalse: true}"),
+            "Pod tool",
+        )
+        .unwrap_err();
+        assert!(why.contains("is true, expected unset or false"), "{why}");
+        assert!(ok(
+            "{path: 'spec.containers[0].securityContext.capabilities.add', absentOrEmpty: true}"
+        ));
+        assert!(ok(
+            "{path: 'spec.containers[1].securityContext.capabilities.add', absentOrEmpty: true}"
+        ));
+        assert!(!ok(
+            "{path: 'spec.containers[1].securityContext', absentOrEmpty: true}"
+        ));
+    }
+
+    #[test]
+    fn all_elements_and_one_of_several_tests() {
+        let pod = pod();
+        let ok = |yaml: &str| test(&pod, &t(yaml), "Pod tool");
+        assert!(ok("{path: spec.containers, all: {path: securityContext.privileged, absentOrFalse: true}}").is_ok());
+        let why =
+            ok("{path: spec.containers, all: {path: securityContext.runAsNonRoot, equals: true}}")
+                .unwrap_err();
+        assert!(why.starts_with("not every element"), "{why}");
+        assert!(
+            ok("{path: spec.volumes, all: {path: hostPath, exists: false}}").is_ok(),
+            "an absent list"
+        );
+        let quota = json!({"status": {"hard": {"cpu": "500m", "pods": "3"}}});
+        let alias = t(
+            "{path: status.hard, anyOf: [{path: requests.cpu, exists: true}, {path: cpu, exists: true}]}",
+        );
+        assert!(test(&quota, &alias, "ResourceQuota q").is_ok());
+        let none = json!({"status": {"hard": {"pods": "3"}}});
+        let why = test(&none, &alias, "ResourceQuota q").unwrap_err();
+        assert!(
+            why.contains("requests.cpu is not set") && why.contains("cpu is not set"),
+            "{why}"
+        );
     }
 }

@@ -3,34 +3,12 @@
 use serde_json::Value;
 
 use super::outcome::Outcome;
-use super::path;
 use super::rbac;
 use super::snapshot::{Snapshot, name_of};
 use super::{fields, select};
+use crate::k8s_names::object_namespace;
 use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck};
-
-/// Kinds that are not namespaced among those lessons use.
-const CLUSTER_KINDS: &[&str] = &[
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "StorageClass",
-];
-
-/// The namespace a check's object lives in.
-pub fn object_namespace<'a>(
-    kind: &str,
-    namespace: Option<&'a str>,
-    lesson_namespace: &'a str,
-) -> &'a str {
-    if CLUSTER_KINDS.contains(&kind) {
-        ""
-    } else {
-        namespace.unwrap_or(lesson_namespace)
-    }
-}
+use crate::syntax::path;
 
 /// Evaluates `check` over `snapshot`; None for checks that must ask the server.
 pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<Outcome> {
@@ -50,6 +28,24 @@ pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<O
             snapshot,
             object_namespace(&c.kind, c.namespace.as_deref(), namespace),
         ),
+        Check::AnyOf(checks) => {
+            // All alternatives answered from the store, or none here.
+            let outcomes: Option<Vec<Outcome>> = checks
+                .iter()
+                .map(|c| evaluate(c, snapshot, namespace))
+                .collect();
+            let outcomes = outcomes?;
+            match outcomes.iter().find(|o| o.passed) {
+                Some(pass) => pass.clone(),
+                None => Outcome::fail(
+                    outcomes
+                        .into_iter()
+                        .map(|o| o.message)
+                        .collect::<Vec<_>>()
+                        .join(" — nor: "),
+                ),
+            }
+        }
         Check::Access(_)
         | Check::Request(_)
         | Check::Token(_)
@@ -149,8 +145,11 @@ fn pod(c: &PodCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         let scheduled = pod["spec"]["nodeName"]
             .as_str()
             .map_or(" (not scheduled yet)".to_string(), |_| String::new());
+        let why = super::pod_trouble::of(pod)
+            .map(|trouble| format!(": {}", trouble.sentence))
+            .unwrap_or_default();
         return Outcome::fail(format!(
-            "Pod {} is {phase}{scheduled}, waiting for {expected}",
+            "Pod {} is {phase}{scheduled}, waiting for {expected}{why}",
             c.name
         ));
     }
@@ -207,6 +206,12 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
             .find(|b| b["roleRef"]["kind"] == "ClusterRole" && b["roleRef"]["name"] == cluster_role)
             .map(|b| name_of(b).to_string())
     };
+    // Only this namespace's learner's ClusterRoles may be named as "made but
+    // not bound": on a shared cluster others' roles are none of their business.
+    let made_here = |role: &&Value| {
+        role["metadata"]["labels"]["kubetutor.dev/namespace"] == ns
+            || name_of(role).starts_with(&crate::k8s_names::cluster_prefix(ns))
+    };
     let mut unbound = None;
     for role in snapshot
         .of_kind("ClusterRole")
@@ -221,15 +226,9 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
                     name_of(role)
                 ));
             }
-            None => unbound = Some(name_of(role).to_string()),
+            None if made_here(&role) => unbound = Some(name_of(role).to_string()),
+            None => {}
         }
-    }
-    if let Some(cluster_role) = unbound {
-        return Outcome::fail(format!(
-            "No Role{} allows {what} yet; ClusterRole {cluster_role} does, but no RoleBinding{} refers to it",
-            where_(ns),
-            where_(ns)
-        ));
     }
     let near: Vec<String> = snapshot
         .in_namespace("Role", ns)
@@ -245,6 +244,13 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         })
         .collect();
     if near.is_empty() {
+        if let Some(cluster_role) = unbound {
+            return Outcome::fail(format!(
+                "No Role{} allows {what} yet; ClusterRole {cluster_role} does, but no RoleBinding{} refers to it",
+                where_(ns),
+                where_(ns)
+            ));
+        }
         Outcome::fail(format!("No Role{} allows {what} yet", where_(ns)))
     } else {
         Outcome::fail(format!(
@@ -420,14 +426,26 @@ mod tests {
             !evaluate(&c, &built_in, "lab").unwrap().passed,
             "view would make it free"
         );
-        let unbound = Snapshot::new().with(role("ClusterRole", "pod-lister", None, json!({})));
+        // A stranger's ClusterRole is neither counted nor named.
+        let stranger = Snapshot::new().with(role("ClusterRole", "pod-lister", None, json!({})));
+        let outcome = evaluate(&c, &stranger, "lab").unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::fail("No Role in lab allows list pods yet")
+        );
+        let unbound = Snapshot::new().with(role(
+            "ClusterRole",
+            "pod-lister",
+            None,
+            json!({"kubetutor.dev/namespace": "lab"}),
+        ));
         let outcome = evaluate(&c, &unbound, "lab").unwrap();
         assert!(
             !outcome.passed
-                && outcome
-                    .message
-                    .contains("no RoleBinding in lab refers to it"),
-            "another learner's ClusterRole does not count: {outcome:?}"
+                && outcome.message.contains(
+                    "ClusterRole pod-lister does, but no RoleBinding in lab refers to it"
+                ),
+            "the learner's own ClusterRole is named, and does not count unbound: {outcome:?}"
         );
         let bound = unbound.with(json!({"kind": "RoleBinding",
             "metadata": {"name": "demo-can-list", "namespace": "lab"},

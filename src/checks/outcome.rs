@@ -7,6 +7,9 @@ pub struct Outcome {
     /// The check could not be decided (the learner may not read what it
     /// needs, or the API server cannot be reached). Never true when `passed`.
     pub undecided: bool,
+    /// Undecided because the learner's kubeconfig lacks a right the lesson
+    /// declares: not a mistake of theirs, and not to be waited for.
+    pub lacks_right: bool,
     pub message: String,
 }
 
@@ -15,6 +18,7 @@ impl Outcome {
         Self {
             passed: true,
             undecided: false,
+            lacks_right: false,
             message: message.into(),
         }
     }
@@ -23,6 +27,7 @@ impl Outcome {
         Self {
             passed: false,
             undecided: false,
+            lacks_right: false,
             message: message.into(),
         }
     }
@@ -32,7 +37,17 @@ impl Outcome {
         Self {
             passed: false,
             undecided: true,
+            lacks_right: false,
             message: message.into(),
+        }
+    }
+
+    /// Cannot pass with the learner's rights: the message says which right
+    /// and what to do.
+    pub fn lacks_right(message: impl Into<String>) -> Self {
+        Self {
+            lacks_right: true,
+            ..Self::undecided(message)
         }
     }
 

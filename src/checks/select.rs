@@ -8,107 +8,7 @@ use super::fields;
 use super::outcome::Outcome;
 use super::snapshot::{Snapshot, name_of};
 use crate::lesson::model::{CountCheck, EventsCheck, OwnerTest};
-
-/// One requirement of a label selector, as `kubectl -l` takes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Requirement {
-    Equals(String, String),
-    NotEquals(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    DoesNotExist(String),
-}
-
-impl Requirement {
-    fn holds(&self, labels: &Value) -> bool {
-        let label = |key: &str| labels[key].as_str();
-        match self {
-            Requirement::Equals(k, v) => label(k) == Some(v),
-            Requirement::NotEquals(k, v) => label(k) != Some(v),
-            Requirement::In(k, vs) => label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
-            Requirement::NotIn(k, vs) => label(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
-            Requirement::Exists(k) => label(k).is_some(),
-            Requirement::DoesNotExist(k) => label(k).is_none(),
-        }
-    }
-}
-
-/// Parses `app=web,tier!=db,env in (a,b),env notin (c),key,!legacy`.
-pub fn parse_selector(text: &str) -> Result<Vec<Requirement>, String> {
-    let mut requirements = Vec::new();
-    for part in split_top_level(text) {
-        let part = part.trim();
-        if part.is_empty() {
-            return Err(format!("empty requirement in selector {text:?}"));
-        }
-        let requirement = if let Some(key) = part.strip_prefix('!') {
-            Requirement::DoesNotExist(key.trim().to_string())
-        } else if let Some((key, values)) = split_set(part, " notin ") {
-            Requirement::NotIn(key, values?)
-        } else if let Some((key, values)) = split_set(part, " in ") {
-            Requirement::In(key, values?)
-        } else if let Some((key, value)) = part.split_once("!=") {
-            Requirement::NotEquals(key.trim().into(), value.trim().into())
-        } else if let Some((key, value)) = part.split_once("==").or_else(|| part.split_once('=')) {
-            Requirement::Equals(key.trim().into(), value.trim().into())
-        } else {
-            Requirement::Exists(part.to_string())
-        };
-        let key = match &requirement {
-            Requirement::Equals(k, _)
-            | Requirement::NotEquals(k, _)
-            | Requirement::In(k, _)
-            | Requirement::NotIn(k, _)
-            | Requirement::Exists(k)
-            | Requirement::DoesNotExist(k) => k,
-        };
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(format!(
-                "{part:?} in selector {text:?} has no valid label key"
-            ));
-        }
-        requirements.push(requirement);
-    }
-    Ok(requirements)
-}
-
-/// Splits on commas outside parentheses.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-type SetRequirement = (String, Result<Vec<String>, String>);
-
-fn split_set(part: &str, operator: &str) -> Option<SetRequirement> {
-    let (key, rest) = part.split_once(operator)?;
-    let rest = rest.trim();
-    let values = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .map(|inner| inner.split(',').map(|v| v.trim().to_string()).collect())
-        .ok_or_else(|| {
-            format!(
-                "{part:?}: the values after `{}` go in parentheses",
-                operator.trim()
-            )
-        });
-    Some((key.trim().to_string(), values))
-}
+pub use crate::syntax::selector::{Requirement, parse_selector};
 
 fn owned_by(object: &Value, owner: &OwnerTest) -> bool {
     object["metadata"]["ownerReferences"]
@@ -125,11 +25,18 @@ fn describe(c: &CountCheck, n: usize) -> String {
     let kind = if n == 1 {
         c.kind.clone()
     } else {
-        crate::engine::scope::plural(&c.kind)
+        crate::k8s_names::plural(&c.kind)
     };
-    let mut text = format!("{n} {kind}");
+    let mut text = if c.newest {
+        format!("{n} newest {kind}")
+    } else {
+        format!("{n} {kind}")
+    };
     if let Some(selector) = &c.selector {
         text.push_str(&format!(" with {selector}"));
+    }
+    if let Some(by) = &c.selected_by {
+        text.push_str(&format!(" selected by {} {}", by.kind, by.name));
     }
     if let Some(owner) = &c.owner {
         match &owner.name {
@@ -137,7 +44,58 @@ fn describe(c: &CountCheck, n: usize) -> String {
             None => text.push_str(&format!(" owned by a {}", owner.kind)),
         }
     }
+    if !c.where_.is_empty() {
+        let tests: Vec<String> = c.where_.iter().map(fields::describe).collect();
+        text.push_str(&format!(" where {}", tests.join(" and ")));
+    }
     text
+}
+
+/// The requirements of an object's label selector: a Service's
+/// `spec.selector` (a map), or a workload's `spec.selector` (`matchLabels`
+/// and `matchExpressions`). None when the object has no selector at all; an
+/// empty one is an empty list (for a workload, it selects everything).
+pub fn selector_of(object: &Value) -> Option<Vec<Requirement>> {
+    let selector = &object["spec"]["selector"];
+    let labels = |map: &Value| -> Vec<Requirement> {
+        map.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().into()))
+            .collect()
+    };
+    if object["kind"] == "Service" {
+        // A Service without a selector selects no Pod (its endpoints are
+        // managed by hand): never "everything".
+        return selector
+            .as_object()
+            .filter(|m| !m.is_empty())
+            .map(|_| labels(selector));
+    }
+    if selector.is_null() {
+        return None;
+    }
+    let mut requirements = labels(&selector["matchLabels"]);
+    for expression in selector["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let key = expression["key"].as_str().unwrap_or_default().to_string();
+        let values: Vec<String> = expression["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        requirements.push(match expression["operator"].as_str().unwrap_or_default() {
+            "In" => Requirement::In(key, values),
+            "NotIn" => Requirement::NotIn(key, values),
+            "Exists" => Requirement::Exists(key),
+            _ => Requirement::DoesNotExist(key),
+        });
+    }
+    Some(requirements)
 }
 
 /// Objects of the kind in `ns` that meet the selector, owner and `where` tests.
@@ -146,12 +104,59 @@ pub fn count(c: &CountCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         Ok(selector) => selector.unwrap_or_default(),
         Err(e) => return Outcome::fail(e),
     };
+    let selected_by = match &c.selected_by {
+        None => None,
+        Some(by) => match snapshot.get(&by.kind, ns, &by.name) {
+            None => return Outcome::fail(format!("No {} named {} in {ns} yet", by.kind, by.name)),
+            Some(object) => match selector_of(object) {
+                Some(requirements) => Some(requirements),
+                None => {
+                    return Outcome::fail(format!(
+                        "{} {} has no selector: it selects no {}",
+                        by.kind,
+                        by.name,
+                        crate::k8s_names::plural(&c.kind)
+                    ));
+                }
+            },
+        },
+    };
     let mut near_miss = None;
-    let matching = snapshot
+    let mut candidates: Vec<&Value> = snapshot
         .in_namespace(&c.kind, ns)
         .filter(|o| o["metadata"]["deletionTimestamp"].is_null())
         .filter(|o| selector.iter().all(|r| r.holds(&o["metadata"]["labels"])))
+        .filter(|o| {
+            selected_by
+                .as_ref()
+                .is_none_or(|by| by.iter().all(|r| r.holds(&o["metadata"]["labels"])))
+        })
         .filter(|o| c.owner.as_ref().is_none_or(|owner| owned_by(o, owner)))
+        .collect();
+    if c.newest {
+        // RFC 3339 timestamps in UTC sort as text, to the second: two made
+        // in the same second are told apart by a Deployment's revision
+        // number when they have one, then by name.
+        candidates = candidates
+            .into_iter()
+            .max_by_key(|o| {
+                (
+                    o["metadata"]["creationTimestamp"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    o["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                        .as_str()
+                        .and_then(|r| r.parse::<u64>().ok())
+                        .unwrap_or(0),
+                    name_of(o).to_string(),
+                )
+            })
+            .into_iter()
+            .collect();
+    }
+    let matching = candidates
+        .into_iter()
         .filter(|o| {
             let what = format!("{} {}", c.kind, name_of(o));
             c.where_
@@ -187,7 +192,13 @@ pub fn count(c: &CountCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     if wanted.is_empty() {
         Outcome::pass(format!("{found}{place}"))
     } else {
-        let because = near_miss.map(|w| format!("; {w}")).unwrap_or_default();
+        // Why an object did not count helps only when too few do.
+        let too_few =
+            c.exactly.is_some_and(|n| matching < n) || c.at_least.is_some_and(|n| matching < n);
+        let because = near_miss
+            .filter(|_| too_few)
+            .map(|w| format!("; {w}"))
+            .unwrap_or_default();
         Outcome::fail(format!(
             "{found}{place}, expected {}{because}",
             wanted.join(" and ")
@@ -197,7 +208,12 @@ pub fn count(c: &CountCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
 
 /// An Event in `ns` about the object, with the reason, type and message asked for.
 pub fn events(c: &EventsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
-    let message = match c.message.as_deref().map(fields::compile).transpose() {
+    let message = match c
+        .message
+        .as_deref()
+        .map(crate::syntax::pattern::compile)
+        .transpose()
+    {
         Ok(message) => message,
         Err(e) => return Outcome::fail(e),
     };
@@ -285,6 +301,80 @@ mod tests {
                 json!({"kind": "Pod", "metadata": {"name": "other-ns", "namespace": "b",
                           "labels": {"app": "web"}}}),
             )
+    }
+
+    #[test]
+    fn selected_by_reads_the_selector_of_a_service_or_a_workload() {
+        let snapshot = pods()
+            .with(
+                json!({"kind": "Service", "metadata": {"name": "web", "namespace": "lab"},
+                         "spec": {"selector": {"app": "web", "tier": "front"}}}),
+            )
+            .with(
+                json!({"kind": "Service", "metadata": {"name": "loose", "namespace": "lab"},
+                         "spec": {"selector": {"app": "web"}}}),
+            )
+            .with(
+                json!({"kind": "Service", "metadata": {"name": "manual", "namespace": "lab"},
+                         "spec": {"ports": [{"port": 80}]}}),
+            )
+            .with(
+                json!({"kind": "ReplicaSet", "metadata": {"name": "api", "namespace": "lab"},
+                         "spec": {"selector": {"matchLabels": {"app": "web"},
+                           "matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}}}),
+            );
+        let n = |yaml: &str| count(&count_check(yaml), &snapshot, "lab");
+        assert!(n("{kind: Pod, selectedBy: {kind: Service, name: web}, exactly: 2}").passed);
+        let loose = n("{kind: Pod, selectedBy: {kind: Service, name: loose}, exactly: 2}");
+        assert!(!loose.passed);
+        assert!(
+            loose.message.contains("3 Pods selected by Service loose"),
+            "{}",
+            loose.message
+        );
+        assert!(n("{kind: Pod, selectedBy: {kind: ReplicaSet, name: api}, exactly: 2}").passed);
+        let manual = n("{kind: Pod, selectedBy: {kind: Service, name: manual}, exactly: 0}");
+        assert!(
+            manual.message.contains("has no selector"),
+            "{}",
+            manual.message
+        );
+        let missing = n("{kind: Pod, selectedBy: {kind: Service, name: nope}, atLeast: 1}");
+        assert!(
+            missing.message.contains("No Service named nope"),
+            "{}",
+            missing.message
+        );
+    }
+
+    #[test]
+    fn newest_counts_only_the_latest_attempt() {
+        let rs = |name: &str, created: &str, selector: Value| {
+            json!({"kind": "ReplicaSet", "metadata": {"name": name, "namespace": "lab",
+                   "creationTimestamp": created, "ownerReferences": [{"kind": "Deployment", "name": "web"}]},
+                   "spec": {"template": {"spec": {"nodeSelector": selector}}}})
+        };
+        let snapshot = Snapshot::new()
+            .with(rs("web-1", "2026-12-04T10:00:00Z", Value::Null))
+            .with(rs(
+                "web-2",
+                "2026-12-04T10:05:00Z",
+                json!({"disktype": "ssd"}),
+            ))
+            .with(rs("web-3", "2026-12-04T10:09:00Z", json!({"zone": "moon"})));
+        let stuck = count_check(
+            "{kind: ReplicaSet, owner: {kind: Deployment, name: web}, newest: true,
+              where: [{path: spec.template.spec.nodeSelector, absentOrEmpty: false}], exactly: 1}",
+        );
+        let outcome = count(&stuck, &snapshot, "lab");
+        assert!(outcome.passed, "{}", outcome.message);
+        assert!(
+            outcome.message.starts_with("1 newest ReplicaSet"),
+            "{}",
+            outcome.message
+        );
+        let fixed = snapshot.with(rs("web-4", "2026-12-04T10:12:00Z", Value::Null));
+        assert!(!count(&stuck, &fixed, "lab").passed);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! A snapshot of the objects the lesson's checks look at, taken from the
-//! reflector stores (or built from fixtures in tests). Checks over a snapshot
-//! are pure functions.
+//! A snapshot of the objects the lesson's checks look at: the engine's one
+//! store, fed by its own watches (`engine::follow`) with projected objects,
+//! or built from fixtures in tests. Checks over a snapshot are pure functions.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +92,11 @@ impl Snapshot {
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a Value> + 'a {
         self.range(kind, Some(namespace)).map(|(_, v)| v)
+    }
+
+    /// Every object, by key.
+    pub fn objects(&self) -> impl Iterator<Item = &Value> {
+        self.objects.values()
     }
 
     pub fn len(&self) -> usize {

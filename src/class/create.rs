@@ -11,7 +11,11 @@ use kube::api::{Patch, PatchParams};
 use kube::{Api, Client, Config};
 use serde_json::json;
 
-use super::{ACCOUNT, ATTENDEE_LABEL, LESSON_ANNOTATION, labels, namespace, roster};
+use super::ledger;
+use super::rights::Grantee;
+use super::{
+    ACCOUNT, ATTENDEE_LABEL, LESSON_ANNOTATION, LESSONS_ANNOTATION, labels, namespace, roster,
+};
 use crate::cluster::kinds::Kinds;
 use crate::cluster::scoped_user;
 use crate::lesson::Lesson;
@@ -23,7 +27,13 @@ const MANAGER: &str = "kubetutor-class";
 pub struct CreateOptions<'a> {
     pub class: &'a str,
     pub attendees: usize,
+    /// The lesson the attendees' kubeconfigs open (and the board shows).
     pub lesson: &'a Lesson,
+    /// More lessons the attendees may take in their namespace: their needs
+    /// and rights are granted too.
+    pub also: &'a [Lesson],
+    /// Grant rights that reach beyond the namespace (said, then granted).
+    pub allow_risky: bool,
     pub token_seconds: i64,
     /// Where the kubeconfig files go.
     pub out: PathBuf,
@@ -38,6 +48,106 @@ pub struct Created {
     pub files: Vec<PathBuf>,
     /// What the attendees may read outside their namespaces, and why.
     pub grants: Vec<String>,
+    /// What the lessons' `rights:` let each attendee do beyond admin of
+    /// their namespace, and why.
+    pub rights: Vec<String>,
+    /// The Pod Security the attendee namespaces get, in words.
+    pub pod_security: String,
+}
+
+/// Refuses, before changing anything, when a name the class would take
+/// holds an object the class did not make (by its record's UIDs).
+async fn refuse_what_is_not_ours(
+    client: &Client,
+    class: &str,
+    count: usize,
+    needs: &[Need],
+    rights: &[crate::lesson::model::Right],
+    ledger: &ledger::Ledger,
+    labelled: bool,
+) -> anyhow::Result<()> {
+    let mut wanted: Vec<(&str, Option<String>, String)> =
+        vec![("Namespace", None, ledger::home(class))];
+    for number in 1..=count {
+        let ns = namespace(class, number);
+        if rights
+            .iter()
+            .any(|r| matches!(r.need(), Some(crate::lesson::rights::Need::ClusterRoles(_))))
+        {
+            let grantee = Grantee {
+                namespace: &ns,
+                account: ACCOUNT,
+            };
+            let binding = super::rights::cluster_binding_name(&grantee);
+            wanted.push(("ClusterRoleBinding", None, binding));
+        }
+        wanted.push(("Namespace", None, ns));
+    }
+    for ns in needs_namespaces(needs) {
+        wanted.push(("Role", Some(ns.clone()), grant_name(class)));
+        wanted.push(("RoleBinding", Some(ns), grant_name(class)));
+    }
+    let foreign = ledger::foreign(client, ledger, &wanted).await?;
+    if !foreign.is_empty() && ledger.made.is_empty() && labelled {
+        anyhow::bail!(
+            "class {class} has no record of what it made, yet namespaces carry its label: {}. \
+             Made by an older kubetutor (which kept no record), or labelled by someone else: \
+             kubetutor will neither take them over nor delete them. Nothing was changed. Choose \
+             another class name, or delete them yourself if they are yours",
+            foreign.join(", ")
+        );
+    }
+    anyhow::ensure!(
+        foreign.is_empty(),
+        "class {class} did not make {}, so it will not take {} over. Nothing was changed. \
+         Choose another class name (or, if {} yours to remove, delete {} first)",
+        foreign.join(", "),
+        if foreign.len() == 1 { "it" } else { "them" },
+        if foreign.len() == 1 {
+            "it is"
+        } else {
+            "they are"
+        },
+        if foreign.len() == 1 { "it" } else { "them" },
+    );
+    Ok(())
+}
+
+fn needs_namespaces(needs: &[Need]) -> std::collections::BTreeSet<String> {
+    needs.iter().map(|n| n.namespace.clone()).collect()
+}
+
+/// The Pod Security labels of an attendee namespace: baseline enforced (no
+/// privileged or host-reaching Pods), restricted warned. None when a lesson
+/// of the class sets them itself (its `labelNamespace` right names them).
+fn pod_security_labels(rights: &[crate::lesson::model::Right]) -> Option<BTreeMap<String, String>> {
+    let lesson_sets_them = rights.iter().any(|r| {
+        matches!(r.need(), Some(crate::lesson::rights::Need::LabelNamespace(keys))
+            if keys.iter().any(|k| k.starts_with("pod-security.kubernetes.io/")))
+    });
+    (!lesson_sets_them).then(|| {
+        [
+            ("pod-security.kubernetes.io/enforce", "baseline"),
+            ("pod-security.kubernetes.io/enforce-version", "latest"),
+            ("pod-security.kubernetes.io/warn", "restricted"),
+            ("pod-security.kubernetes.io/warn-version", "latest"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    })
+}
+
+fn namespace_object(
+    name: &str,
+    labels: BTreeMap<String, String>,
+    annotations: serde_json::Value,
+) -> k8s_openapi::api::core::v1::Namespace {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": labels, "annotations": annotations},
+    }))
+    .expect("a Namespace")
 }
 
 /// The name of the Role (and RoleBinding) granting a class's needs in a namespace.
@@ -55,6 +165,37 @@ pub async fn create(
     let class = options.class;
     super::check_name(class)?;
     anyhow::ensure!(options.attendees > 0, "a class needs at least one attendee");
+    let lessons: Vec<&Lesson> = std::iter::once(options.lesson)
+        .chain(options.also)
+        .collect();
+    let rights: Vec<crate::lesson::model::Right> = lessons
+        .iter()
+        .flat_map(|l| l.rights.clone())
+        .fold(Vec::new(), |mut all, right| {
+            if !all.contains(&right) {
+                all.push(right);
+            }
+            all
+        });
+    if !options.allow_risky
+        && let Some(risk) = rights.iter().find_map(|r| r.risk())
+    {
+        anyhow::bail!(
+            "a lesson of this class needs a right that reaches beyond an attendee's namespace: \
+             {risk}. Nothing was created. If that is acceptable on this cluster, run again with \
+             --allow-risky-rights"
+        );
+    }
+    let needs: Vec<Need> =
+        lessons
+            .iter()
+            .flat_map(|l| l.needs.clone())
+            .fold(Vec::new(), |mut all, need| {
+                if !all.contains(&need) {
+                    all.push(need);
+                }
+                all
+            });
     let existing = roster::attendees(client, class).await?;
     if let Some(other) = existing.iter().find(|a| a.lesson != options.lesson.id) {
         anyhow::bail!(
@@ -70,30 +211,93 @@ pub async fn create(
         .max()
         .unwrap_or(0)
         .max(options.attendees);
+    let mut ledger = ledger::read(client, class).await?.unwrap_or_default();
+    let labelled = !existing.is_empty();
+    refuse_what_is_not_ours(client, class, count, &needs, &rights, &ledger, labelled).await?;
     let mut created = Created::default();
+    let pod_security = pod_security_labels(&rights);
+    created.pod_security = match &pod_security {
+        Some(_) => {
+            "Pod Security: baseline enforced, restricted warned, in every attendee namespace".into()
+        }
+        None => "Pod Security: NOT enforced in the attendee namespaces, because a lesson of this \
+                 class has attendees set it themselves (baseline or restricted, never privileged); \
+                 until they do, a Pod of any privilege is admitted there"
+            .into(),
+    };
+    let home = ledger::home(class);
+    if ledger.uid_of("Namespace", None, &home).is_none()
+        || ledger::uid_now(client, "Namespace", None, &home)
+            .await?
+            .is_none()
+    {
+        let uid =
+            ledger::create_namespace(client, &namespace_object(&home, labels(class), json!({})))
+                .await?;
+        ledger.note("Namespace", None, &home, uid);
+        ledger::write(client, class, &ledger).await?;
+        progress(&format!(
+            "namespace {home}: created, holds the class's record"
+        ));
+    }
     let apply = PatchParams::apply(MANAGER).force();
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
     for number in 1..=count {
         let ns = namespace(class, number);
         let mut ns_labels = labels(class);
         ns_labels.insert(ATTENDEE_LABEL.into(), format!("{number:02}"));
-        let is_new = !existing.iter().any(|a| a.number == number);
-        namespaces
-            .patch(
-                &ns,
-                &apply,
-                &Patch::Apply(json!({
-                    "apiVersion": "v1", "kind": "Namespace",
-                    "metadata": {
-                        "name": ns,
-                        "labels": ns_labels,
-                        "annotations": {LESSON_ANNOTATION: options.lesson.id},
-                    },
-                })),
-            )
-            .await
-            .with_context(|| format!("creating namespace {ns}"))?;
+        ns_labels.extend(pod_security.clone().unwrap_or_default());
+        let annotations = json!({
+            LESSON_ANNOTATION: options.lesson.id,
+            LESSONS_ANNOTATION: lessons.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(","),
+        });
+        let ours = ledger.uid_of("Namespace", None, &ns).is_some()
+            && ledger::uid_now(client, "Namespace", None, &ns)
+                .await?
+                .is_some();
+        let is_new = !ours;
+        if ours {
+            // Checked above: the namespace of this name is the one the class made.
+            namespaces
+                .patch(
+                    &ns,
+                    &apply,
+                    &Patch::Apply(json!({
+                        "apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": ns, "labels": ns_labels, "annotations": annotations},
+                    })),
+                )
+                .await
+                .with_context(|| format!("updating namespace {ns}"))?;
+        } else {
+            let uid =
+                ledger::create_namespace(client, &namespace_object(&ns, ns_labels, annotations))
+                    .await?;
+            ledger.note("Namespace", None, &ns, uid);
+            ledger::write(client, class, &ledger).await?;
+        }
         scoped_user::ensure_namespace_admin(client, &ns, ACCOUNT, &labels(class)).await?;
+        let grantee = Grantee {
+            namespace: &ns,
+            account: ACCOUNT,
+        };
+        created.rights = super::rights::grant(
+            client,
+            kinds,
+            &grantee,
+            &rights,
+            options.allow_risky,
+            &labels(class),
+        )
+        .await?;
+        let binding = super::rights::cluster_binding_name(&grantee);
+        if let Some(uid) = ledger::uid_now(client, "ClusterRoleBinding", None, &binding).await?
+            && ledger.uid_of("ClusterRoleBinding", None, &binding) != Some(uid.as_str())
+        {
+            // Recorded at once: a run cut short later must not leave it unrecorded.
+            ledger.note("ClusterRoleBinding", None, &binding, uid);
+            ledger::write(client, class, &ledger).await?;
+        }
         if is_new {
             created.added.push(ns.clone());
             progress(&format!(
@@ -101,12 +305,37 @@ pub async fn create(
             ));
         }
     }
-    created.grants = grant_needs(client, kinds, class, count, &options.lesson.needs).await?;
+    let grantees: Vec<(String, usize)> = (1..=count).map(|n| (namespace(class, n), n)).collect();
+    let subjects: Vec<Grantee> = grantees
+        .iter()
+        .map(|(ns, _)| Grantee {
+            namespace: ns,
+            account: ACCOUNT,
+        })
+        .collect();
+    created.grants = grant_needs_to(
+        client,
+        kinds,
+        &grant_name(class),
+        &subjects,
+        &needs,
+        &labels(class),
+    )
+    .await?;
     for grant in &created.grants {
         progress(&format!("extra: {grant}"));
     }
+    for ns in needs_namespaces(&needs) {
+        for kind in ["Role", "RoleBinding"] {
+            let name = grant_name(class);
+            if let Some(uid) = ledger::uid_now(client, kind, Some(&ns), &name).await? {
+                ledger.note(kind, Some(&ns), &name, uid);
+            }
+        }
+    }
+    ledger::write(client, class, &ledger).await?;
 
-    crate::files::create_private_dir(&options.out)?;
+    crate::files::ensure_private_dir(&options.out)?;
     for number in 1..=count {
         let ns = namespace(class, number);
         let text = scoped_user::kubeconfig(
@@ -120,8 +349,15 @@ pub async fn create(
         .await?;
         let file = options.out.join(format!("attendee-{number:02}.kubeconfig"));
         crate::files::write_private(&file, text.as_bytes())?;
+        let path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+        let path = path.display().to_string();
+        if !ledger.files.contains(&path) {
+            ledger.files.push(path);
+        }
         created.files.push(file);
     }
+    // Paths only, so `delete` can say which files it leaves.
+    ledger::write(client, class, &ledger).await?;
     progress(&format!(
         "{count} kubeconfig files in {} (mode 0600), tokens valid {} h",
         options.out.display(),
@@ -130,24 +366,25 @@ pub async fn create(
     Ok(created)
 }
 
-/// Grants every attendee read access to what the lesson needs outside their
-/// namespace: per namespace, one Role (get, list, watch on exactly the named
-/// objects) and one RoleBinding to every attendee's account.
-async fn grant_needs(
+/// Grants each of `grantees` read access to what a lesson needs outside
+/// their namespaces: per namespace, one Role `name` (get, list, watch on
+/// exactly the named objects) and one RoleBinding `name` to every grantee.
+pub async fn grant_needs_to(
     client: &Client,
     kinds: &Kinds,
-    class: &str,
-    count: usize,
+    name: &str,
+    grantees: &[Grantee<'_>],
     needs: &[Need],
+    labels: &BTreeMap<String, String>,
 ) -> anyhow::Result<Vec<String>> {
     let mut by_namespace: BTreeMap<&str, Vec<&Need>> = BTreeMap::new();
     for need in needs {
         by_namespace.entry(&need.namespace).or_default().push(need);
     }
     let apply = PatchParams::apply(MANAGER).force();
-    let name = grant_name(class);
-    let subjects: Vec<serde_json::Value> = (1..=count)
-        .map(|n| json!({"kind": "ServiceAccount", "name": ACCOUNT, "namespace": namespace(class, n)}))
+    let subjects: Vec<serde_json::Value> = grantees
+        .iter()
+        .map(|g| json!({"kind": "ServiceAccount", "name": g.account, "namespace": g.namespace}))
         .collect();
     let mut grants = Vec::new();
     for (ns, needs) in by_namespace {
@@ -173,11 +410,11 @@ async fn grant_needs(
         let roles: Api<k8s_openapi::api::rbac::v1::Role> = Api::namespaced(client.clone(), ns);
         roles
             .patch(
-                &name,
+                name,
                 &apply,
                 &Patch::Apply(json!({
                     "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                    "metadata": {"name": name, "namespace": ns, "labels": labels(class)},
+                    "metadata": {"name": name, "namespace": ns, "labels": labels},
                     "rules": rules,
                 })),
             )
@@ -187,11 +424,11 @@ async fn grant_needs(
             Api::namespaced(client.clone(), ns);
         bindings
             .patch(
-                &name,
+                name,
                 &apply,
                 &Patch::Apply(json!({
                     "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                    "metadata": {"name": name, "namespace": ns, "labels": labels(class)},
+                    "metadata": {"name": name, "namespace": ns, "labels": labels},
                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
                     "subjects": subjects,
                 })),
@@ -200,4 +437,27 @@ async fn grant_needs(
             .with_context(|| format!("creating RoleBinding {name} in {ns}"))?;
     }
     Ok(grants)
+}
+
+/// Removes the Roles and RoleBindings called `name` that `grant_needs_to`
+/// made for `needs`.
+pub async fn revoke_needs_of(client: &Client, name: &str, needs: &[Need]) -> anyhow::Result<()> {
+    let namespaces: std::collections::BTreeSet<&str> =
+        needs.iter().map(|n| n.namespace.as_str()).collect();
+    for ns in namespaces {
+        let roles: Api<k8s_openapi::api::rbac::v1::Role> = Api::namespaced(client.clone(), ns);
+        let bindings: Api<k8s_openapi::api::rbac::v1::RoleBinding> =
+            Api::namespaced(client.clone(), ns);
+        for result in [
+            bindings.delete(name, &Default::default()).await.map(|_| ()),
+            roles.delete(name, &Default::default()).await.map(|_| ()),
+        ] {
+            match result {
+                Ok(()) => {}
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+    Ok(())
 }

@@ -8,13 +8,23 @@
 //! the attendee's number and, as an annotation, the lesson), the attendees'
 //! ServiceAccounts and RoleBindings, and the Roles that grant what the
 //! lesson's checks read outside the namespace (`needs:` in lesson.yaml).
+//! The label finds things; it proves nothing (anyone may set it): what the
+//! class made, by UID, is in its own record (`ledger`), and `delete` goes by
+//! that. What each attendee's tutor publishes is in `record`.
 
-pub mod board;
-pub mod create;
-pub mod delete;
-pub mod progress;
-pub mod roster;
-pub mod status;
+pub mod answers;
+pub(crate) mod board;
+pub(crate) mod create;
+pub(crate) mod delete;
+pub mod ledger;
+pub(crate) mod policy;
+pub mod presence;
+pub(crate) mod progress;
+pub mod publish;
+pub mod record;
+pub mod rights;
+pub(crate) mod roster;
+pub(crate) mod status;
 
 /// Label on everything a class creates.
 pub const CLASS_LABEL: &str = "kubetutor.dev/class";
@@ -22,6 +32,9 @@ pub const CLASS_LABEL: &str = "kubetutor.dev/class";
 pub const ATTENDEE_LABEL: &str = "kubetutor.dev/attendee";
 /// Annotation on an attendee's namespace: the lesson id.
 pub const LESSON_ANNOTATION: &str = "kubetutor.dev/lesson";
+/// Annotation on an attendee's namespace: every lesson the class may take
+/// there, comma-separated (the first is `LESSON_ANNOTATION`'s).
+pub const LESSONS_ANNOTATION: &str = "kubetutor.dev/lessons";
 /// The attendee's ServiceAccount in their namespace.
 pub const ACCOUNT: &str = "attendee";
 

@@ -8,7 +8,10 @@ use futures::future::join_all;
 use kube::Config;
 use serde_json::{Value, json};
 
+use super::answers;
+use super::presence::{self, ClusterSide, Limits, Presence};
 use super::progress::{self, Cell};
+use super::record::{self, Record};
 use super::roster::Attendee;
 use crate::engine::{Engine, StepReport};
 use crate::lesson::Lesson;
@@ -19,10 +22,73 @@ pub struct Evaluated {
     pub lesson: Lesson,
     /// Err: the engine could not start (why).
     pub reports: Result<Vec<StepReport>, String>,
+    /// What their tutor published: None when nothing, Err when unreadable.
+    pub record: Option<Result<Record, String>>,
+    /// Their namespace holds objects they made.
+    pub has_objects: bool,
+}
+
+impl Evaluated {
+    /// Their presence and its reason at unix time `now`.
+    pub fn presence(&self, now: i64, limits: Limits) -> (Presence, Option<String>) {
+        let Ok(reports) = &self.reports else {
+            return (Presence::Working, None);
+        };
+        let record = self.record.as_ref().filter(|r| {
+            // A record of another lesson (taken earlier in this namespace)
+            // says nothing of this one.
+            r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.lesson == self.lesson.id)
+        });
+        let wrapped: Vec<Option<StepReport>> = reports.iter().cloned().map(Some).collect();
+        let cluster = cluster_side(&self.lesson, &wrapped, record, self.has_objects);
+        presence::judge(record, &cluster, now, limits)
+    }
+}
+
+/// What the cluster says of an attendee, for `presence::judge`: the failing
+/// check is the one of the step on their screen when their tutor says which.
+pub fn cluster_side(
+    lesson: &Lesson,
+    reports: &[Option<StepReport>],
+    record: Option<&Result<Record, String>>,
+    has_objects: bool,
+) -> ClusterSide {
+    let standing = progress::standing(reports);
+    let on_screen = match record {
+        Some(Ok(r)) => lesson.step_index(&r.step_id),
+        _ => standing.current,
+    };
+    ClusterSide {
+        all_done: !reports.is_empty() && standing.done == reports.len(),
+        has_objects,
+        failing: on_screen
+            .and_then(|i| reports.get(i)?.as_ref())
+            .and_then(progress::reason)
+            .map(str::to_string),
+    }
+}
+
+/// Objects the attendee made in their namespace: not the class's own (its
+/// label), not what Kubernetes makes in every namespace, not the progress record.
+pub fn made_by_attendee(snapshot: &crate::checks::Snapshot, namespace: &str) -> bool {
+    snapshot.objects().any(|o| {
+        let meta = &o["metadata"];
+        meta["namespace"] == namespace
+            && meta["labels"][super::CLASS_LABEL].is_null()
+            && !matches!(
+                (o["kind"].as_str(), meta["name"].as_str()),
+                (Some("ServiceAccount"), Some("default"))
+                    | (Some("ConfigMap"), Some("kube-root-ca.crt"))
+                    | (Some("ConfigMap"), Some(record::CONFIGMAP))
+            )
+    })
 }
 
 /// The lesson `attendee` works on, in their namespace.
 pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
+    // The attendee's lesson comes from the cluster (an annotation): untrusted.
+    crate::lesson::catalog::check_id(&attendee.lesson)
+        .map_err(|why| anyhow::anyhow!("{} names no lesson to open: {why}", attendee.label()))?;
     let dir = root.join(&attendee.lesson);
     Lesson::load(&dir, Some(&attendee.namespace)).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -36,7 +102,7 @@ pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
     })
 }
 
-/// Every attendee evaluated, all at once.
+/// Every attendee evaluated, all at once, with what their tutors published.
 pub async fn evaluate(
     config: &Config,
     root: &Path,
@@ -46,29 +112,46 @@ pub async fn evaluate(
         .iter()
         .map(|a| lesson_for(root, a))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let client = crate::transport::client(config)?;
+    let namespaces: Vec<String> = attendees.iter().map(|a| a.namespace.clone()).collect();
+    let mut records = super::publish::read_all(&client, &namespaces).await?;
     Ok(join_all(
         attendees
             .iter()
             .zip(lessons)
             .map(|(attendee, lesson)| async {
-                let reports = match Engine::start(lesson.clone(), config.clone()).await {
-                    Ok(engine) => Ok(engine.evaluate_all().await),
-                    Err(err) => Err(format!("{err:#}")),
-                };
+                let (reports, has_objects) =
+                    match Engine::start(lesson.clone(), config.clone()).await {
+                        Ok(engine) => (
+                            Ok(engine.evaluate_all().await),
+                            made_by_attendee(engine.snapshot(), &attendee.namespace),
+                        ),
+                        Err(err) => (Err(format!("{err:#}")), false),
+                    };
                 Evaluated {
                     attendee: attendee.clone(),
                     lesson,
                     reports,
+                    record: None,
+                    has_objects,
                 }
             }),
     )
-    .await)
+    .await
+    .into_iter()
+    .map(|mut e| {
+        e.record = records.remove(&e.attendee.namespace);
+        e
+    })
+    .collect())
 }
 
-/// The table `class status` prints.
-pub fn table(evaluated: &[Evaluated]) -> String {
+/// The table `class status` prints: per attendee their presence, steps,
+/// the step they are on and why they are held there.
+pub fn table(evaluated: &[Evaluated], now: i64, limits: Limits) -> String {
     let mut out = String::new();
     for e in evaluated {
+        let (presence, why) = e.presence(now, limits);
         let line = match &e.reports {
             Err(why) => format!("cannot be checked: {why}"),
             Ok(reports) => {
@@ -93,25 +176,56 @@ pub fn table(evaluated: &[Evaluated]) -> String {
                 )
             }
         };
+        let why = why.map(|w| format!("  [{w}]")).unwrap_or_default();
         out.push_str(&format!(
-            "{:<12} {:<20} {line}\n",
+            "{:<12} {:<20} {:<11} {line}{why}\n",
             e.attendee.label(),
-            e.attendee.namespace
+            e.attendee.namespace,
+            presence.word(),
         ));
+    }
+    let answered: Vec<String> = tallies(evaluated)
+        .iter()
+        .filter(|t| t.answered > 0)
+        .map(|t| format!("  {}\n", answers::line(t, 12)))
+        .collect();
+    if !answered.is_empty() {
+        out.push_str("The room's answers (✓ the right one):\n");
+        out.push_str(&answered.concat());
     }
     out
 }
 
+/// The room's answers to each prediction of the class's lesson.
+pub fn tallies(evaluated: &[Evaluated]) -> Vec<answers::Tally> {
+    let Some(first) = evaluated.first() else {
+        return Vec::new();
+    };
+    let records = evaluated
+        .iter()
+        .filter_map(|e| e.record.as_ref()?.as_ref().ok());
+    answers::tally(&first.lesson, records)
+}
+
 /// The same as JSON: one object per attendee with every step's state and reason.
-pub fn json(class: &str, evaluated: &[Evaluated]) -> Value {
+pub fn json(class: &str, evaluated: &[Evaluated], now: i64, limits: Limits) -> Value {
     let attendees: Vec<Value> = evaluated
         .iter()
         .map(|e| {
+            let (presence, why) = e.presence(now, limits);
             let mut entry = json!({
                 "number": e.attendee.number,
                 "namespace": e.attendee.namespace,
                 "lesson": e.attendee.lesson,
+                "state": presence.word(),
+                "reason": why,
             });
+            match &e.record {
+                None => entry["progress"] = Value::Null,
+                // Parsed, bounded and cleaned by `record::parse`.
+                Some(Ok(r)) => entry["progress"] = serde_json::to_value(r).unwrap_or_default(),
+                Some(Err(why)) => entry["progressError"] = why.clone().into(),
+            }
             match &e.reports {
                 Err(why) => entry["error"] = why.clone().into(),
                 Ok(reports) => {
@@ -141,5 +255,5 @@ pub fn json(class: &str, evaluated: &[Evaluated]) -> Value {
             entry
         })
         .collect();
-    json!({"class": class, "attendees": attendees})
+    json!({"class": class, "attendees": attendees, "predictions": tallies(evaluated)})
 }

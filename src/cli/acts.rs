@@ -12,7 +12,7 @@ use crate::lesson::{Lesson, catalog};
 /// Logs `did` for step `index` of `lesson`. A failure to write is reported,
 /// never fatal: the command itself has done its work.
 pub fn record(cluster: &ClusterArgs, lesson: &Lesson, index: usize, did: Did) {
-    let server = crate::tui::cluster_label(&cluster.target()).server;
+    let server = crate::cluster::context::label(&cluster.target()).server;
     let logged = saved::state_dir().and_then(|dir| {
         let progress = saved::path(&dir, &server, &lesson.namespace, &lesson.id);
         let entry = Entry {

@@ -25,7 +25,7 @@ async fn namespace_and_client(
     let namespace = namespace
         .map(str::to_string)
         .unwrap_or_else(|| config.default_namespace.clone());
-    let client = Client::try_from(config.clone())?;
+    let client = crate::transport::client(&config)?;
     Ok((config, client, namespace))
 }
 
@@ -78,8 +78,8 @@ pub async fn call(
 ) -> anyhow::Result<ExitCode> {
     let caller = parse_caller(caller)?;
     let method = method.to_uppercase();
-    crate::cluster::request_line::check_method(&method).map_err(anyhow::Error::msg)?;
-    crate::cluster::request_line::check_path(path).map_err(anyhow::Error::msg)?;
+    crate::syntax::request_line::check_method(&method).map_err(anyhow::Error::msg)?;
+    crate::syntax::request_line::check_path(path).map_err(anyhow::Error::msg)?;
     let (config, client, namespace) = namespace_and_client(cluster, namespace).await?;
     // A pod caller needs the pod itself (its uid and ServiceAccount).
     let mut snapshot = Snapshot::new();

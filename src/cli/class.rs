@@ -20,9 +20,15 @@ pub enum ClassAction {
         /// How many attendees.
         #[arg(long)]
         attendees: usize,
-        /// The lesson (default: serviceaccount-rbac).
+        /// The lesson (default: serviceaccount-rbac); several, comma-separated
+        /// (the first opens), or `all`: each attendee may take them all in
+        /// their namespace, and is granted what each needs.
         #[arg(long)]
         lesson: Option<String>,
+        /// Grant rights a lesson declares that reach beyond an attendee's
+        /// namespace (create refuses them otherwise, and says the risk).
+        #[arg(long)]
+        allow_risky_rights: bool,
         /// How long the attendees' tokens are valid, in hours.
         #[arg(long, default_value_t = 8)]
         token_hours: i64,
@@ -39,6 +45,8 @@ pub enum ClassAction {
         /// Start in the projector view.
         #[arg(long)]
         presenter: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Folder holding the lessons.
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
@@ -52,12 +60,46 @@ pub enum ClassAction {
         /// Folder holding the lessons.
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
-    /// Delete every namespace, Role and RoleBinding the class made (by its label), and nothing else.
+    /// Delete what the class made (its record, each object checked by UID), and nothing else.
     Delete { name: String },
 }
 
-pub fn run(action: ClassAction, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
+/// When an attendee counts as stuck or gone.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Stuck: on one step with a failing check or an apply error for longer
+    /// than this many minutes.
+    #[arg(long, default_value_t = 5.0)]
+    pub stuck_minutes: f64,
+    /// Gone: their tutor not seen for longer than this many minutes.
+    #[arg(long, default_value_t = 10.0)]
+    pub gone_minutes: f64,
+}
+
+impl LimitArgs {
+    pub fn limits(self) -> anyhow::Result<class::presence::Limits> {
+        class::presence::Limits::from_minutes(self.stuck_minutes, self.gone_minutes)
+    }
+}
+
+/// The live board's runtime (`tui::board::run`), given by the caller: a
+/// terminal runtime is not the command line's to start.
+pub type BoardRuntime<'a> = &'a dyn Fn(
+    &str,
+    &crate::cluster::connect::Target,
+    &std::path::Path,
+    bool,
+    class::presence::Limits,
+) -> anyhow::Result<ExitCode>;
+
+pub fn run(
+    action: ClassAction,
+    cluster: &ClusterArgs,
+    board: BoardRuntime,
+) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut progress = |line: &str| eprintln!("class: {line}");
     match action {
@@ -65,6 +107,7 @@ pub fn run(action: ClassAction, cluster: &ClusterArgs) -> anyhow::Result<ExitCod
             name,
             attendees,
             lesson,
+            allow_risky_rights,
             token_hours,
             out,
             lessons_dir,
@@ -74,31 +117,57 @@ pub fn run(action: ClassAction, cluster: &ClusterArgs) -> anyhow::Result<ExitCod
                 "--token-hours {token_hours}: give between 1 and 8784 hours"
             );
             let root = lessons_dir.unwrap_or_else(catalog::default_root);
-            let id = lesson.unwrap_or_else(|| super::DEFAULT_LESSON.to_string());
-            let lesson = crate::lesson::Lesson::load(&root.join(&id), None).map_err(|errors| {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                anyhow::anyhow!("lesson {id} does not load:\n{}", list.join("\n"))
-            })?;
+            let named = lesson.unwrap_or_else(|| super::DEFAULT_LESSON.to_string());
+            let ids: Vec<String> = if named == "all" {
+                crate::lesson::catalog::in_learning_order(&root)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect()
+            } else {
+                named.split(',').map(|id| id.trim().to_string()).collect()
+            };
+            let mut lessons = Vec::new();
+            for id in &ids {
+                lessons.push(crate::lesson::Lesson::load(&root.join(id), None).map_err(
+                    |errors| {
+                        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                        anyhow::anyhow!("lesson {id} does not load:\n{}", list.join("\n"))
+                    },
+                )?);
+            }
+            let (lesson, also) = lessons
+                .split_first()
+                .ok_or_else(|| anyhow::anyhow!("--lesson names no lesson"))?;
             let out = out.unwrap_or_else(|| PathBuf::from(&name));
             runtime.block_on(async {
                 let config = cluster.target().config().await?;
-                let client = kube::Client::try_from(config.clone())?;
+                let client = crate::transport::client(&config)?;
                 let kinds = Kinds::discover(&client).await?;
                 let options = class::create::CreateOptions {
                     class: &name,
                     attendees,
-                    lesson: &lesson,
+                    lesson,
+                    also,
+                    allow_risky: allow_risky_rights,
                     token_seconds: token_hours * 3600,
                     out,
                 };
                 let created =
                     class::create::create(&client, &config, &kinds, &options, &mut progress).await?;
                 println!(
-                    "Class {name}: {} attendees ({} new), lesson {}.",
+                    "Class {name}: {} attendees ({} new), lesson{} {}.",
                     created.files.len(),
                     created.added.len(),
-                    lesson.id
+                    if also.is_empty() { "" } else { "s" },
+                    ids.join(", ")
                 );
+                println!("{}.", created.pod_security);
+                if !created.rights.is_empty() {
+                    println!("Beyond admin of their namespace, the lessons need each attendee to:");
+                    for right in &created.rights {
+                        println!("  - {right}");
+                    }
+                }
                 if created.grants.is_empty() {
                     println!("Each attendee is admin of their namespace and may read nothing outside it.");
                 } else {
@@ -121,16 +190,20 @@ pub fn run(action: ClassAction, cluster: &ClusterArgs) -> anyhow::Result<ExitCod
             name,
             presenter,
             lessons_dir,
+            limits,
         } => {
+            let limits = limits.limits()?;
             drop(runtime); // the board runs its own
             let root = lessons_dir.unwrap_or_else(catalog::default_root);
-            class::board::run::run(&name, cluster, &root, presenter)
+            board(&name, &cluster.target(), &root, presenter, limits)
         }
         ClassAction::Status {
             name,
             output,
             lessons_dir,
+            limits,
         } => {
+            let limits = limits.limits()?;
             anyhow::ensure!(
                 output == "table" || output == "json",
                 "-o {output}: use table or json"
@@ -139,29 +212,48 @@ pub fn run(action: ClassAction, cluster: &ClusterArgs) -> anyhow::Result<ExitCod
             let root = lessons_dir.unwrap_or_else(catalog::default_root);
             runtime.block_on(async {
                 let config = cluster.target().config().await?;
-                let client = kube::Client::try_from(config.clone())?;
+                let client = crate::transport::client(&config)?;
                 let attendees = class::roster::attendees(&client, &name).await?;
                 anyhow::ensure!(
                     !attendees.is_empty(),
                     "class {name} has no attendees on this cluster"
                 );
                 let evaluated = class::status::evaluate(&config, &root, &attendees).await?;
+                let now = class::publish::unix_now();
                 if output == "json" {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&class::status::json(&name, &evaluated))?
-                    );
+                    let json = class::status::json(&name, &evaluated, now, limits);
+                    println!("{}", serde_json::to_string_pretty(&json)?);
                 } else {
-                    print!("{}", class::status::table(&evaluated));
+                    // Attendee names and the cluster's messages: no escapes.
+                    print!(
+                        "{}",
+                        crate::lesson::untrusted::printable(&class::status::table(
+                            &evaluated, now, limits
+                        ))
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             })
         }
         ClassAction::Delete { name } => runtime.block_on(async {
             let config = cluster.target().config().await?;
-            let client = kube::Client::try_from(config)?;
+            let client = crate::transport::client(&config)?;
             let deleted = class::delete::delete(&client, &name, &mut progress).await?;
-            println!("Class {name}: {deleted} objects deleted; nothing else was touched.");
+            let what = if deleted.left.is_empty() {
+                "nothing else was touched".to_string()
+            } else {
+                format!(
+                    "left alone, not made by it though named as it named them: {}",
+                    deleted.left.join(", ")
+                )
+            };
+            println!("Class {name}: {} objects deleted; {what}.", deleted.count);
+            if !deleted.files.is_empty() {
+                println!(
+                    "Its kubeconfig files are still on disk (their tokens no longer work); remove them with:"
+                );
+                println!("  rm {}", deleted.files.join(" "));
+            }
             Ok(ExitCode::SUCCESS)
         }),
     }

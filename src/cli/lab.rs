@@ -77,7 +77,8 @@ pub fn run(action: LabAction) -> anyhow::Result<ExitCode> {
         }
         LabAction::Status => status(&paths),
         LabAction::Env => {
-            println!("export KUBECONFIG={}", paths.kubeconfig().display());
+            // Read by `eval`: quoted, so a path with spaces or `$` stays a path.
+            println!("export KUBECONFIG={}", shell_quoted(&paths.kubeconfig()));
             Ok(ExitCode::SUCCESS)
         }
         LabAction::Nodes { count } => {
@@ -184,7 +185,7 @@ async fn nodes(paths: &LabPaths, count: u32, progress: &mut dyn FnMut(&str)) -> 
     let admin = lab::admin_config(paths)
         .await
         .context("the lab has no kubeconfig yet: start it with `kubetutor lab up`")?;
-    let client = kube::Client::try_from(admin)?;
+    let client = crate::transport::client(&admin)?;
     client.apiserver_version().await.with_context(|| {
         format!(
             "the lab's API server does not answer (kubeconfig {}): start it with `kubetutor lab up`",
@@ -215,5 +216,27 @@ fn span(names: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [first, .., last] => format!("{first} … {last}"),
+    }
+}
+
+/// `path` as one shell word: single-quoted, a `'` inside written `'\''`.
+fn shell_quoted(path: &std::path::Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn lab_env_prints_a_path_eval_reads_back_whole() {
+        let path = std::path::Path::new("/tmp/a b/$(touch x)/it's/kubeconfig");
+        let line = format!("export KUBECONFIG={}", shell_quoted(path));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{line}; printf %s \"$KUBECONFIG\""))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), path.to_str().unwrap());
     }
 }

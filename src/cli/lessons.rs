@@ -16,7 +16,7 @@ pub fn list(
     namespace: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     println!("{root}");
-    let lessons = catalog::list(&root.path);
+    let lessons = catalog::in_learning_order(&root.path);
     if lessons.is_empty() {
         anyhow::bail!(
             "no lessons in {} (a lesson is a folder with a lesson.yaml)",
@@ -24,7 +24,7 @@ pub fn list(
         );
     }
     let target = cluster.target();
-    let label = crate::tui::cluster_label(&target);
+    let label = crate::cluster::context::label(&target);
     let context = crate::cluster::context::defaults(&target);
     let state_dir = crate::app::saved::state_dir().ok();
     for (id, dir) in lessons {

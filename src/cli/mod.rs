@@ -1,13 +1,15 @@
 //! Command-line twins of what the TUI does, built on the same functions.
 
-pub mod acts;
+pub(crate) mod acts;
 pub mod calls;
 pub mod class;
 pub mod doctor;
 pub mod lab;
 pub mod lessons;
+pub mod lessons_test;
 pub mod reset;
 pub mod run;
+mod waiting;
 
 use std::path::PathBuf;
 
@@ -46,25 +48,19 @@ impl ClusterArgs {
         if named || home_config {
             return (self.clone(), None);
         }
-        let Ok(paths) = crate::lab::LabPaths::from_env() else {
+        let Some(kubeconfig) = crate::lab::running_kubeconfig() else {
             return (self.clone(), None);
-        };
-        let apiserver_runs = crate::lab::status(&paths)
-            .iter()
-            .any(|c| c.component == crate::lab::Component::ApiServer && c.pid.is_some());
-        if !apiserver_runs || !paths.kubeconfig().is_file() {
-            return (self.clone(), None);
-        }
-        let chosen = ClusterArgs {
-            kubeconfig: Some(paths.kubeconfig()),
-            context: None,
-            chosen: Some("the local lab: you have no kubeconfig".into()),
         };
         let line = format!(
             "kubetutor: no kubeconfig given (--kubeconfig, $KUBECONFIG, ~/.kube/config) and \
              the local lab is running: using the local lab ({})",
-            paths.kubeconfig().display()
+            kubeconfig.display()
         );
+        let chosen = ClusterArgs {
+            kubeconfig: Some(kubeconfig),
+            context: None,
+            chosen: Some("the local lab: you have no kubeconfig".into()),
+        };
         (chosen, Some(line))
     }
 
@@ -77,7 +73,7 @@ impl ClusterArgs {
 }
 
 /// The lesson opened when none is named (by `--lesson` or the kubeconfig).
-pub const DEFAULT_LESSON: &str = "serviceaccount-rbac";
+pub const DEFAULT_LESSON: &str = crate::lesson::catalog::FIRST_LESSON;
 
 /// Which lesson, where.
 #[derive(Args, Debug, Clone)]
@@ -124,35 +120,17 @@ impl LessonArgs {
             .unwrap_or_else(catalog::default_root)
     }
 
+    /// Where and how lessons open: the root, the namespace, `${POD_IMAGE}`.
+    pub fn source(&self) -> catalog::LessonSource {
+        catalog::LessonSource {
+            root: self.root(),
+            namespace: self.namespace.clone(),
+            pod_image: self.pod_image.clone(),
+        }
+    }
+
     /// Loads the lesson, or an error listing each problem with its position.
     pub fn load(&self) -> anyhow::Result<crate::lesson::Lesson> {
-        let root = self.root();
-        let dir = root.join(self.lesson_id());
-        if !dir.join(crate::lesson::load::LESSON_FILE).is_file() {
-            let known: Vec<String> = catalog::list(&root).into_iter().map(|(id, _)| id).collect();
-            anyhow::bail!(
-                "no lesson {:?} in {}; lessons there: {}",
-                self.lesson_id(),
-                root.display(),
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            );
-        }
-        let pod_image = self
-            .pod_image
-            .as_deref()
-            .unwrap_or(crate::lesson::vars::DEFAULT_POD_IMAGE);
-        crate::lesson::Lesson::load_for(&dir, self.namespace.as_deref(), pod_image).map_err(
-            |errors| {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                anyhow::anyhow!(
-                    "the lesson has errors (run `kubetutor lessons lint`):\n{}",
-                    list.join("\n")
-                )
-            },
-        )
+        self.source().load(self.lesson_id())
     }
 }

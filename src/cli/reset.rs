@@ -4,9 +4,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use kube::Client;
-
 use super::{ClusterArgs, LessonArgs};
+use crate::app::acts_log::{Did, Entry};
 use crate::app::saved;
 use crate::cluster::kinds::Kinds;
 use crate::cluster::reset::{self, ResetEvent};
@@ -36,12 +35,23 @@ pub async fn run(
         None => 0,
     };
     let target = cluster.target();
+    // The progress file has one writer: a tutor with this lesson open would
+    // save its own progress over the reset's at its next save.
+    let label = crate::cluster::context::label(&target);
+    let state_dir = saved::state_dir()?;
+    let progress_file = saved::path(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+    // A tutor holding it is told through the acts log it reads each second,
+    // and starts over itself.
+    let lock = saved::lock(&progress_file);
+    if let saved::Lock::Unavailable(why) = &lock {
+        anyhow::bail!("cannot reset the progress: {why}");
+    }
     let config = target.config().await?;
-    let client = Client::try_from(config.clone())?;
+    let client = crate::transport::client(&config)?;
     let kinds = Kinds::discover(&client).await.map_err(|e| {
         anyhow::anyhow!("cannot reach the API server at {}: {e}", config.cluster_url)
     })?;
-    let doomed = reset::plan(&client, &kinds, &lesson, from)
+    let reset::Plan { doomed, kept } = reset::plan_keeping(&client, &kinds, &lesson, from)
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
 
@@ -53,12 +63,15 @@ pub async fn run(
         "Reset {what} of {} in namespace {}.",
         lesson.id, lesson.namespace
     );
+    for object in &kept {
+        println!("  {object}: not made by kubetutor: kept");
+    }
     if doomed.is_empty() {
         println!("Nothing of the lesson is in the cluster: nothing to delete.");
     } else {
         println!(
-            "These {} objects will be deleted (nothing else is touched):",
-            doomed.len()
+            "{} will be deleted (nothing else is touched):",
+            crate::k8s_names::these_objects(doomed.len())
         );
         for object in &doomed {
             println!("  {object}");
@@ -78,6 +91,7 @@ pub async fn run(
             done += 1;
             println!("  [{}] {done}/{total} {object} is gone", bar(done, total));
         }
+        ResetEvent::Restored(what) => println!("  {what}"),
         ResetEvent::HeldBy { object, finalizers } => {
             println!(
                 "  {object} is held by finalizers {}: waiting for them …",
@@ -86,6 +100,18 @@ pub async fn run(
         }
     };
     let result = reset::execute(&client, &doomed, options.timeout, &mut progress).await;
+    let labels = crate::cluster::namespace_labels::restore(
+        &client,
+        &lesson.namespace,
+        &lesson.id,
+        &lesson.namespace_label_keys(from),
+        from == 0,
+    )
+    .await;
+    match &labels {
+        Ok(said) => said.iter().for_each(|line| println!("  {line}")),
+        Err(why) => eprintln!("  the namespace's labels could not be put back: {why}"),
+    }
     if let Err(failures) = result {
         eprintln!("The reset is not complete; still there:");
         for failure in failures {
@@ -95,18 +121,33 @@ pub async fn run(
         return Ok(ExitCode::FAILURE);
     }
 
+    if let saved::Lock::Held(who) = &lock {
+        let did = if options.keep_drafts {
+            Did::ResetKeepingDrafts
+        } else {
+            Did::Reset
+        };
+        let entry = Entry {
+            step: lesson.steps[from].id.clone(),
+            did,
+        };
+        crate::app::acts_log::append(&progress_file, &entry)?;
+        println!(
+            "Done in {:.1} s: {total} objects deleted. {who}: it goes back to step {} itself.",
+            started.elapsed().as_secs_f64(),
+            from + 1
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     // Progress back to the step, drafts back to the templates unless kept.
-    let label = crate::tui::cluster_label(&target);
-    let (path, loaded) = saved::open(
-        &saved::state_dir()?,
-        &label.server,
-        &lesson.namespace,
-        &lesson.id,
-    );
+    let (path, loaded) = saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
     if let Some(notice) = loaded.notice {
         eprintln!("{notice}");
     }
-    let mut state = loaded.state.unwrap_or_default();
+    let (mut state, dropped) = saved::fit(loaded.state.unwrap_or_default(), &lesson);
+    if let Some(notice) = saved::misfit_notice(&dropped) {
+        eprintln!("{notice}");
+    }
     state.current = from;
     state.unlocked = from;
     if !options.keep_drafts {

@@ -1,5 +1,6 @@
 //! `kubetutor verify` and `kubetutor solve`: the lesson engine, headless.
 
+use crate::lesson::untrusted::printable;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,8 @@ fn print_report(lesson: &Lesson, report: &StepReport) {
         step.id
     );
     for (check, outcome) in &report.outcomes {
-        println!("      {} {}", outcome.mark(), outcome.message);
+        // The message quotes the cluster (names, server errors): no escapes.
+        println!("      {} {}", outcome.mark(), printable(&outcome.message));
         if !outcome.passed
             && !outcome.undecided
             && let Some(hint) = check.hint()
@@ -43,26 +45,57 @@ fn print_report(lesson: &Lesson, report: &StepReport) {
 pub async fn verify(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<ExitCode> {
     let engine = engine(lesson, cluster).await?;
     println!("{} — namespace {}", engine.lesson.title, engine.namespace());
+    if let Some(line) = &engine.created_namespace {
+        println!("{line}");
+    }
     println!("{}", engine.link().describe());
     let reports = engine.evaluate_all().await;
+    let held_once = held_once(&engine.lesson, &reports);
     for report in &reports {
+        if held_once.contains(&report.index) {
+            let step = &engine.lesson.steps[report.index];
+            let later = step.undone_by.map_or(0, |i| i + 1);
+            println!(
+                "✓ {:>2}. {}  ({})  — changed on purpose by step {later}, which passes",
+                report.index + 1,
+                step.title,
+                step.id
+            );
+            continue;
+        }
         print_report(&engine.lesson, report);
     }
+    let lacking = reports.iter().filter(|r| r.needs_right().is_some()).count();
     let failing = reports
         .iter()
-        .filter(|r| !r.passed() && !r.undecided())
+        .filter(|r| !r.passed() && !r.undecided() && !held_once.contains(&r.index))
         .count();
-    let undecided = reports.iter().filter(|r| r.undecided()).count();
-    let passed = reports.len() - failing - undecided;
+    let undecided = reports
+        .iter()
+        .filter(|r| r.undecided() && r.needs_right().is_none())
+        .count();
+    let passed = reports.len() - failing - undecided - lacking;
     if passed == reports.len() {
         println!("all {passed} steps pass");
     } else {
         println!(
-            "{passed} of {} steps pass, {failing} fail, {undecided} cannot be checked",
+            "{passed} of {} steps pass, {failing} fail, {undecided} cannot be checked, \
+             {lacking} need a right you do not have",
             reports.len()
         );
     }
-    if let Some(first) = reports.iter().find(|r| !r.passed() && !r.undecided()) {
+    let mut said = std::collections::BTreeSet::new();
+    for report in &reports {
+        if let Some(sentence) = report.needs_right()
+            && said.insert(sentence)
+        {
+            println!("needs a right you do not have: {sentence}");
+        }
+    }
+    if let Some(first) = reports
+        .iter()
+        .find(|r| !r.passed() && !r.undecided() && !held_once.contains(&r.index))
+    {
         let step = &engine.lesson.steps[first.index];
         println!(
             "current step: {}. {} ({})",
@@ -76,6 +109,22 @@ pub async fn verify(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Resul
         (0, _) => ExitCode::from(3),
         _ => ExitCode::FAILURE,
     })
+}
+
+/// Steps that fail now only because a later step changed what they check,
+/// on purpose (`undoneBy`), while that later step passes.
+fn held_once(lesson: &Lesson, reports: &[StepReport]) -> std::collections::BTreeSet<usize> {
+    reports
+        .iter()
+        .filter(|r| !r.passed())
+        .filter(|r| {
+            lesson.steps[r.index]
+                .undone_by
+                .and_then(|later| reports.iter().find(|l| l.index == later))
+                .is_some_and(StepReport::passed)
+        })
+        .map(|r| r.index)
+        .collect()
 }
 
 /// Applies each step's solution and runs its action, in order, waiting for
@@ -98,6 +147,9 @@ pub async fn solve(
         None => engine.lesson.steps.len() - 1,
     };
     println!("{} — namespace {}", engine.lesson.title, engine.namespace());
+    if let Some(line) = &engine.created_namespace {
+        println!("{line}");
+    }
     let created = engine
         .setup()
         .await
@@ -127,18 +179,32 @@ pub async fn solve(
                 Err(err) => anyhow::bail!("step {}: applying the solution failed: {err}", step.id),
             }
         }
+        for line in &step.solution_commands {
+            let command = crate::lesson::kubectl::parse(line)
+                .map_err(|e| anyhow::anyhow!("step {}: kubectl {line}: {e}", step.id))?;
+            match engine.kubectl(&command, None).await {
+                Ok(said) => println!(
+                    "   kubectl {line}: {}",
+                    printable(&said.replace('\n', "; "))
+                ),
+                Err(err) => anyhow::bail!("step {}: kubectl {line}: {err}", step.id),
+            }
+            super::acts::record(cluster, &engine.lesson, index, Did::Applied);
+        }
         for action in &step.actions {
             let output = engine.run_action(action).await;
             println!(
                 "   {}: {}",
                 output.title,
-                output
-                    .lines
-                    .iter()
-                    .take(2)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                printable(
+                    &output
+                        .lines
+                        .iter()
+                        .take(2)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
             );
         }
         if !step.actions.is_empty() {
@@ -146,12 +212,16 @@ pub async fn solve(
         }
         // A step the user's rights cannot decide would wait in vain.
         let now = engine.evaluate_step(index).await;
+        if let Some(sentence) = now.needs_right() {
+            print_report(&engine.lesson, &now);
+            anyhow::bail!("step {} needs a right you do not have: {sentence}", step.id);
+        }
         if now.undecided() {
             print_report(&engine.lesson, &now);
             println!("      (cannot be checked with your rights: going on)");
             continue;
         }
-        match engine.wait_until_passed(index, STEP_TIMEOUT).await {
+        match super::waiting::wait_saying_why(&mut engine, index, STEP_TIMEOUT).await {
             Ok(report) => {
                 print_report(&engine.lesson, &report);
                 println!("      ({:.1} s)", started.elapsed().as_secs_f64());
@@ -159,9 +229,10 @@ pub async fn solve(
             Err(report) => {
                 print_report(&engine.lesson, &report);
                 anyhow::bail!(
-                    "step {} did not pass within {} s",
+                    "step {} did not pass within {} s; still failing: {}",
                     step.id,
-                    STEP_TIMEOUT.as_secs()
+                    STEP_TIMEOUT.as_secs(),
+                    super::waiting::failing(&report)
                 );
             }
         }

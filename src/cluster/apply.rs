@@ -7,10 +7,12 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::Value;
 
 use super::kinds::Kinds;
-use super::manifest::locate::{self, Segment};
-use super::manifest::server_words::{FieldProblem, Problem, ancestors, field_problem};
-use super::manifest::{self, Manifest};
-use crate::yaml::YamlError;
+use crate::manifest::locate::{self, Segment};
+use crate::manifest::server_words::{FieldProblem, Problem, ancestors, field_problem};
+use crate::manifest::{self, Manifest};
+// The error type lives with the parser that makes most of them; callers
+// of apply name it from here.
+pub use crate::manifest::ApplyError;
 
 pub const FIELD_MANAGER: &str = "kubetutor";
 /// Every object kubetutor applies carries this label with the lesson id, so
@@ -20,6 +22,9 @@ pub const LESSON_LABEL: &str = "kubetutor.dev/lesson";
 /// lesson namespace: in a shared cluster each learner's reset must find only
 /// their own, not those of the same lesson in other namespaces.
 pub const NAMESPACE_LABEL: &str = "kubetutor.dev/namespace";
+/// On a namespace kubetutor made for a lesson: that lesson's id. Everything
+/// of the lesson's kinds in it is the learner's work for that lesson.
+pub const MADE_FOR_LABEL: &str = "kubetutor.dev/made-for-lesson";
 
 /// What was applied: kind, name and namespace ("" when cluster-scoped).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,42 +37,6 @@ pub struct Applied {
 impl std::fmt::Display for Applied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.kind, self.name)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApplyError {
-    #[error("YAML error at {0}")]
-    Yaml(YamlError),
-    #[error("line {line}: {message}")]
-    Document { line: usize, message: String },
-    /// A document that parses but cannot be right, pointing at the field.
-    #[error("line {line}, column {column}: {message}")]
-    Invalid {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("line {line}: {object}: {message}")]
-    Server {
-        line: usize,
-        object: String,
-        message: String,
-    },
-    #[error("nothing to apply: the editor holds no YAML document")]
-    Empty,
-}
-
-impl ApplyError {
-    /// The line (1-based) the error points at, for marking it in the editor.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            ApplyError::Yaml(e) if e.line > 0 => Some(e.line),
-            ApplyError::Document { line, .. }
-            | ApplyError::Invalid { line, .. }
-            | ApplyError::Server { line, .. } => Some(*line),
-            _ => None,
-        }
     }
 }
 
@@ -102,16 +71,61 @@ pub async fn apply_yaml(
         } else {
             strict.clone()
         };
-        for (line, (api, object, what)) in &prepared {
+        for (index, (line, (api, object, what))) in prepared.iter().enumerate() {
             if let Err(err) = api
                 .patch(&object.name_any(), &params, &Patch::Apply(object))
                 .await
             {
-                return Err(explain(text, *line, &err, api, object, what).await);
+                return Err(explain(kinds, text, *line, &err, api, object, what).await);
+            }
+            if !dry_run && index + 1 < prepared.len() {
+                settle_admission(kinds, what, object).await;
             }
         }
     }
     Ok(prepared.into_iter().map(|(_, (_, _, what))| what).collect())
+}
+
+/// After creating or changing a LimitRange, waits until admission applies
+/// it before the documents after it go (see `limit_range_settle`): a Pod in
+/// the same apply must get its defaults.
+async fn settle_admission(kinds: &Kinds, what: &Applied, object: &DynamicObject) {
+    let is_limit_range =
+        what.kind == "LimitRange" && object.types.as_ref().is_some_and(|t| t.api_version == "v1");
+    if !is_limit_range {
+        return;
+    }
+    use super::limit_range_settle::{self, Settled};
+    match limit_range_settle::wait(&kinds.client(), &what.namespace, object).await {
+        Settled::Seen(after) => {
+            tracing::debug!("admission applies LimitRange {} after {after:?}", what.name)
+        }
+        Settled::NothingToSee => {}
+        other => tracing::warn!(
+            "LimitRange {} may not apply yet to what follows it: {other:?}",
+            what.name
+        ),
+    }
+}
+
+/// A cluster-scoped setup object is a ClusterRole named after the lesson
+/// namespace, or a ClusterRoleBinding so named to such a role; nothing else.
+fn setup_may_make(what: &Applied, role_ref: Option<&str>, namespace: &str) -> Result<(), String> {
+    let prefix = crate::k8s_names::cluster_prefix(namespace);
+    let ours = |name: &str| name.starts_with(&prefix);
+    let allowed = match what.kind.as_str() {
+        "ClusterRole" => ours(&what.name),
+        "ClusterRoleBinding" => ours(&what.name) && role_ref.is_some_and(ours),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(format!(
+            "setup would make {what}, which is cluster-scoped: a lesson's setup makes objects of \
+             {namespace} only, or ClusterRoles (and bindings to them) named \"{prefix}…\"; it was not applied"
+        ))
+    }
 }
 
 /// Applies the documents of `text` whose object does not exist yet (setup
@@ -125,7 +139,18 @@ pub async fn create_missing(
     let mut created = Vec::new();
     for manifest in manifest::parse(text, target.namespace)? {
         let line = manifest.line;
+        let role_ref = manifest.document["roleRef"]["name"]
+            .as_str()
+            .map(str::to_string);
         let (api, object, what) = prepare(manifest, kinds, target)?;
+        // Setup is applied unasked: whatever the loader let through, nothing
+        // of it reaches past the learner's namespace (the server's scope
+        // decides, so a kind the loader did not know is caught too).
+        if what.namespace.is_empty()
+            && let Err(message) = setup_may_make(&what, role_ref.as_deref(), target.namespace)
+        {
+            return Err(ApplyError::Document { line, message });
+        }
         let named = what.to_string();
         let server = |err: kube::Error| ApplyError::Server {
             line,
@@ -141,6 +166,7 @@ pub async fn create_missing(
             api.patch(&object.name_any(), &params, &Patch::Apply(&object))
                 .await
                 .map_err(server)?;
+            settle_admission(kinds, &what, &object).await;
             created.push(what);
         }
     }
@@ -251,19 +277,14 @@ fn prepare(
     Ok((api, object, what))
 }
 
-/// The server's own words for a failed request.
-pub fn server_message(err: &kube::Error) -> String {
-    match err {
-        kube::Error::Api(status) => status.message.clone(),
-        other => other.to_string(),
-    }
-}
+pub use super::server_message;
 
 /// A refusal from the server, on the line of the field it is about and in
 /// plain words. For a field the server does not know where it is written,
 /// the server is asked (dry runs) whether it would take it one level up, or
 /// two…: "serviceAccountName belongs under spec, not under a container".
 async fn explain(
+    kinds: &Kinds,
     text: &str,
     start: usize,
     err: &kube::Error,
@@ -272,6 +293,20 @@ async fn explain(
     what: &Applied,
 ) -> ApplyError {
     let said = server_message(err);
+    let document = serde_json::to_value(object).unwrap_or_default();
+    if let Some(message) =
+        crate::manifest::escalation::explain(&said, &document, &|g, r| kinds.serves(g, r))
+            .or_else(|| crate::manifest::escalation::missing_role(&said, &document))
+    {
+        return ApplyError::Server {
+            line: start,
+            object: what.to_string(),
+            message,
+        };
+    }
+    if let Some((field, why)) = crate::manifest::immutable::refused_change(&said) {
+        return immutable(text, start, what, &field, why);
+    }
     let Some(problem) = field_problem(&said) else {
         return ApplyError::Server {
             line: start,
@@ -279,7 +314,6 @@ async fn explain(
             message: said,
         };
     };
-    let document = serde_json::to_value(object).unwrap_or_default();
     let belongs_under = match problem.problem {
         Problem::Unknown => where_it_fits(api, object, &document, &problem).await,
         _ => None,
@@ -297,6 +331,33 @@ async fn explain(
             object: what.to_string(),
             message,
         },
+    }
+}
+
+/// A change the server refuses because `field` is fixed once the object
+/// exists: where the field is written, why it is fixed, and the way out.
+fn immutable(text: &str, start: usize, what: &Applied, field: &str, why: &str) -> ApplyError {
+    let (line, column) = [field.to_string(), format!("spec.{field}")]
+        .iter()
+        .filter_map(|path| locate::segments(path))
+        .find_map(|path| locate::locate(text, start, &path))
+        .map_or((start, 0), |(line, column, _)| (line, column));
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({why})")
+    };
+    let kind = &what.kind;
+    ApplyError::Immutable {
+        line,
+        column,
+        kind: kind.clone(),
+        name: what.name.clone(),
+        namespace: what.namespace.clone(),
+        message: format!(
+            "{what}: {field} cannot change once the {kind} exists{why}. Undo that change, or \
+             delete the {kind} and create it again from the editor: F9 does both (it asks first)"
+        ),
     }
 }
 
@@ -371,5 +432,23 @@ mod tests {
         assert_eq!(value_at(&pod, &by_name), Some(&Value::from("x")));
         let by_index = locate::segments("spec.containers[0].image").unwrap();
         assert_eq!(value_at(&pod, &by_index), Some(&Value::from("x")));
+    }
+
+    #[test]
+    fn setup_makes_only_the_namespaces_own_cluster_roles() {
+        let object = |kind: &str, name: &str| Applied {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: String::new(),
+        };
+        let role = object("ClusterRole", "team.reader");
+        assert!(setup_may_make(&role, None, "team").is_ok());
+        let binding = object("ClusterRoleBinding", "team.reads");
+        assert!(setup_may_make(&binding, Some("team.reader"), "team").is_ok());
+        let err = setup_may_make(&binding, Some("cluster-admin"), "team").unwrap_err();
+        assert!(err.contains("not applied"), "{err}");
+        assert!(setup_may_make(&object("ClusterRole", "evil"), None, "team").is_err());
+        let hook = object("ValidatingWebhookConfiguration", "team.hook");
+        assert!(setup_may_make(&hook, None, "team").is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! What the kubeconfig's context says before any request: its namespace
-//! (kubectl's default namespace) and the lesson a class gave this user.
+//! (kubectl's default namespace), the lesson a class gave this user, and the
+//! context and server the status bar names.
 
 use kube::config::Kubeconfig;
 
@@ -25,6 +26,45 @@ pub fn defaults(target: &Target) -> ContextDefaults {
         .unwrap_or_default()
 }
 
+/// Where the learner is talking to.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterLabel {
+    pub context: String,
+    pub server: String,
+}
+
+/// Context and server from the kubeconfig file alone (no network), for the
+/// status bar and the progress file's key.
+pub fn label(target: &Target) -> ClusterLabel {
+    let kubeconfig = match &target.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    };
+    let Ok(kubeconfig) = kubeconfig else {
+        return ClusterLabel::default();
+    };
+    let context = target
+        .context
+        .clone()
+        .or(kubeconfig.current_context.clone())
+        .unwrap_or_default();
+    let cluster_name = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone())
+        .unwrap_or_default();
+    let server = kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.server.clone())
+        .unwrap_or_default();
+    ClusterLabel { context, server }
+}
+
 fn of(kubeconfig: &Kubeconfig, context: Option<&str>) -> ContextDefaults {
     let Some(name) = context.or(kubeconfig.current_context.as_deref()) else {
         return ContextDefaults::default();
@@ -45,7 +85,12 @@ fn of(kubeconfig: &Kubeconfig, context: Option<&str>) -> ContextDefaults {
         .and_then(|e| e.extension["id"].as_str())
         .map(str::to_string);
     ContextDefaults {
-        namespace: context.namespace.clone().filter(|n| !n.is_empty()),
+        // A context that names `default` says nothing a lesson should
+        // follow: each lesson has a namespace of its own unless told.
+        namespace: context
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty() && n != "default"),
         lesson,
     }
 }

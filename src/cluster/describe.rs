@@ -69,7 +69,7 @@ pub fn response(
     if let Some(note) = note {
         lines.push(note.to_string());
     }
-    lines.push(format!("→ {}", crate::checks::remote::describe(response)));
+    lines.push(format!("→ {}", response.summary()));
     let body = response
         .json()
         .and_then(|j| serde_json::to_string_pretty(&j).ok())
@@ -77,7 +77,9 @@ pub fn response(
     let total = body.lines().count();
     lines.extend(body.lines().take(body_lines).map(str::to_string));
     if total > body_lines {
-        lines.push(format!("… {} more lines of JSON", total - body_lines));
+        let more = total - body_lines;
+        let noun = if more == 1 { "line" } else { "lines" };
+        lines.push(format!("… {more} more {noun} of JSON"));
     }
     lines
 }

@@ -83,6 +83,18 @@ impl Kinds {
             .collect()
     }
 
+    /// Does the cluster serve this resource (plural) in this API group?
+    pub fn serves(&self, group: &str, plural: &str) -> bool {
+        self.discovery
+            .groups()
+            .filter(|g| g.name() == group)
+            .any(|g| {
+                g.recommended_resources()
+                    .iter()
+                    .any(|(r, _)| r.plural == plural)
+            })
+    }
+
     pub fn is_namespaced(capabilities: &ApiCapabilities) -> bool {
         capabilities.scope == Scope::Namespaced
     }

@@ -3,12 +3,11 @@
 //! The command and the parsing of its output are plain functions, unit-tested;
 //! the exec itself needs a cluster with containers (not the kwok lab).
 
+use super::bounded::{self, OUTPUT_CAP};
+use super::request::ApiResponse;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Client;
 use kube::api::{Api, AttachParams};
-use tokio::io::AsyncReadExt;
-
-use super::request::ApiResponse;
 
 const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// Printed by curl after the body, so the status can be told from the body.
@@ -43,8 +42,8 @@ const SCRIPT_NAME: &str = "kubetutor-request";
 /// Refuses a method or path `request_line` would not accept, though the
 /// arguments could not change the script anyway.
 pub fn command(method: &str, path: &str, anonymous: bool) -> Result<Vec<String>, String> {
-    super::request_line::check_method(method)?;
-    super::request_line::check_path(path)?;
+    crate::syntax::request_line::check_method(method)?;
+    crate::syntax::request_line::check_path(path)?;
     Ok(argv(
         method,
         &format!("{IN_CLUSTER_SERVER}{path}"),
@@ -133,19 +132,25 @@ pub async fn request(
         .stdout(true)
         .stderr(true);
     let command = command(method, path, anonymous)?;
-    let mut process = pods
-        .exec(pod, command, &params)
+    let ran = async {
+        let mut process = pods
+            .exec(pod, command, &params)
+            .await
+            .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
+        let output = bounded::read_both(process.stdout(), process.stderr(), OUTPUT_CAP).await;
+        let _ = process.join().await;
+        Ok::<_, String>(output)
+    };
+    let bounded::Output {
+        stdout,
+        stderr,
+        cut,
+    } = tokio::time::timeout(bounded::TIME_LIMIT, ran)
         .await
-        .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = process.stdout() {
-        let _ = out.read_to_string(&mut stdout).await;
+        .map_err(|_| format!("the request in Pod {pod} {}", bounded::time_limit_said()))??;
+    if cut {
+        return Err(format!("the answer is too long: {}", bounded::cap_said()));
     }
-    if let Some(mut err) = process.stderr() {
-        let _ = err.read_to_string(&mut stderr).await;
-    }
-    let _ = process.join().await;
     parse_output(&stdout).map_err(|e| {
         if stderr.trim().is_empty() {
             e
@@ -179,25 +184,29 @@ pub async fn run(
     if let Some(container) = container {
         params = params.container(container);
     }
-    let mut process = pods
-        .exec(pod, command.to_vec(), &params)
-        .await
-        .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
-    let status = process.take_status();
-    let mut output = String::new();
-    if let Some(mut out) = process.stdout() {
-        let _ = out.read_to_string(&mut output).await;
-    }
-    if let Some(mut err) = process.stderr() {
-        let _ = err.read_to_string(&mut output).await;
-    }
-    let status = match status {
-        Some(status) => status.await,
-        None => None,
+    let ran = async {
+        let mut process = pods
+            .exec(pod, command.to_vec(), &params)
+            .await
+            .map_err(|e| format!("exec into Pod {pod} failed: {e}"))?;
+        let status = process.take_status();
+        let output = bounded::read_both(process.stdout(), process.stderr(), OUTPUT_CAP).await;
+        let status = match status {
+            Some(status) => status.await,
+            None => None,
+        };
+        let _ = process.join().await;
+        Ok::<_, String>((output, status))
     };
-    let _ = process.join().await;
+    let (output, status) = tokio::time::timeout(bounded::TIME_LIMIT, ran)
+        .await
+        .map_err(|_| format!("the command in Pod {pod} {}", bounded::time_limit_said()))??;
+    let mut printed = output.stdout + &output.stderr;
+    if output.cut {
+        printed.push_str(&format!("\n… {}", bounded::cap_said()));
+    }
     Ok(Ran {
-        output,
+        output: printed,
         succeeded: status.is_some_and(|s| s.status.as_deref() == Some("Success")),
     })
 }

@@ -32,6 +32,46 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// The answer in one line: status, reason, and the Status message or a
+    /// list summary (what a step and `describe` show of it).
+    pub fn summary(&self) -> String {
+        let response = self;
+        let reason = http::StatusCode::from_u16(response.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let json = response.json().unwrap_or_default();
+        let detail = match json["kind"].as_str() {
+            Some("Status") => format!(": {}", json["message"].as_str().unwrap_or_default()),
+            Some(kind) if kind.ends_with("List") => {
+                let names: Vec<&str> = json["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["metadata"]["name"].as_str())
+                    .collect();
+                if kind == "APIResourceList" {
+                    format!(
+                        " ({kind}, {} resources)",
+                        json["resources"].as_array().map_or(0, Vec::len)
+                    )
+                } else {
+                    format!(
+                        " ({kind}: {})",
+                        if names.is_empty() {
+                            "empty".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    )
+                }
+            }
+            Some(kind) => format!(" ({kind})"),
+            None => String::new(),
+        };
+        format!("{} {reason}{detail}", response.status)
+    }
+
     /// The body as JSON, if it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.body).ok()
@@ -41,6 +81,12 @@ impl ApiResponse {
 /// A client that speaks as `identity` to the server of `base`. Only the
 /// server address and CA of `base` are used, never its credentials.
 pub fn client_for(base: &Config, identity: &Identity) -> anyhow::Result<Client> {
+    crate::transport::client(&config_for(base, identity))
+}
+
+/// The configuration of `base` (server, CA) with `identity`'s credentials
+/// instead of its own.
+pub fn config_for(base: &Config, identity: &Identity) -> Config {
     let mut config = base.clone();
     config.auth_info = match identity {
         Identity::Anonymous => AuthInfo::default(),
@@ -50,7 +96,7 @@ pub fn client_for(base: &Config, identity: &Identity) -> anyhow::Result<Client> 
         },
     };
     config.headers.clear();
-    Ok(Client::try_from(config)?)
+    config
 }
 
 /// Sends `method path` with `body` as `identity`, to the server of `base`.
@@ -64,7 +110,11 @@ pub async fn send(
     send_with(&client_for(base, identity)?, method, path, body).await
 }
 
-/// Sends `method path` with `body` through `client` (see `client_for`).
+/// The largest response body read (a list of thousands of objects fits).
+const BODY_CAP: usize = 16 << 20;
+
+/// Sends `method path` with `body` through `client` (see `client_for`),
+/// giving up after `bounded::TIME_LIMIT` or a body past `BODY_CAP`.
 pub async fn send_with(
     client: &Client,
     method: http::Method,
@@ -76,9 +126,25 @@ pub async fn send_with(
         request = request.header(http::header::CONTENT_TYPE, "application/json");
     }
     let request = request.body(kube::client::Body::from(body.unwrap_or_default()))?;
-    let response = client.send(request).await?;
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect_bytes().await?;
+    // A lesson names the path: the answer is bounded in time and size.
+    let answer = async {
+        let response = client.send(request).await?;
+        let status = response.status().as_u16();
+        let body = http_body_util::Limited::new(response.into_body(), BODY_CAP);
+        let bytes = http_body_util::BodyExt::collect(body)
+            .await
+            .map_err(|e| match e.downcast::<http_body_util::LengthLimitError>() {
+                Ok(_) => {
+                    anyhow::anyhow!("the answer is longer than {} MiB: not read", BODY_CAP >> 20)
+                }
+                Err(e) => anyhow::anyhow!("{e}"),
+            })?
+            .to_bytes();
+        Ok::<_, anyhow::Error>((status, bytes))
+    };
+    let (status, bytes) = tokio::time::timeout(super::bounded::TIME_LIMIT, answer)
+        .await
+        .map_err(|_| anyhow::anyhow!("{}", super::bounded::time_limit_said()))??;
     Ok(ApiResponse {
         status,
         body: String::from_utf8_lossy(&bytes).into_owned(),

@@ -45,6 +45,8 @@ pub enum ResetEvent {
         object: String,
         finalizers: Vec<String>,
     },
+    /// Something of the namespace put back as the lesson found it (a label).
+    Restored(String),
 }
 
 /// Objects no reset may delete, whatever a lesson says.
@@ -118,10 +120,72 @@ pub async fn plan(
     lesson: &Lesson,
     from: usize,
 ) -> Result<Vec<Doomed>, String> {
+    plan_keeping(client, kinds, lesson, from)
+        .await
+        .map(|plan| plan.doomed)
+}
+
+/// What a reset deletes, and what it keeps though the lesson names it.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub doomed: Vec<Doomed>,
+    /// Objects `owns:` names that kubetutor did not make (no label of it),
+    /// in a namespace not made for the lesson: "Kind name", kept.
+    pub kept: Vec<String>,
+}
+
+/// As `plan`, with what is kept. A lesson's `owns:` is a name, not a proof:
+/// in a namespace the lesson shares, an object of that name kubetutor did
+/// not make (no label) may be the learner's or anyone's, and stays.
+pub async fn plan_keeping(
+    client: &Client,
+    kinds: &Kinds,
+    lesson: &Lesson,
+    from: usize,
+) -> Result<Plan, String> {
     let ns = lesson.namespace.as_str();
+    let mut kept = Vec::new();
     let later = named_in_steps(lesson, from);
     let versions = written_versions(lesson);
+    // In a namespace made for this lesson, every object of the kinds it
+    // manages beyond admin (quotas, limit ranges) is the learner's work for
+    // it, however made (kubectl included); elsewhere only those kubetutor
+    // labelled or the lesson names.
+    let own_namespace = made_for(client, ns).await.as_deref() == Some(lesson.id.as_str());
+    let managed: BTreeSet<String> = if from == 0 {
+        lesson
+            .rights
+            .iter()
+            .flat_map(|r| r.manage.clone())
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    // Elsewhere (a shared namespace): those the namespace did not hold when
+    // the lesson began, as the lesson recorded it.
+    let mut before: std::collections::BTreeMap<String, Option<BTreeSet<String>>> =
+        Default::default();
+    for kind in &managed {
+        let uids = if own_namespace {
+            Some(BTreeSet::new())
+        } else {
+            super::namespace_labels::there_before(client, ns, &lesson.id, kind).await
+        };
+        before.insert(kind.clone(), uids);
+    }
+    // ClusterRoles and bindings named after the namespace are the learner's
+    // (a class attendee can make no others).
+    let prefixed_cluster_roles =
+        from == 0 && lesson.rights.iter().any(|r| r.cluster_roles.is_some());
     let mut candidate_kinds: Vec<String> = lesson.owns.iter().map(|o| o.kind.clone()).collect();
+    candidate_kinds.extend(managed.iter().cloned());
+    if prefixed_cluster_roles {
+        candidate_kinds.extend(
+            crate::lesson::rights::CLUSTER_ROLE_KINDS
+                .iter()
+                .map(|k| k.to_string()),
+        );
+    }
     candidate_kinds.extend(later.iter().map(|(k, _)| k.clone()));
     let mut seen = BTreeSet::new();
     let mut doomed = Vec::new();
@@ -151,14 +215,23 @@ pub async fn plan(
             .map_err(|e| format!("listing {kind} in {ns}: {}", server_message(&e)))?;
         for object in listed.items {
             let name = object.name_any();
-            let ours = is_ours(
-                object.labels(),
-                owned_names.contains(name.as_str()),
-                namespaced,
-                &lesson.id,
-                ns,
-            );
+            let owned = owned_names.contains(name.as_str());
+            let made_by_us = object.labels().get(LESSON_LABEL) == Some(&lesson.id);
             let in_scope = from == 0 || later.contains(&(kind.clone(), name.clone()));
+            // By name alone only where the namespace was made for the lesson.
+            let owned = owned && (made_by_us || own_namespace);
+            if owned_names.contains(name.as_str()) && !owned && in_scope {
+                kept.push(format!("{kind} {name}"));
+            }
+            let ours = is_ours(object.labels(), owned, namespaced, &lesson.id, ns)
+                || before.get(&kind).is_some_and(|was| {
+                    was.as_ref()
+                        .is_some_and(|uids| !uids.contains(&object.uid().unwrap_or_default()))
+                })
+                || (prefixed_cluster_roles
+                    && !namespaced
+                    && crate::lesson::rights::CLUSTER_ROLE_KINDS.contains(&kind.as_str())
+                    && name.starts_with(&crate::k8s_names::cluster_prefix(ns)));
             if ours && in_scope && !protected(&kind, &name, ns) {
                 doomed.push(Doomed {
                     kind: kind.clone(),
@@ -181,7 +254,23 @@ pub async fn plan(
         _ => 3,
     };
     doomed.sort_by_key(|d| (order(&d.kind), d.name.clone()));
-    Ok(doomed)
+    // Kept unless deleted for another reason (a manage: kind made there).
+    kept.retain(|k| !doomed.iter().any(|d| &d.to_string() == k));
+    Ok(Plan { doomed, kept })
+}
+
+/// The lesson a namespace was made for (its `made-for-lesson` label), if any.
+async fn made_for(client: &Client, namespace: &str) -> Option<String> {
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    namespaces
+        .get_opt(namespace)
+        .await
+        .ok()
+        .flatten()?
+        .metadata
+        .labels?
+        .get(super::apply::MADE_FOR_LABEL)
+        .cloned()
 }
 
 /// Objects kubetutor labelled for this lesson (and, cluster-scoped, for this
@@ -233,7 +322,7 @@ async fn labelled_of_other_kinds(
     for (resource, objects) in listed {
         for object in objects {
             let name = object.name_any();
-            if protected(&resource.kind, &name, ns) {
+            if protected(&resource.kind, &name, ns) || managed_copy(&resource.kind, &object) {
                 continue;
             }
             found.push(Doomed {
@@ -246,6 +335,18 @@ async fn labelled_of_other_kinds(
         }
     }
     found
+}
+
+/// An object a controller made from one of the lesson's and labelled with
+/// its labels (EndpointSlices of a Service, a Deployment's ReplicaSets): it
+/// goes with its owner, and a learner may not delete it (a namespace admin
+/// may not delete EndpointSlices). Endpoints are the Service's legacy mirror.
+fn managed_copy(kind: &str, object: &DynamicObject) -> bool {
+    kind == "Endpoints"
+        || object
+            .owner_references()
+            .iter()
+            .any(|o| o.controller == Some(true))
 }
 
 /// Deletes `doomed` (foreground propagation) and waits, through watches, until

@@ -32,6 +32,14 @@ const VIEW_EVERY: Duration = Duration::from_millis(200);
 pub enum EngineCommand {
     /// Apply YAML (the editor's text) into the lesson namespace.
     Apply(String),
+    /// Delete this object (kind, name) and apply the editor's text once it is
+    /// gone: the learner agreed, after an apply error saying a field of it
+    /// cannot change.
+    Recreate {
+        kind: String,
+        name: String,
+        text: String,
+    },
     /// Run the action of this step.
     RunAction(usize),
     /// Create a token for this ServiceAccount and show it unmasked (asked for
@@ -56,8 +64,9 @@ pub enum EngineUpdate {
     Cluster(ClusterView),
     Applied(Result<Vec<Applied>, ApplyError>),
     Action(ActionOutput),
-    /// What a reset would delete (or why it cannot be planned).
-    ResetPlan(Result<Vec<String>, String>),
+    /// What a reset would delete and what it keeps though the lesson names
+    /// it (not made by kubetutor), or why it cannot be planned.
+    ResetPlan(Result<(Vec<String>, Vec<String>), String>),
     ResetProgress(ResetEvent),
     /// The reset finished; Err lists what is still there and why.
     ResetDone(Result<(), Vec<String>>),
@@ -88,6 +97,10 @@ impl Engine {
         let mut view_sent = Instant::now();
         let mut view_due: Option<Instant> = None;
         let mut recheck_at: Option<Instant> = None;
+        let mut reset_from = 0;
+        // Step actions running (each step's in order); dropped with the engine.
+        let mut actions: FuturesUnordered<futures::future::BoxFuture<'static, ()>> =
+            FuturesUnordered::new();
         loop {
             let mut due = Vec::new();
             tokio::select! {
@@ -97,20 +110,35 @@ impl Engine {
                         let result = self.apply(&text).await;
                         if !send(EngineUpdate::Applied(result)) { return; }
                     }
+                    Some(EngineCommand::Recreate { kind, name, text }) => {
+                        let result = self.recreate(&kind, &name, &text).await;
+                        if !send(EngineUpdate::Applied(result)) { return; }
+                    }
                     Some(EngineCommand::RevealToken(account)) => {
                         let lines = crate::cluster::describe::token(&self.client, self.namespace(), &account, true).await;
                         let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
                         if !send(EngineUpdate::Action(ActionOutput { title, lines, step: None })) { return; }
                     }
                     Some(EngineCommand::PlanReset(from)) => {
-                        let plan = reset::plan(&self.client, &self.kinds, &self.lesson, from).await;
-                        planned = plan.clone().unwrap_or_default();
-                        if !send(EngineUpdate::ResetPlan(plan.map(|d| d.iter().map(ToString::to_string).collect()))) { return; }
+                        reset_from = from;
+                        let plan = reset::plan_keeping(&self.client, &self.kinds, &self.lesson, from).await;
+                        let said = plan.as_ref().map(|p| (p.doomed.iter().map(ToString::to_string).collect(), p.kept.clone())).map_err(Clone::clone);
+                        planned = plan.map(|p| p.doomed).unwrap_or_default();
+                        if !send(EngineUpdate::ResetPlan(said)) { return; }
                     }
                     Some(EngineCommand::ExecuteReset) => {
                         let doomed = std::mem::take(&mut planned);
                         let mut progress = |event| { let _ = updates.send(EngineUpdate::ResetProgress(event)); };
-                        let result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
+                        let mut result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
+                        let keys = self.lesson.namespace_label_keys(reset_from);
+                        match crate::cluster::namespace_labels::restore(&self.client, self.namespace(), &self.lesson.id, &keys, reset_from == 0).await {
+                            Ok(said) => {
+                                for line in said {
+                                    let _ = updates.send(EngineUpdate::ResetProgress(reset::ResetEvent::Restored(line)));
+                                }
+                            }
+                            Err(why) => result = Err(result.err().unwrap_or_default().into_iter().chain([why]).collect()),
+                        }
                         let keys: Vec<_> = doomed.iter().map(|d| (d.kind.clone(), d.namespace.clone(), d.name.clone())).collect();
                         self.await_absent(&keys, RESET_SEEN).await;
                         if !send(EngineUpdate::ResetDone(result)) { return; }
@@ -132,14 +160,19 @@ impl Engine {
                         }
                     }
                     Some(EngineCommand::RunAction(index)) => {
-                        let actions = self.lesson.steps.get(index).map(|s| s.actions.clone()).unwrap_or_default();
-                        for action in &actions {
-                            let mut output = self.run_action(action).await;
-                            output.step = Some(index);
-                            if !send(EngineUpdate::Action(output)) { return; }
-                        }
+                        // Beside the loop: a slow action delays no check and no command.
+                        let tasks: Vec<_> = self.lesson.steps.get(index).into_iter().flat_map(|s| &s.actions).map(|a| self.action_task(a)).collect();
+                        let updates = updates.clone();
+                        actions.push(Box::pin(async move {
+                            for task in tasks {
+                                let mut output = task.run().await;
+                                output.step = Some(index);
+                                if updates.send(EngineUpdate::Action(output)).is_err() { return; }
+                            }
+                        }));
                     }
                 },
+                Some(()) = actions.next(), if !actions.is_empty() => {}
                 Some(event) = self.feed.recv() => self.absorb_burst(event),
                 Some(readiness) = self.readiness_rx.recv() => self.absorb_readiness(readiness),
                 _ = tokio::time::sleep_until(later(settling.next())), if !settling.is_empty() => {

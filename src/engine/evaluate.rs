@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
+use super::scope::{CheckDeps, check_deps};
 use super::{Engine, StepReport};
 use crate::checks::remote::{self, RemoteContext};
 use crate::checks::{Outcome, local};
@@ -33,7 +34,50 @@ impl Engine {
     }
 
     async fn evaluate_check(&self, step: usize, index: usize, check: &Check) -> Outcome {
-        let deps = &self.scopes.steps[step][index];
+        self.evaluate_with(&self.scopes.steps[step][index], check)
+            .await
+    }
+
+    /// Evaluates `check`, whose dependencies are `deps`: over the store, or
+    /// by asking the server; `anyOf` one alternative after the other.
+    fn evaluate_with<'a>(
+        &'a self,
+        deps: &'a CheckDeps,
+        check: &'a Check,
+    ) -> futures::future::BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            if let Check::AnyOf(alternatives) = check {
+                return self.any_of(alternatives).await;
+            }
+            self.evaluate_leaf(deps, check).await
+        })
+    }
+
+    /// Passes when one alternative passes; undecided when none passes and
+    /// one cannot be decided; else fails with every alternative's reason.
+    async fn any_of(&self, alternatives: &[Check]) -> Outcome {
+        let namespace = &self.lesson.namespace;
+        let mut undecided = None;
+        let mut failures = Vec::new();
+        for alternative in alternatives {
+            let deps = check_deps(alternative, namespace);
+            let outcome = self.evaluate_with(&deps, alternative).await;
+            if outcome.passed {
+                return outcome;
+            }
+            if outcome.undecided {
+                undecided.get_or_insert(outcome.message);
+            } else {
+                failures.push(outcome.message);
+            }
+        }
+        match undecided {
+            Some(why) if failures.is_empty() => Outcome::undecided(why),
+            _ => Outcome::fail(failures.join(" — nor: ")),
+        }
+    }
+
+    async fn evaluate_leaf(&self, deps: &CheckDeps, check: &Check) -> Outcome {
         let blind = deps
             .reads
             .iter()
@@ -65,6 +109,13 @@ impl Engine {
         let mut outcomes = Vec::with_capacity(step.checks.len());
         for (i, check) in step.checks.iter().enumerate() {
             outcomes.push((check.clone(), self.evaluate_check(index, i, check).await));
+        }
+        // A step that needs a right the learner lacks cannot be done by
+        // them: say so, instead of calling what is missing their mistake.
+        if let Some(sentence) = self.missing_right_of(index) {
+            for (_, outcome) in outcomes.iter_mut().filter(|(_, o)| !o.passed) {
+                *outcome = crate::checks::Outcome::lacks_right(sentence);
+            }
         }
         StepReport { index, outcomes }
     }

@@ -4,19 +4,24 @@
 //! learner wrote, and runs step actions. The CLI (`verify`, `solve`) and the
 //! TUI (`actor`) share it.
 
+mod action_task;
 pub mod actor;
 mod evaluate;
 mod follow;
-pub mod health;
+pub(crate) mod health;
 pub mod link;
 mod memory;
-pub mod project;
+pub(crate) mod namespace;
+pub(crate) mod project;
+mod recreate;
+mod report;
 pub mod rights;
 pub mod scope;
-pub mod settle;
-pub mod shape;
+pub(crate) mod settle;
+pub(crate) mod shape;
 pub mod view;
-pub mod watch;
+mod wait;
+pub(crate) mod watch;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,14 +31,13 @@ use kube::{Client, Config};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use crate::checks::remote::{self, Route};
-use crate::checks::{Outcome, Snapshot};
+use crate::checks::Snapshot;
+
 use crate::cluster::apply::{self, Applied, ApplyError, ApplyTarget};
 use crate::cluster::callers::Callers;
-use crate::cluster::describe;
 use crate::cluster::kinds::Kinds;
 use crate::lesson::Lesson;
-use crate::lesson::model::{Action, Check};
+use crate::lesson::model::Action;
 use follow::{Following, State};
 use health::Readiness;
 use link::Link;
@@ -41,54 +45,14 @@ use scope::LessonScopes;
 use view::ClusterView;
 use watch::Feed;
 
+pub use report::StepReport;
+
 /// The engine is ready this long after it is asked to start, whatever the
 /// user's rights: scopes still listing then are named, not waited for.
 const START_BUDGET: Duration = Duration::from_secs(5);
 
 /// Lines of a response body shown under its summary.
-const BODY_LINES: usize = 40;
-
-/// The outcome of every check of one step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepReport {
-    pub index: usize,
-    pub outcomes: Vec<(Check, Outcome)>,
-}
-
-impl StepReport {
-    /// A check only the API server answers failed: worth asking again shortly.
-    /// Some check is the API server's own answer (a review, a request).
-    pub fn asks_the_server(&self) -> bool {
-        self.outcomes.iter().any(|(c, _)| is_remote(c))
-    }
-
-    pub fn server_check_failed(&self) -> bool {
-        self.outcomes
-            .iter()
-            .any(|(c, o)| !o.passed && !o.undecided && is_remote(c))
-    }
-
-    /// A step passes when all its checks pass (a step without checks passes when read).
-    pub fn passed(&self) -> bool {
-        self.outcomes.iter().all(|(_, o)| o.passed)
-    }
-
-    /// Not passed, but nothing failed either: some check could not be decided.
-    pub fn undecided(&self) -> bool {
-        !self.passed() && self.outcomes.iter().all(|(_, o)| o.passed || o.undecided)
-    }
-
-    /// ✓, ✗ or ?.
-    pub fn mark(&self) -> &'static str {
-        if self.passed() {
-            "✓"
-        } else if self.undecided() {
-            "?"
-        } else {
-            "✗"
-        }
-    }
-}
+pub(crate) const BODY_LINES: usize = 40;
 
 /// What an action showed: a title and lines of text (tokens masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,9 +88,13 @@ pub struct Engine {
     readiness: Readiness,
     readiness_rx: mpsc::UnboundedReceiver<Readiness>,
     _health: AbortOnDrop,
-    callers: Callers,
+    callers: Arc<Callers>,
     /// SubjectAccessReview is forbidden: ask LocalSubjectAccessReview.
     local_reviews: bool,
+    /// Rights the lesson declares that the user lacks (asked at start).
+    missing_rights: Vec<rights::MissingRight>,
+    /// Said once at start: the namespace was made for the lesson.
+    pub created_namespace: Option<String>,
     pending: Pending,
 }
 
@@ -144,7 +112,7 @@ impl Engine {
     /// lists. Fails only when the API server cannot be reached at all.
     pub async fn start(lesson: Lesson, config: Config) -> anyhow::Result<Engine> {
         let deadline = Instant::now() + START_BUDGET;
-        let client = Client::try_from(config.clone())?;
+        let client = crate::transport::client(&config)?;
         let unreachable = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!("cannot reach the API server at {}: {e}", config.cluster_url)
         };
@@ -159,6 +127,8 @@ impl Engine {
             )
             .into());
         }
+        let created_namespace = namespace::ensure(&client, &kinds, &lesson).await?;
+        let missing_rights = rights::missing_rights(&client, &kinds, &lesson).await;
         let scopes = LessonScopes::of(&lesson);
         let (feed_tx, feed) = mpsc::unbounded_channel();
         let retry_now = Arc::new(Notify::new());
@@ -188,8 +158,10 @@ impl Engine {
             readiness: Ok(()),
             readiness_rx,
             _health: health,
-            callers: Callers::new(),
+            callers: Arc::new(Callers::new()),
             local_reviews,
+            missing_rights,
+            created_namespace,
             pending: Pending::default(),
         };
         while !engine.following.all_listed_once() {
@@ -205,8 +177,28 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Its connection to the API server, for what else the tutor writes
+    /// there with the learner's credentials (a class's progress record).
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
     pub fn namespace(&self) -> &str {
         &self.lesson.namespace
+    }
+
+    /// What the user lacks of step `index`'s declared rights, in words.
+    pub fn missing_right_of(&self, index: usize) -> Option<&str> {
+        let step = self.lesson.steps.get(index)?;
+        self.missing_rights
+            .iter()
+            .find(|m| step.rights.contains(&m.right))
+            .map(|m| m.sentence.as_str())
+    }
+
+    /// Every declared right the user lacks, in words (for `doctor`, the picker).
+    pub fn missing_rights(&self) -> impl Iterator<Item = &str> {
+        self.missing_rights.iter().map(|m| m.sentence.as_str())
     }
 
     /// Every followed object (projected), as the engine sees it now.
@@ -297,24 +289,6 @@ impl Engine {
         }
     }
 
-    /// Absorbs events until none of `keys` is in the store, or `timeout`.
-    async fn await_absent(
-        &mut self,
-        keys: &[crate::checks::snapshot::ObjectKey],
-        timeout: Duration,
-    ) {
-        let deadline = Instant::now() + timeout;
-        while keys
-            .iter()
-            .any(|(kind, ns, name)| self.store.get(kind, ns, name).is_some())
-        {
-            match tokio::time::timeout_at(deadline, self.feed.recv()).await {
-                Ok(Some(event)) => self.absorb(event),
-                Ok(None) | Err(_) => return,
-            }
-        }
-    }
-
     /// A readiness answer: the link may change, and when the server is back
     /// after an outage every waiting follower tries again at once.
     fn absorb_readiness(&mut self, readiness: Readiness) {
@@ -351,49 +325,6 @@ impl Engine {
             })
             .map(|(index, _)| index)
             .collect()
-    }
-
-    /// Waits, driven by watch events, until step `index` passes or `timeout`
-    /// passes; Err holds the last report.
-    pub async fn wait_until_passed(
-        &mut self,
-        index: usize,
-        timeout: Duration,
-    ) -> Result<StepReport, StepReport> {
-        let deadline = Instant::now() + timeout;
-        let mut settling = settle::Settling::default();
-        let mut report = self.evaluate_step(index).await;
-        if report.server_check_failed() {
-            settling.start(index, Instant::now());
-        }
-        let recheck = self.steps_needing_recheck().contains(&index);
-        loop {
-            if report.passed() {
-                return Ok(report);
-            }
-            let next_ask = settling
-                .next()
-                .or_else(|| recheck.then(|| Instant::now() + actor::RECHECK_BLIND));
-            tokio::select! {
-                event = self.feed.recv() => {
-                    let Some(event) = event else { return Err(report) };
-                    self.absorb_burst(event);
-                    if !self.take_pending_steps().contains(&index) {
-                        continue;
-                    }
-                    report = self.evaluate_step(index).await;
-                    if report.server_check_failed() {
-                        settling.start(index, Instant::now());
-                    }
-                }
-                Some(readiness) = self.readiness_rx.recv() => self.absorb_readiness(readiness),
-                _ = tokio::time::sleep_until(next_ask.unwrap_or(deadline)), if next_ask.is_some() => {
-                    settling.due(Instant::now());
-                    report = self.evaluate_step(index).await;
-                }
-                _ = tokio::time::sleep_until(deadline) => return Err(report),
-            }
-        }
     }
 
     /// Server-side applies `text` into the lesson namespace.
@@ -436,78 +367,27 @@ impl Engine {
         Ok(created)
     }
 
-    /// Runs a step's action and describes what happened.
-    pub async fn run_action(&self, action: &Action) -> ActionOutput {
-        match action {
-            Action::Token(t) => ActionOutput {
-                step: None,
-                title: format!("Token for ServiceAccount {}", t.service_account),
-                lines: describe::token(&self.client, self.namespace(), &t.service_account, false)
-                    .await,
-            },
-            Action::Request(spec) => ActionOutput {
-                step: None,
-                title: format!("{} {}", spec.method, spec.path),
-                lines: match remote::send(spec, &self.remote_context(), Route::Inside).await {
-                    Ok(sent) => describe::response(
-                        &sent.response,
-                        &sent.who,
-                        sent.note.as_deref(),
-                        BODY_LINES,
-                    ),
-                    Err(outcome) => vec![outcome.message],
-                },
-            },
-            Action::LabelNamespace(labels) => ActionOutput {
-                step: None,
-                title: format!("kubectl label namespace {}", self.namespace()),
-                lines: self.label_namespace(labels).await,
-            },
-        }
-    }
-
-    /// Merges `labels` into the lesson namespace's labels (lint allows only
-    /// Pod Security Admission's) and says what the namespace carries now.
-    async fn label_namespace(
+    /// Runs a kubectl command of a lesson's example in the lesson namespace,
+    /// with the engine's (the learner's) credentials; Ok holds what kubectl
+    /// would print, Err its error.
+    pub async fn kubectl(
         &self,
-        labels: &std::collections::BTreeMap<String, String>,
-    ) -> Vec<String> {
-        use k8s_openapi::api::core::v1::Namespace;
-        use kube::api::{Patch, PatchParams};
-        let api = kube::Api::<Namespace>::all(self.client.clone());
-        let patch = serde_json::json!({"metadata": {"labels": labels}});
-        match api
-            .patch(
-                self.namespace(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
-            .await
-        {
-            Ok(namespace) => namespace
-                .metadata
-                .labels
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|(k, _)| k.starts_with(crate::lesson::model::POD_SECURITY_LABELS))
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect(),
-            Err(err) => vec![format!(
-                "could not label namespace {}: {}",
-                self.namespace(),
-                apply::server_message(&err)
-            )],
-        }
+        command: &crate::lesson::kubectl::Command,
+        manifest: Option<&str>,
+    ) -> Result<String, String> {
+        crate::cluster::kubectl::run(
+            &self.kinds,
+            &self.client,
+            self.namespace(),
+            command,
+            manifest,
+        )
+        .await
     }
-}
 
-fn is_remote(check: &Check) -> bool {
-    matches!(
-        check,
-        Check::Access(_)
-            | Check::Request(_)
-            | Check::Token(_)
-            | Check::Rejected(_)
-            | Check::Exec(_)
-    )
+    /// Runs a step's action and describes what happened (at most
+    /// `bounded::TIME_LIMIT`; the TUI runs it beside the engine's loop).
+    pub async fn run_action(&self, action: &Action) -> ActionOutput {
+        self.action_task(action).run().await
+    }
 }

@@ -46,6 +46,11 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
                 .collect()
         }),
     );
+    // `newest` in a count picks by it.
+    put(
+        "creationTimestamp",
+        meta.creation_timestamp.as_ref().map(|t| json!(t)),
+    );
     put(
         "deletionTimestamp",
         meta.deletion_timestamp.as_ref().map(|t| json!(t)),
@@ -80,8 +85,18 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
                 value["status"]["containerStatuses"] = statuses
                     .iter()
                     .map(|s| {
-                        json!({"image": s["image"], "containerID": s["containerID"],
-                               "state": {"waiting": {"reason": s["state"]["waiting"]["reason"]}}})
+                        let mut kept = json!({"name": s["name"], "image": s["image"],
+                               "containerID": s["containerID"],
+                               "state": {"waiting": {"reason": s["state"]["waiting"]["reason"]}}});
+                        // Why it waits, said only while it waits (small, and rare).
+                        if !s["state"]["waiting"].is_null() {
+                            kept["state"]["waiting"]["message"] =
+                                s["state"]["waiting"]["message"].clone();
+                            kept["restartCount"] = s["restartCount"].clone();
+                            kept["lastState"]["terminated"]["exitCode"] =
+                                s["lastState"]["terminated"]["exitCode"].clone();
+                        }
+                        kept
                     })
                     .collect();
             }
@@ -108,11 +123,20 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
     {
         value["metadata"]["annotations"] = json!({super::shape::REVISION: revision});
     }
-    // Type and status of each condition is what a pane reads of them.
+    // Type and status of each condition is what a pane reads of them; a Pod
+    // the scheduler cannot place keeps its reason and message too (the pane
+    // says why).
     if let Some(conditions) = data["status"]["conditions"].as_array() {
         value["status"]["conditions"] = conditions
             .iter()
-            .map(|c| json!({"type": c["type"], "status": c["status"]}))
+            .map(|c| {
+                if kind == "Pod" && c["type"] == "PodScheduled" && c["status"] == "False" {
+                    json!({"type": c["type"], "status": c["status"],
+                           "reason": c["reason"], "message": c["message"]})
+                } else {
+                    json!({"type": c["type"], "status": c["status"]})
+                }
+            })
             .collect();
     }
     value
@@ -155,6 +179,28 @@ mod tests {
                            "conditions": [{"type": "Ready", "status": "True"}]}
             })
         );
+    }
+
+    #[test]
+    fn a_pod_that_cannot_run_keeps_why() {
+        let mut stuck = serde_json::to_value(pod()).unwrap();
+        stuck["status"] = json!({"phase": "Pending", "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+             "message": "0/1 nodes are available: 1 Too many pods."}]});
+        let slim = project("Pod", serde_json::from_value(stuck).unwrap(), false);
+        assert_eq!(
+            slim["status"]["conditions"][0]["message"],
+            "0/1 nodes are available: 1 Too many pods."
+        );
+        let mut crashing = serde_json::to_value(pod()).unwrap();
+        crashing["status"]["containerStatuses"] = json!([{"name": "c", "image": "busybox",
+            "restartCount": 3, "lastState": {"terminated": {"exitCode": 2, "reason": "Error"}},
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}}}]);
+        let slim = project("Pod", serde_json::from_value(crashing).unwrap(), false);
+        let kept = &slim["status"]["containerStatuses"][0];
+        assert_eq!(kept["restartCount"], 3);
+        assert_eq!(kept["lastState"]["terminated"]["exitCode"], 2);
+        assert_eq!(kept["state"]["waiting"]["message"], "back-off 40s");
     }
 
     #[test]

@@ -26,10 +26,20 @@ pub enum Sight {
 /// May the current user `verb` the scope's objects? Errors count as yes: the
 /// request itself will then say what is wrong, and nothing waits on a guess.
 pub async fn may(client: &Client, verb: &str, resource: &ApiResource, scope: &Scope) -> bool {
+    // A request on one Namespace object (get, patch…) carries that
+    // namespace as its namespace attribute: a Role inside namespace X may
+    // grant `get` on X. Asked without it, an attendee who may get their
+    // namespace is told no. A list or watch, even of one name, is a
+    // cluster-wide request.
+    let on_the_object = !matches!(verb, "list" | "watch");
+    let namespace = match (&scope.name, scope.kind.as_str()) {
+        (Some(name), "Namespace") if on_the_object => Some(name.clone()),
+        _ => (!scope.namespace.is_empty()).then(|| scope.namespace.clone()),
+    };
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
-                namespace: (!scope.namespace.is_empty()).then(|| scope.namespace.clone()),
+                namespace,
                 verb: Some(verb.into()),
                 group: Some(resource.group.clone()),
                 resource: Some(resource.plural.clone()),
@@ -96,4 +106,105 @@ pub async fn may_review_anyone(client: &Client) -> bool {
         &Scope::all("SubjectAccessReview", ""),
     )
     .await
+}
+
+/// A right the lesson declares (`rights:`) that the current user lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingRight {
+    /// Index into the lesson's `rights`.
+    pub right: usize,
+    /// Said plainly, with what to do about it.
+    pub sentence: String,
+}
+
+/// The lesson's declared rights the user lacks, each asked of the API
+/// server (SelfSubjectAccessReview). A right that cannot be asked counts as
+/// held: the step itself will then say what the server refuses.
+pub async fn missing_rights(
+    client: &Client,
+    kinds: &crate::cluster::kinds::Kinds,
+    lesson: &crate::lesson::Lesson,
+) -> Vec<MissingRight> {
+    use crate::lesson::rights::Need;
+    let ns = lesson.namespace.as_str();
+    let mut missing = Vec::new();
+    for (index, right) in lesson.rights.iter().enumerate() {
+        let lacking = match right.need() {
+            Some(Need::Manage(kinds_named)) => {
+                let mut lacking = None;
+                for kind in kinds_named {
+                    let Some((resource, _)) = kinds.by_kind(&kind) else {
+                        continue;
+                    };
+                    if !may(client, "create", &resource, &Scope::all(&kind, ns)).await {
+                        lacking = Some(format!(
+                            "your kubeconfig may not create {} in namespace {ns}",
+                            crate::k8s_names::plural(&kind)
+                        ));
+                        break;
+                    }
+                }
+                lacking
+            }
+            Some(Need::LabelNamespace(_)) => {
+                let Some((resource, _)) = kinds.by_kind("Namespace") else {
+                    continue;
+                };
+                let scope = Scope::named("Namespace", "", ns);
+                (!may(client, "patch", &resource, &scope).await)
+                    .then(|| format!("your kubeconfig may not label namespace {ns}"))
+            }
+            Some(Need::ClusterRoles(_)) => {
+                let Some((resource, _)) = kinds.by_kind("ClusterRole") else {
+                    continue;
+                };
+                (!may(client, "create", &resource, &Scope::all("ClusterRole", "")).await)
+                    .then(|| "your kubeconfig may not create ClusterRoles".to_string())
+            }
+            None => None,
+        };
+        if let Some(what) = lacking {
+            missing.push(MissingRight {
+                right: index,
+                sentence: lacks_sentence(&what, &right.why, &lesson.id),
+            });
+        }
+    }
+    missing
+}
+
+/// For the lesson picker: each lesson (id) whose declared rights the user
+/// lacks, with the sentence that says the first of them and what to do.
+/// Nothing when the API server does not answer discovery in 5 s (the picker
+/// then marks nothing, and each lesson says it when opened).
+pub async fn lessons_lacking(
+    client: &Client,
+    lessons: &[crate::lesson::Lesson],
+) -> Vec<(String, String)> {
+    let discovery = crate::cluster::kinds::Kinds::discover(client);
+    let Ok(Ok(kinds)) = tokio::time::timeout(std::time::Duration::from_secs(5), discovery).await
+    else {
+        return Vec::new();
+    };
+    let mut lacking = Vec::new();
+    for lesson in lessons.iter().filter(|l| !l.rights.is_empty()) {
+        if let Some(first) = missing_rights(client, &kinds, lesson)
+            .await
+            .into_iter()
+            .next()
+        {
+            lacking.push((lesson.id.clone(), first.sentence));
+        }
+    }
+    lacking
+}
+
+/// "your kubeconfig may not …: the lesson needs it (why). Ask the
+/// instructor …, or use the local lab."
+pub fn lacks_sentence(what: &str, why: &str, lesson: &str) -> String {
+    format!(
+        "{what}, and this lesson needs it ({why}). Ask your instructor to grant it (`kubetutor \
+         class create CLASS --lesson {lesson}` grants exactly this), or use the local lab \
+         (`kubetutor --lab`)"
+    )
 }

@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::checks::local::object_namespace;
 use crate::checks::snapshot::ObjectKey;
+use crate::k8s_names::object_namespace;
+use crate::k8s_names::plural;
 use crate::lesson::Lesson;
 use crate::lesson::model::{Action, Caller, Check, Subject};
 
@@ -62,19 +63,6 @@ impl Scope {
             Some(name) => format!("{} {name}{place}", self.kind),
             None => format!("{}{place}", plural(&self.kind)),
         }
-    }
-}
-
-/// "Pods", "Policies", "Ingresses".
-pub fn plural(kind: &str) -> String {
-    if let Some(stem) = kind.strip_suffix('y')
-        && !stem.ends_with(['a', 'e', 'o', 'u'])
-    {
-        format!("{stem}ies")
-    } else if kind.ends_with('s') || kind.ends_with("ch") || kind.ends_with('x') {
-        format!("{kind}es")
-    } else {
-        format!("{kind}s")
     }
 }
 
@@ -190,13 +178,17 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
                 &c.service_account,
             )],
         },
-        Check::Count(c) => CheckDeps {
-            reads: vec![Scope::all(
-                &c.kind,
-                object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns),
-            )],
-            triggers: vec![],
-        },
+        Check::Count(c) => {
+            let ns = object_namespace(&c.kind, c.namespace.as_deref(), lesson_ns);
+            let mut reads = vec![Scope::all(&c.kind, ns)];
+            if let Some(by) = &c.selected_by {
+                reads.push(Scope::named(&by.kind, ns, &by.name));
+            }
+            CheckDeps {
+                reads,
+                triggers: vec![],
+            }
+        }
         Check::Events(c) => CheckDeps {
             reads: vec![Scope::all(
                 "Event",
@@ -227,13 +219,25 @@ pub fn check_deps(check: &Check, lesson_ns: &str) -> CheckDeps {
             reads: vec![Scope::named("Pod", lesson_ns, &c.pod)],
             triggers: vec![],
         },
+        // Any alternative may decide it: what one reads only triggers a new
+        // look (an unreadable alternative must not make the whole undecided).
+        Check::AnyOf(checks) => CheckDeps {
+            reads: vec![],
+            triggers: checks
+                .iter()
+                .flat_map(|c| {
+                    let deps = check_deps(c, lesson_ns);
+                    deps.reads.into_iter().chain(deps.triggers)
+                })
+                .collect(),
+        },
     }
 }
 
 /// The kinds of the documents in `text` (none when it does not parse: lint
 /// says why).
 pub fn manifest_kinds(text: &str, namespace: &str) -> Vec<String> {
-    crate::cluster::manifest::parse(text, namespace)
+    crate::manifest::parse(text, namespace)
         .map(|docs| docs.into_iter().map(|m| m.kind).collect())
         .unwrap_or_default()
 }
@@ -248,6 +252,29 @@ fn kinds_in_yaml(text: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What a check reads to decide, the alternatives of `anyOf` included: what
+/// the store keeps whole and the pane shows.
+fn all_reads(check: &Check, lesson_ns: &str) -> Vec<Scope> {
+    match check {
+        Check::AnyOf(checks) => checks
+            .iter()
+            .flat_map(|c| all_reads(c, lesson_ns))
+            .collect(),
+        other => check_deps(other, lesson_ns).reads,
+    }
+}
+
+/// A count's `where` and an events check read any field of every object of
+/// their kind (and `anyOf` whatever its alternatives read).
+fn reads_any_field(check: &Check) -> bool {
+    match check {
+        Check::Count(c) => !c.where_.is_empty() || c.newest,
+        Check::Events(_) => true,
+        Check::AnyOf(checks) => checks.iter().any(reads_any_field),
+        _ => false,
+    }
 }
 
 /// Object name that stands for "every object of the scope" in
@@ -286,8 +313,8 @@ impl LessonScopes {
             named.insert((owned.kind.clone(), namespace.into(), owned.name.clone()));
             pane_kinds.insert(owned.kind.clone());
         }
-        for deps in steps.iter().flatten() {
-            for scope in &deps.reads {
+        for check in lesson.steps.iter().flat_map(|s| &s.checks) {
+            for scope in &all_reads(check, ns) {
                 if let Some(name) = &scope.name {
                     named.insert((scope.kind.clone(), scope.namespace.clone(), name.clone()));
                     if scope.namespace == ns {
@@ -304,15 +331,10 @@ impl LessonScopes {
         }
         // A count's `where` and an events check read any field: keep every
         // object of their scope whole.
-        for (step, checks) in lesson.steps.iter().zip(&steps) {
-            for (check, deps) in step.checks.iter().zip(checks) {
-                let reads_any_field = match check {
-                    Check::Count(c) => !c.where_.is_empty(),
-                    Check::Events(_) => true,
-                    _ => false,
-                };
-                if reads_any_field {
-                    for scope in &deps.reads {
+        for step in &lesson.steps {
+            for check in &step.checks {
+                if reads_any_field(check) {
+                    for scope in all_reads(check, ns).iter().filter(|s| s.name.is_none()) {
                         named.insert((
                             scope.kind.clone(),
                             scope.namespace.clone(),
@@ -520,13 +542,25 @@ mod tests {
             "{watched:?}"
         );
         assert!(watched.contains(&"Pods in lab".to_string()), "{watched:?}");
-        // The EndpointSlice count tests fields: kept whole. Pods are only counted.
+        // Counts that test fields keep every object of their kind whole.
         assert!(
             scopes
                 .named
                 .contains(&key("EndpointSlice", "lab", EVERY_NAME))
         );
-        assert!(!scopes.named.contains(&key("Pod", "lab", EVERY_NAME)));
+        // One that only counts keeps projections.
+        let mut counting = lesson.clone();
+        counting.steps.truncate(1);
+        counting.steps[0].checks = vec![
+            crate::yaml::from_str("count: {kind: ConfigMap, selector: app=shop, atLeast: 1}")
+                .unwrap(),
+        ];
+        let only_counts = LessonScopes::of(&counting);
+        assert!(
+            !only_counts
+                .named
+                .contains(&key("ConfigMap", "lab", EVERY_NAME))
+        );
         let step = |id: &str| lesson.step_index(id).unwrap();
         let affected = scopes.affected([&key("Pod", "lab", "anything")]);
         assert!(affected.contains(&step("labels")) && affected.contains(&step("replicaset")));
@@ -559,26 +593,26 @@ mod tests {
 
     #[test]
     fn events_watch_the_namespaces_events_whole() {
-        let lesson = lesson("jobs-cronjobs", "lab");
+        let mut lesson = lesson("jobs-cronjobs", "lab");
+        lesson.steps.truncate(2);
+        let check = |yaml: &str| crate::yaml::from_str::<Check>(yaml).unwrap();
+        // An Event as a fallback proof beside the Job's own condition.
+        lesson.steps[1].checks = vec![check(
+            "anyOf: [{events: {kind: Job, name: flaky, reason: BackoffLimitExceeded}},
+                     {field: {kind: Job, name: flaky, condition: {type: Failed}}}]",
+        )];
         let scopes = LessonScopes::of(&lesson);
         assert!(scopes.named.contains(&key("Event", "lab", EVERY_NAME)));
-        let backoff = lesson.step_index("backoff").unwrap();
+        assert!(scopes.named.contains(&key("Job", "lab", "flaky")));
         assert!(
             scopes
                 .affected([&key("Event", "lab", "flaky.123")])
-                .contains(&backoff)
+                .contains(&1)
         );
+        assert!(scopes.affected([&key("Job", "lab", "flaky")]).contains(&1));
         assert!(
             !scopes.pane.iter().any(|s| s.kind == "Event"),
             "Events stay out of the pane"
         );
-    }
-
-    #[test]
-    fn plurals_read_as_english() {
-        assert_eq!(plural("Pod"), "Pods");
-        assert_eq!(plural("NetworkPolicy"), "NetworkPolicies");
-        assert_eq!(plural("Ingress"), "Ingresses");
-        assert_eq!(plural("Gateway"), "Gateways");
     }
 }

@@ -7,8 +7,17 @@
 
 use serde_json::Value;
 
-use super::view::Tone;
-use crate::checks::path::display;
+use crate::syntax::path::display;
+
+/// How a row reads at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    /// Running, Ready, Bound.
+    Good,
+    /// Pending, not ready, being deleted.
+    Waiting,
+}
 
 /// Annotation the Deployment controller keeps the rollout revision in.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";

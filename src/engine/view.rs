@@ -8,19 +8,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::scope::{Scope, plural};
+use super::scope::Scope;
+pub use super::shape::Tone;
 use crate::checks::Snapshot;
 use crate::checks::snapshot::{ObjectKey, name_of};
-
-/// How a row reads at a glance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Plain,
-    /// Running, Ready, Bound.
-    Good,
-    /// Pending, not ready, being deleted.
-    Waiting,
-}
+use crate::k8s_names::plural;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -34,6 +26,8 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub kind: String,
+    /// The scope's namespace ("" for cluster-wide kinds).
+    pub namespace: String,
     pub title: String,
     pub rows: Vec<Row>,
     /// Said instead of rows when the scope cannot be seen.
@@ -117,6 +111,7 @@ pub fn build(
             };
             Section {
                 kind: scope.kind.clone(),
+                namespace: scope.namespace.clone(),
                 title,
                 rows,
                 blind: blind(scope),
@@ -179,6 +174,9 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
 /// runs (only where a runtime started it: kwok's fake containers have no ID,
 /// and then nothing is said), or why it does not run yet.
 fn container(pod: &Value) -> String {
+    if let Some(trouble) = crate::checks::pod_trouble::of(pod) {
+        return format!("  {}", trouble.short);
+    }
     let first = &pod["status"]["containerStatuses"][0];
     let image = first["image"].as_str().unwrap_or("?");
     if let Some(reason) = first["state"]["waiting"]["reason"].as_str() {
@@ -292,6 +290,16 @@ mod tests {
             summary("Pod", &pulling, "lab")
                 .0
                 .ends_with("  ErrImagePull (alpine:3.15)")
+        );
+        let mut full = pod("pod-default", "Pending");
+        full["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable", "message": "0/1 nodes are available: 1 Too many pods."}]);
+        assert!(
+            summary("Pod", &full, "lab")
+                .0
+                .ends_with("  Unschedulable: 0/1 nodes are available: 1 Too many pods."),
+            "{:?}",
+            summary("Pod", &full, "lab")
         );
         let mut kwok = pod("pod-default", "Running");
         kwok["status"]["containerStatuses"] = json!([{"image": "alpine:3.15"}]);

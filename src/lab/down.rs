@@ -27,6 +27,17 @@ pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> an
         progress("no lab here: nothing to stop");
         return Ok(());
     }
+    // `--purge` removes a folder whole: only one the lab made (a mistyped
+    // $KUBETUTOR_LAB_DIR could name a home folder).
+    if purge && !is_lab_folder(paths) {
+        anyhow::bail!(
+            "{} is not a kubetutor lab folder (no {} and no lab.json): nothing was stopped or \
+             removed; check {}",
+            paths.root().display(),
+            paths.marker().display(),
+            super::paths::LAB_DIR_ENV
+        );
+    }
     {
         let _lock = lock(paths, progress)?;
         // The node first: its kubelet and containers need the API server no
@@ -78,4 +89,33 @@ pub fn down(paths: &LabPaths, purge: bool, progress: &mut dyn FnMut(&str)) -> an
         progress(&format!("removed {}", paths.root().display()));
     }
     Ok(())
+}
+
+/// The folder carries the lab's marker, or (a lab from before markers) a
+/// `lab.json` that reads as the lab's state.
+fn is_lab_folder(paths: &LabPaths) -> bool {
+    paths.marker().is_file() || LabState::load(paths).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purge_refuses_a_folder_without_the_labs_marker() {
+        let root = std::env::temp_dir().join(format!("kt-purge-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("notes.txt"), "someone's file").unwrap();
+        let paths = LabPaths::new(&root);
+        let err = down(&paths, true, &mut |_| {}).unwrap_err();
+        assert!(
+            err.to_string().contains("is not a kubetutor lab folder"),
+            "{err}"
+        );
+        assert!(root.join("notes.txt").exists(), "nothing removed");
+        // With the marker `lab up` writes, the same folder is the lab's.
+        std::fs::write(paths.marker(), "").unwrap();
+        down(&paths, true, &mut |_| {}).unwrap();
+        assert!(!root.exists());
+    }
 }

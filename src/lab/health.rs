@@ -9,35 +9,27 @@ use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::runtime::wait::await_condition;
 use kube::{Api, Client};
 
-use super::components::Component;
 use super::paths::LabPaths;
-use super::process::{PidRecord, tail};
+use super::process::{PidRecord, ended_while_starting, tail};
 
 /// How often readiness is probed while a component starts. Polling is right
 /// here: a process that is not listening yet cannot be watched.
 pub const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Why a wait failed, worded for the person who ran `lab up`.
-fn exited(component: Component, paths: &LabPaths) -> anyhow::Error {
-    let log = paths.log_file(component.name());
+fn exited(name: &str, paths: &LabPaths, reason: &str) -> anyhow::Error {
+    let log = paths.log_file(name);
     anyhow::anyhow!(
-        "{} exited while starting. Last lines of {}:\n{}",
-        component.name(),
+        "{name} exited while starting ({reason}). Last lines of {}:\n{}",
         log.display(),
         tail(&log, 25)
     )
 }
 
-fn timed_out(
-    component: Component,
-    paths: &LabPaths,
-    waited: Duration,
-    last: &str,
-) -> anyhow::Error {
-    let log = paths.log_file(component.name());
+fn timed_out(name: &str, paths: &LabPaths, waited: Duration, last: &str) -> anyhow::Error {
+    let log = paths.log_file(name);
     anyhow::anyhow!(
-        "{} was not ready after {} s (last probe: {last}). Last lines of {}:\n{}",
-        component.name(),
+        "{name} was not ready after {} s (last probe: {last}). Last lines of {}:\n{}",
         waited.as_secs(),
         log.display(),
         tail(&log, 25)
@@ -45,8 +37,10 @@ fn timed_out(
 }
 
 /// Probes until `probe` succeeds, the process exits, or `timeout` passes.
+/// `name` is the component's (its log file is named after it): a control
+/// plane component or one of the real node's.
 pub async fn wait_ready<F, Fut>(
-    component: Component,
+    name: &str,
     record: &PidRecord,
     paths: &LabPaths,
     timeout: Duration,
@@ -58,15 +52,16 @@ where
 {
     let start = Instant::now();
     loop {
-        if !record.is_running() {
-            return Err(exited(component, paths));
+        let log = paths.log_file(name);
+        if let Some(reason) = ended_while_starting(record, &log) {
+            return Err(exited(name, paths, &reason));
         }
         let last = match probe().await {
             Ok(()) => return Ok(()),
             Err(reason) => reason,
         };
         if start.elapsed() > timeout {
-            return Err(timed_out(component, paths, start.elapsed(), &last));
+            return Err(timed_out(name, paths, start.elapsed(), &last));
         }
         tokio::time::sleep(PROBE_INTERVAL).await;
     }

@@ -13,11 +13,11 @@ pub mod components;
 mod down;
 mod expiry;
 mod health;
-pub mod kubeconfig;
-pub mod nodes;
-pub mod paths;
+pub(crate) mod kubeconfig;
+pub(crate) mod nodes;
+pub(crate) mod paths;
 mod pki;
-pub mod ports;
+pub(crate) mod ports;
 mod probe;
 pub mod process;
 pub mod real_node;
@@ -48,6 +48,16 @@ use state::LabState;
 /// The folder holding the binaries the running (or last) lab used.
 pub fn bin_dir(paths: &LabPaths) -> Option<PathBuf> {
     LabState::load(paths).map(|s| s.bin_dir)
+}
+
+/// The kubeconfig of the local lab (`$KUBETUTOR_LAB_DIR`, else the default
+/// folder) when its API server runs; None when there is no running lab.
+pub fn running_kubeconfig() -> Option<PathBuf> {
+    let paths = LabPaths::from_env().ok()?;
+    let apiserver_runs = status(&paths)
+        .iter()
+        .any(|c| c.component == Component::ApiServer && c.pid.is_some());
+    (apiserver_runs && paths.kubeconfig().is_file()).then(|| paths.kubeconfig())
 }
 
 /// A kube `Config` for the lab's admin, TLS verified with the lab CA.

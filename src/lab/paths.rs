@@ -83,4 +83,9 @@ impl LabPaths {
     pub fn lock_file(&self) -> PathBuf {
         self.root.join("lab.lock")
     }
+    /// Written by `lab up`: this folder is a lab's, and `down --purge` may
+    /// remove it whole.
+    pub fn marker(&self) -> PathBuf {
+        self.root.join(".kubetutor-lab")
+    }
 }

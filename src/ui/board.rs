@@ -7,11 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tokio::time::Instant;
 
-use super::{cluster_view, theme};
+use super::cluster_view;
 use crate::class::board::{Board, Confirm, Row, cell};
+use crate::class::presence::Presence;
 use crate::class::progress::{Cell, duration, reason};
+use crate::theme;
 
-const KEYS: &str = "↑↓←→ move · c their step · Enter details · Esc back · s solve · r reset · p projector · q quit";
+const KEYS: &str = "↑↓←→ move · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
 
 fn cell_style(c: Cell) -> ratatui::style::Style {
     match c {
@@ -22,9 +24,31 @@ fn cell_style(c: Cell) -> ratatui::style::Style {
     }
 }
 
-fn on_step(row: &Row, now: Instant) -> String {
+fn presence_style(p: Presence) -> ratatui::style::Style {
+    match p {
+        Presence::Done => theme::pass(),
+        Presence::Stuck => theme::fail(),
+        Presence::Gone => theme::warn(),
+        Presence::Working => ratatui::style::Style::default(),
+        Presence::NotStarted => theme::dim(),
+    }
+}
+
+fn on_step(row: &Row, now: Instant, unix_now: i64) -> String {
     if let Some(why) = &row.failed {
         return format!("cannot be followed: {why}");
+    }
+    // The step on the attendee's own screen, when their tutor says which.
+    if let Some(Ok(record)) = &row.record
+        && record.lesson == row.lesson.id
+        && let Some(i) = row.lesson.step_index(&record.step_id)
+    {
+        return format!(
+            "{}. {}  ({})",
+            i + 1,
+            row.lesson.steps[i].title,
+            duration((unix_now - record.step_since).max(0) as u64)
+        );
     }
     match row.standing.current {
         None if row.standing.done == row.reports.len() => "all steps done".into(),
@@ -42,24 +66,27 @@ pub fn draw(frame: &mut Frame, board: &Board, now: Instant) {
     let [head, body, selected, notice, keys] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(3),
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(frame.area());
     frame.render_widget(heading(board, now), head);
     if board.presenter {
-        projector(frame, board, body, now);
+        super::board_room::projector(frame, board, body);
     } else if board.detail {
         detail(frame, board, body);
     } else {
         grid(frame, board, body, now);
     }
-    frame.render_widget(
-        Paragraph::new(selection(board)).wrap(Wrap { trim: true }),
-        selected,
-    );
-    if let Some(text) = &board.notice {
+    // The projector names no one: no selection, no notice about an attendee.
+    if !board.presenter {
+        frame.render_widget(
+            Paragraph::new(selection(board)).wrap(Wrap { trim: true }),
+            selected,
+        );
+    }
+    if let Some(text) = board.notice.as_ref().filter(|_| !board.presenter) {
         frame.render_widget(
             Paragraph::new(Span::styled(format!(" {text}"), theme::warn())),
             notice,
@@ -89,23 +116,29 @@ fn heading(board: &Board, now: Instant) -> Paragraph<'static> {
             board.rows.len()
         )),
     ])];
-    lines.push(match board.longest_on_a_step() {
-        Some(row) => Line::from(vec![
-            Span::styled(" Longest on one step: ", theme::dim()),
-            Span::styled(
-                format!("{}, on {}", row.attendee.label(), on_step(row, now)),
-                theme::warn(),
-            ),
-        ]),
-        None => Line::from(""),
-    });
+    lines.push(
+        match board.longest_on_a_step().filter(|_| !board.presenter) {
+            Some(row) => Line::from(vec![
+                Span::styled(" Longest on one step: ", theme::dim()),
+                Span::styled(
+                    format!(
+                        "{}, on {}",
+                        row.attendee.label(),
+                        on_step(row, now, board.unix_now)
+                    ),
+                    theme::warn(),
+                ),
+            ]),
+            None => Line::from(""),
+        },
+    );
     Paragraph::new(lines)
 }
 
 fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     let steps = board.steps();
     let mut header = vec![Span::styled(
-        format!(" {:<22}", "attendee"),
+        format!(" {:<22} {:<11}", "attendee", "state"),
         theme::strong(),
     )];
     for s in 0..steps {
@@ -121,14 +154,21 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     let height = area.height.saturating_sub(3) as usize;
     let first = board.row.saturating_sub(height.saturating_sub(1));
     for (i, row) in board.rows.iter().enumerate().skip(first).take(height) {
-        let mut spans = vec![Span::styled(
-            format!(" {:02} {:<19}", row.attendee.number, row.attendee.namespace),
-            if i == board.row {
-                theme::strong()
-            } else {
-                ratatui::style::Style::default()
-            },
-        )];
+        let (presence, why) = row.presence(board.unix_now, board.limits);
+        let mut spans = vec![
+            Span::styled(
+                format!(" {:02} {:<19}", row.attendee.number, row.attendee.namespace),
+                if i == board.row {
+                    theme::strong()
+                } else {
+                    ratatui::style::Style::default()
+                },
+            ),
+            Span::styled(
+                format!(" {:<11}", presence.word()),
+                presence_style(presence),
+            ),
+        ];
         for s in 0..steps {
             let c = cell(row, s);
             let mut style = cell_style(c);
@@ -142,8 +182,11 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
             "  {:>2}/{:<2} {}",
             row.standing.done,
             steps,
-            on_step(row, now)
+            on_step(row, now, board.unix_now)
         )));
+        if let Some(why) = why {
+            spans.push(Span::styled(format!("  {why}"), theme::dim()));
+        }
         lines.push(Line::from(spans));
     }
     let block = Block::default()
@@ -151,36 +194,6 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         .border_style(theme::focused_border())
         .title(Span::styled(" Board (live) ", theme::focused_border()));
     frame.render_widget(Paragraph::new(lines).block(block), area);
-}
-
-/// For a projector: big, few words — who is where, and a bar of their progress.
-fn projector(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
-    let steps = board.steps().max(1);
-    let bar_width = 24;
-    let lines: Vec<Line> = board
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let filled = row.standing.done * bar_width / steps;
-            let style = if i == board.row {
-                theme::selected()
-            } else {
-                theme::strong()
-            };
-            Line::from(vec![
-                Span::styled(format!(" {:<13}", row.attendee.label()), style),
-                Span::styled("█".repeat(filled), theme::pass()),
-                Span::styled("░".repeat(bar_width - filled), theme::dim()),
-                Span::styled(
-                    format!(" {:>2}/{steps}  ", row.standing.done),
-                    theme::strong(),
-                ),
-                Span::raw(on_step(row, now)),
-            ])
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn detail(frame: &mut Frame, board: &Board, area: Rect) {
@@ -205,7 +218,10 @@ fn detail(frame: &mut Frame, board: &Board, area: Rect) {
         {
             for (_, outcome) in &report.outcomes {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("    {} ", outcome.mark()), theme::outcome(outcome)),
+                    Span::styled(
+                        format!("    {} ", outcome.mark()),
+                        super::outcome_style(outcome),
+                    ),
                     Span::raw(outcome.message.clone()),
                 ]));
             }
@@ -241,7 +257,18 @@ fn detail(frame: &mut Frame, board: &Board, area: Rect) {
     frame.render_widget(Paragraph::new(objects).block(block), right);
 }
 
-fn selection(board: &Board) -> Line<'static> {
+fn selection(board: &Board) -> Vec<Line<'static>> {
+    let answers = board
+        .tallies()
+        .into_iter()
+        .find(|t| t.index == board.column)
+        .map(|t| super::board_room::answers_line(board, &t));
+    let mut lines = vec![selected_cell(board)];
+    lines.extend(answers);
+    lines
+}
+
+fn selected_cell(board: &Board) -> Line<'static> {
     let Some(row) = board.rows.get(board.row) else {
         return Line::from("");
     };

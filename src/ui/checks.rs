@@ -5,8 +5,8 @@
 
 use ratatui::text::{Line, Span};
 
-use super::theme;
 use crate::app::App;
+use crate::theme;
 
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
@@ -18,7 +18,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             ),
             theme::warn(),
         )));
-    } else if !app.done[app.current] && app.report().is_some_and(|r| !r.passed()) {
+    } else if !app.steps[app.current].done && app.report().is_some_and(|r| !r.passed()) {
         let missing = app.acts_missing(app.current);
         if !missing.is_empty() {
             lines.push(Line::from(Span::styled(
@@ -26,6 +26,21 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 theme::strong(),
             )));
         }
+    }
+    if let Some(holdback) = app.holdback() {
+        // What the checks say (even that they pass or fail) would answer the
+        // question: each is named only by what it looks at.
+        let count = app.step().checks.len();
+        let what = if count == 1 {
+            "its check".to_string()
+        } else {
+            format!("its {count} checks")
+        };
+        lines.push(Line::from(Span::styled(
+            holdback.says(&what),
+            theme::strong(),
+        )));
+        return lines;
     }
     match app.report() {
         None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
@@ -45,7 +60,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 if !said.contains(&outcome.message.as_str()) {
                     said.push(&outcome.message);
                     lines.push(Line::from(vec![
-                        Span::styled(format!("{} ", outcome.mark()), theme::outcome(outcome)),
+                        Span::styled(
+                            format!("{} ", outcome.mark()),
+                            super::outcome_style(outcome),
+                        ),
                         Span::raw(outcome.message.clone()),
                     ]));
                 }
@@ -74,7 +92,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 /// line and what follows in the Output pane, for the presenter, who shows no
 /// Output pane. Another step's answer is not shown as this one's.
 pub fn last_action(app: &App) -> &[String] {
-    if app.last_action_step != Some(app.current) {
+    if app.last_action_step != Some(app.current) || app.holdback().is_some() {
         return &[];
     }
     let start = app

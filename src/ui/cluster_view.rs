@@ -4,8 +4,9 @@
 
 use ratatui::text::{Line, Span};
 
-use super::theme;
-use crate::engine::view::{ClusterView, Row, Tone};
+use crate::engine::shape::Tone;
+use crate::engine::view::{ClusterView, Row};
+use crate::theme;
 
 /// The lines from `first` (0-based over every heading and row), at most `height`.
 pub fn window(view: &ClusterView, first: usize, height: usize) -> Vec<Line<'static>> {
@@ -66,6 +67,7 @@ mod tests {
 
     fn section(kind: &str, rows: usize) -> Section {
         Section {
+            namespace: String::new(),
             kind: kind.into(),
             title: format!("{kind}s ({rows})"),
             rows: (0..rows)

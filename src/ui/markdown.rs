@@ -1,29 +1,49 @@
 //! Markdown to styled lines: headings, paragraphs, lists, emphasis, inline
 //! code and code blocks — what lesson text uses. Wrapping prose is left to
-//! the Paragraph widget; code lines are wrapped here, at spaces, each piece
-//! ending in ` \` (a shell line continuation, so a copied command still
-//! runs) and every piece behind the block's margin.
+//! the Paragraph widget; a code line is never broken (a URL or a YAML line
+//! cut in two cannot be copied): one wider than the pane is cut at its edge
+//! with `›`, and scrolls sideways (`shift`), with `‹` in the margin while it
+//! is scrolled. Each block's exact text is kept for copying.
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::theme;
+use crate::theme;
 
 /// The prefix of every code line: the block's margin.
 const CODE_MARGIN: &str = "  │ ";
+
+/// The lines of a text, and where its code blocks are.
+pub struct Rendered {
+    pub lines: Vec<Line<'static>>,
+    /// Each code block: the index of its first line in `lines`, and its text
+    /// exactly as written (what a copy puts on the clipboard).
+    pub blocks: Vec<(usize, String)>,
+    /// Some code line is cut at the edge or scrolled sideways.
+    pub cut: bool,
+}
 
 pub fn render(markdown: &str) -> Vec<Line<'static>> {
     render_to_width(markdown, usize::MAX)
 }
 
-/// As `render`, with code lines wrapped to fit `width` columns.
+/// As `render`, with code lines cut to fit `width` columns.
 pub fn render_to_width(markdown: &str, width: usize) -> Vec<Line<'static>> {
+    render_shifted(markdown, width, 0).lines
+}
+
+/// As `render_to_width`, with code lines scrolled `shift` columns sideways.
+pub fn render_shifted(markdown: &str, width: usize, shift: usize) -> Rendered {
+    let mut blocks: Vec<(usize, String)> = Vec::new();
+    let mut cut = false;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut styles: Vec<Style> = vec![Style::default()];
     let mut lists: Vec<Option<u64>> = Vec::new();
     let mut in_code_block = false;
+    // The block whose text events are arriving (a block may come in pieces).
+    let mut block_open = false;
 
     let flush = |lines: &mut Vec<Line<'static>>, current: &mut Vec<Span<'static>>| {
         if !current.is_empty() {
@@ -99,18 +119,26 @@ pub fn render_to_width(markdown: &str, width: usize) -> Vec<Line<'static>> {
             }
             Event::End(TagEnd::CodeBlock) => {
                 in_code_block = false;
+                block_open = false;
                 lines.push(Line::default());
             }
             Event::Code(text) => current.push(Span::styled(text.to_string(), theme::code())),
             Event::Text(text) if in_code_block => {
+                match blocks.last_mut() {
+                    Some((_, block)) if block_open => block.push_str(&text),
+                    _ => {
+                        blocks.push((lines.len(), text.to_string()));
+                        block_open = true;
+                    }
+                }
                 let room = width.saturating_sub(CODE_MARGIN.chars().count());
                 for line in text.lines() {
-                    for piece in wrap_code(line, room) {
-                        lines.push(Line::from(Span::styled(
-                            format!("{CODE_MARGIN}{piece}"),
-                            theme::code(),
-                        )));
-                    }
+                    let (margin, piece) = code_line(line, room, shift);
+                    cut |= shift > 0 || piece.ends_with('›');
+                    lines.push(Line::from(Span::styled(
+                        format!("{margin}{piece}"),
+                        theme::code(),
+                    )));
                 }
             }
             Event::Text(text) => current.push(Span::styled(text.to_string(), top(&styles))),
@@ -131,63 +159,25 @@ pub fn render_to_width(markdown: &str, width: usize) -> Vec<Line<'static>> {
     while lines.last().is_some_and(|l| l.spans.is_empty()) {
         lines.pop();
     }
-    lines
+    Rendered { lines, blocks, cut }
 }
 
-/// A code line cut to `room` columns: at the last space that leaves room
-/// for ` \`, continued four spaces in. A token longer than the room is cut
-/// where it must be (there is no better place), still behind the margin.
-fn wrap_code(line: &str, room: usize) -> Vec<String> {
-    const CONTINUED: &str = "    ";
-    if room < 16 || line.chars().count() <= room {
-        return vec![line.to_string()];
+/// A code line as shown: its margin (`‹` in it while scrolled sideways)
+/// and the `room` columns from `shift` on, ending in `›` when more follows.
+fn code_line(line: &str, room: usize, shift: usize) -> (&'static str, String) {
+    const SHIFTED_MARGIN: &str = "  ‹ ";
+    let margin = if shift > 0 && !line.is_empty() {
+        SHIFTED_MARGIN
+    } else {
+        CODE_MARGIN
+    };
+    let rest: Vec<char> = line.chars().skip(shift).collect();
+    if room == 0 || rest.len() <= room {
+        return (margin, rest.into_iter().collect());
     }
-    let mut pieces = Vec::new();
-    let mut rest: String = line.to_string();
-    let mut first = true;
-    loop {
-        let indent = if first { "" } else { CONTINUED };
-        let budget = room - indent.len();
-        if rest.chars().count() <= budget {
-            pieces.push(format!("{indent}{rest}"));
-            return pieces;
-        }
-        let head: String = rest.chars().take(budget - 1).collect();
-        let (piece, tail) = match break_at(&head) {
-            Some(at) => (format!("{} \\", &head[..at]), rest[at + 1..].to_string()),
-            None => {
-                let whole: String = rest.chars().take(budget).collect();
-                let tail = rest[whole.len()..].to_string();
-                (whole, tail)
-            }
-        };
-        pieces.push(format!("{indent}{piece}"));
-        rest = tail;
-        first = false;
-    }
-}
-
-/// Where to cut `head`: its last space outside quotes (a cut inside
-/// "Authorization: Bearer …" would put the continuation's indent into the
-/// header), else its last space.
-fn break_at(head: &str) -> Option<usize> {
-    let mut quote = None;
-    let mut outside = None;
-    let mut any = None;
-    for (at, c) in head.char_indices() {
-        match (c, quote) {
-            ('"' | '\'', None) => quote = Some(c),
-            (c, Some(q)) if c == q => quote = None,
-            (' ', _) if at > 0 => {
-                any = Some(at);
-                if quote.is_none() {
-                    outside = Some(at);
-                }
-            }
-            _ => {}
-        }
-    }
-    outside.or(any)
+    let mut shown: String = rest[..room - 1].iter().collect();
+    shown.push('›');
+    (margin, shown)
 }
 
 fn top(styles: &[Style]) -> Style {
@@ -229,33 +219,27 @@ mod tests {
     }
 
     #[test]
-    fn long_code_lines_wrap_at_spaces_behind_the_margin_as_shell_continuations() {
-        let md = "```sh\ncurl -H \"Authorization: Bearer $TOKEN\" https://kubernetes/api/v1/namespaces/teach-13171/pods\n```\n";
-        let out = text(&render_to_width(md, 40));
+    fn long_code_lines_are_cut_never_broken_and_scroll_sideways() {
+        let command = "curl -H \"Authorization: Bearer $TOKEN\" https://kubernetes/api/v1/namespaces/teach-13171/pods";
+        let md = format!("Run:\n\n```sh\n{command}\nshort\n```\n");
+        let out = text(&render_to_width(&md, 40));
         assert_eq!(
             out,
             vec![
+                "Run:",
+                "",
                 "  ┌ sh",
-                "  │ curl -H \\",
-                "  │     \"Authorization: Bearer $TOKEN\" \\",
-                "  │     https://kubernetes/api/v1/namesp",
-                "  │     aces/teach-13171/pods",
+                "  │ curl -H \"Authorization: Bearer $TOK›",
+                "  │ short",
             ]
         );
         assert!(out.iter().all(|l| l.chars().count() <= 40), "{out:?}");
-        // Joined back the shell's way, the command is the same.
-        let joined = out[1..]
-            .iter()
-            .map(|l| {
-                l.trim_start_matches("  │ ")
-                    .trim_start()
-                    .trim_end_matches(" \\")
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(
-            joined.starts_with("curl -H \"Authorization: Bearer $TOKEN\" https://"),
-            "{joined}"
-        );
+
+        let shifted = render_shifted(&md, 40, 30);
+        let out = text(&shifted.lines);
+        assert_eq!(out[3], "  ‹  $TOKEN\" https://kubernetes/api/v1/›");
+        assert_eq!(out[4], "  ‹ ", "a short line scrolls out of view");
+        // The block's text is kept whole, for copying.
+        assert_eq!(shifted.blocks, vec![(3, format!("{command}\nshort\n"))]);
     }
 }

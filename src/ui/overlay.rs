@@ -1,12 +1,13 @@
-//! Help and menu, drawn over the panes.
+//! The overlays — help, menu, lesson picker, reset dialog, paste question —
+//! drawn over the panes, in the order of `app::Overlays` (the top one last).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::theme;
 use crate::app::{MenuItem, keys};
+use crate::theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -18,7 +19,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     rect
 }
 
-pub fn help(frame: &mut Frame) {
+pub fn help(frame: &mut Frame, scroll: u16) {
     let mut lines = vec![
         Line::from(Span::styled("Keys (any key closes this)", theme::heading())),
         Line::default(),
@@ -45,12 +46,29 @@ pub fn help(frame: &mut Frame) {
     for pair in marks.chunks(4) {
         lines.push(Line::from(pair.to_vec()));
     }
-    let area = centered(frame.area(), 96, lines.len() as u16 + 2);
+    // On a terminal smaller than the list, its rows wrap to the width and
+    // it scrolls (↑ ↓), so no key is ever cut off.
+    let screen = frame.area();
+    let width = screen.width.min(96);
+    let paragraph = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+    let rows = paragraph.line_count(width.saturating_sub(2)) as u16;
+    let height = (rows + 2).min(screen.height);
+    let visible = height.saturating_sub(2);
+    let max_scroll = rows.saturating_sub(visible);
+    let scroll = scroll.min(max_scroll);
+    let mut block = Block::default().borders(Borders::ALL).title(" Help ");
+    if max_scroll > 0 {
+        block = block.title_bottom(Span::styled(
+            format!(
+                " ↑ ↓ scroll ({}/{}) · any other key closes ",
+                scroll, max_scroll
+            ),
+            theme::strong(),
+        ));
+    }
+    let area = centered(screen, width, height);
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help ")),
-        area,
-    );
+    frame.render_widget(paragraph.block(block).scroll((scroll, 0)), area);
 }
 
 /// "You pasted N lines while … had the focus: put them in the editor?"
@@ -74,8 +92,26 @@ pub fn paste(frame: &mut Frame, app: &crate::app::App, text: &str) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-pub fn menu(frame: &mut Frame, selected: usize) {
-    let lines: Vec<Line> = MenuItem::ALL
+/// F9's question, naming the object before anything is deleted.
+pub fn recreate(frame: &mut Frame, offer: &crate::app::recreate::Recreate) {
+    let lines: Vec<Line> = offer.question().into_iter().map(Line::from).collect();
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16 + 4)
+        .max()
+        .unwrap_or(40)
+        .max(40);
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::warn())
+        .title(" Delete and re-create ");
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+pub fn menu(frame: &mut Frame, app: &crate::app::App, selected: usize) {
+    let lines: Vec<Line> = MenuItem::offered(app)
         .iter()
         .enumerate()
         .map(|(i, item)| {
@@ -101,9 +137,11 @@ pub fn menu(frame: &mut Frame, selected: usize) {
 }
 
 /// The lessons to choose from; its bottom line says where they come from.
+/// A lesson whose declared rights this kubeconfig lacks is marked, and when
+/// it is selected the sentence below the list says which right and what to do.
 pub fn lesson_picker(frame: &mut Frame, app: &crate::app::App, selected: usize) {
     let current = app.lesson.id.as_str();
-    let lines: Vec<Line> = app
+    let mut lines: Vec<Line> = app
         .lessons
         .iter()
         .enumerate()
@@ -114,7 +152,16 @@ pub fn lesson_picker(frame: &mut Frame, app: &crate::app::App, selected: usize) 
                 ratatui::style::Style::default()
             };
             let mark = if id == current { "▶" } else { " " };
-            Line::from(Span::styled(format!(" {mark} {title} ({id}) "), style))
+            // First on the line, so a long title never cuts it off.
+            let lacking = if app.lessons_lacking.contains_key(id) {
+                "!"
+            } else {
+                " "
+            };
+            Line::from(Span::styled(
+                format!(" {mark}{lacking}{title} ({id}) "),
+                style,
+            ))
         })
         .collect();
     let source = format!(" {} ", app.lessons_root);
@@ -125,7 +172,25 @@ pub fn lesson_picker(frame: &mut Frame, app: &crate::app::App, selected: usize) 
         .max()
         .unwrap_or(20) as u16
         + 2;
-    let area = centered(frame.area(), width.max(44), lines.len() as u16 + 2);
+    let width = width.max(44).min(frame.area().width);
+    let why = app
+        .lessons
+        .get(selected)
+        .and_then(|(id, _)| app.lessons_lacking.get(id));
+    if !app.lessons_lacking.is_empty() {
+        // Wrapped to the box, so the whole sentence is read, never cut.
+        let inner = usize::from(width.saturating_sub(4)).max(20);
+        let said = why.map_or(
+            "! needs a right your kubeconfig lacks: select it to see which",
+            String::as_str,
+        );
+        lines.push(Line::default());
+        for row in word_rows(said, inner) {
+            lines.push(Line::from(Span::styled(format!(" {row}"), theme::warn())));
+        }
+    }
+    let height = lines.len() as u16 + 2;
+    let area = centered(frame.area(), width, height);
     frame.render_widget(Clear, area);
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -134,6 +199,27 @@ pub fn lesson_picker(frame: &mut Frame, app: &crate::app::App, selected: usize) 
         block = block.title_bottom(source);
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `text` in rows of at most `width` characters, broken between words (a
+/// word longer than a row gets a row of its own, cut by the frame).
+fn word_rows(text: &str, width: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let needed = row.chars().count() + usize::from(!row.is_empty()) + word.chars().count();
+        if !row.is_empty() && needed > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(word);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
 }
 
 pub fn reset(frame: &mut Frame, view: &crate::app::ResetView) {
@@ -145,7 +231,11 @@ pub fn reset(frame: &mut Frame, view: &crate::app::ResetView) {
             vec![Line::from("Looking for what the lesson made …")],
             None,
         ),
-        ResetView::Confirm { from, objects } => {
+        ResetView::Confirm {
+            from,
+            objects,
+            kept,
+        } => {
             let what = if *from == 0 {
                 "the whole lesson".to_string()
             } else {
@@ -161,11 +251,15 @@ pub fn reset(frame: &mut Frame, view: &crate::app::ResetView) {
                 ));
             } else {
                 lines.push(Line::from(format!(
-                    "These {} objects will be deleted (nothing else):",
-                    objects.len()
+                    "{} will be deleted (nothing else):",
+                    crate::k8s_names::these_objects(objects.len())
                 )));
                 lines.extend(objects.iter().map(|o| Line::from(format!("  {o}"))));
             }
+            lines.extend(
+                kept.iter()
+                    .map(|o| Line::from(format!("  {o}: not made by kubetutor: kept"))),
+            );
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
                 "Enter: delete, editors back to templates · k: delete, keep drafts · Esc: cancel",
@@ -228,5 +322,129 @@ pub fn reset(frame: &mut Frame, view: &crate::app::ResetView) {
         frame.render_widget(Paragraph::new(std::mem::take(&mut lines)), rest);
     } else {
         frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn screen(app: &crate::app::App, selected: usize, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| super::lesson_picker(frame, app, selected))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                (0..width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn app_with_two_lessons() -> crate::app::App {
+        let mut app = crate::app::first_lesson_app();
+        app.lessons = vec![
+            ("serviceaccount-rbac".into(), "ServiceAccounts".into()),
+            ("pod-security".into(), "Pod Security".into()),
+        ];
+        app
+    }
+
+    #[test]
+    fn a_lesson_whose_rights_are_lacking_is_marked_and_says_why_when_selected() {
+        let mut app = app_with_two_lessons();
+        let why = "your kubeconfig may not label namespace lab, and this lesson needs it \
+                   (to set its Pod Security level). Ask your instructor to grant it";
+        app.lessons_lacking
+            .insert("pod-security".into(), why.into());
+
+        let on_it = screen(&app, 1, 80, 24);
+        assert!(on_it.contains(" !Pod Security (pod-security)"), "{on_it}");
+        assert!(
+            on_it.contains(" ▶ ServiceAccounts (serviceaccount-rbac)"),
+            "{on_it}"
+        );
+        // The whole sentence, wrapped inside the box at 80 columns.
+        let said: String = on_it
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for word in why.split_whitespace() {
+            assert!(said.contains(word), "{word:?} missing from\n{on_it}");
+        }
+        assert!(said.contains("Ask your instructor to grant it"), "{on_it}");
+
+        let elsewhere = screen(&app, 0, 80, 24);
+        assert!(elsewhere.contains(" !Pod Security"), "{elsewhere}");
+        let legend = elsewhere
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            legend.contains("! needs a right your kubeconfig lacks: select it to see which"),
+            "{elsewhere}"
+        );
+        assert!(!elsewhere.contains("Ask your instructor"), "{elsewhere}");
+    }
+
+    fn help_screen(scroll: u16, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| super::help(frame, scroll)).unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                (0..width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn words(screen: &str) -> String {
+        screen
+            .replace(['│', '─', '┌', '┐', '└', '┘'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn at_80x24_every_key_of_the_help_can_be_read_by_scrolling() {
+        let mut seen = String::new();
+        for scroll in 0..40 {
+            seen.push_str(&words(&help_screen(scroll, 80, 24)));
+            seen.push(' ');
+        }
+        assert!(
+            help_screen(0, 80, 24).contains("↑ ↓ scroll"),
+            "says it scrolls"
+        );
+        for (keys, what, _) in crate::app::keys::KEYS {
+            assert!(seen.contains(&words(keys)), "{keys} never shown");
+            // Each word of the description is there (wrapping may split it).
+            for word in what.split_whitespace() {
+                assert!(seen.contains(word), "{word:?} of {what:?} never shown");
+            }
+        }
+        // Big enough, nothing scrolls.
+        assert!(!help_screen(0, 160, 48).contains("↑ ↓ scroll"));
+    }
+
+    #[test]
+    fn no_mark_when_every_right_is_held() {
+        let app = app_with_two_lessons();
+        let shown = screen(&app, 1, 80, 24);
+        assert!(!shown.contains("needs a right"), "{shown}");
+        assert!(!shown.contains(" !"), "{shown}");
     }
 }

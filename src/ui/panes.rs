@@ -5,8 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-use super::{cluster_view, theme};
+use super::cluster_view;
 use crate::app::{App, Pane};
+use crate::theme;
 
 /// A pane's frame. The focused pane is marked three ways, so it shows in
 /// any terminal: a thick border, a `▶` before its title, and (colours
@@ -37,22 +38,55 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
         Pane::Steps => steps(frame, app, area),
         Pane::Lesson => lesson(frame, app, area),
         Pane::Editor => editor(frame, app, area),
+        Pane::Cluster if app.holdback().is_some() => {
+            // What the cluster holds now may be the step's answer.
+            let says = app
+                .holdback()
+                .map(|h| h.says("the cluster"))
+                .unwrap_or_default();
+            let widget = Paragraph::new(says).wrap(Wrap { trim: false }).block(block(
+                app,
+                pane,
+                " Cluster (live) ".into(),
+            ));
+            frame.render_widget(widget, area);
+        }
         Pane::Cluster => {
             // Only the rows in the window are turned into lines.
             let height = area.height.saturating_sub(2) as usize;
-            let lines =
-                cluster_view::window(&app.cluster_view, app.cluster_scroll as usize, height);
             let total = app.cluster_view.line_count();
-            let title = if total > height {
+            // Scrolled as far as leaves its last line at the top, no further.
+            let last = total.saturating_sub(1).min(u16::MAX as usize) as u16;
+            app.scroll.cluster.set_max_top(last);
+            let first = app.scroll.cluster.top() as usize;
+            let mut lines = cluster_view::window(&app.cluster_view, first, height);
+            // A long row wraps (a cut value reads as another value: `port 4`),
+            // so fewer lines may fit than rows: the title counts those shown.
+            let width = area.width.saturating_sub(2);
+            let mut rows = 0;
+            let fit = lines
+                .iter()
+                .take_while(|line| {
+                    rows += Paragraph::new((*line).clone())
+                        .wrap(Wrap { trim: false })
+                        .line_count(width);
+                    rows <= height
+                })
+                .count()
+                .max(1);
+            lines.truncate(fit);
+            let title = if total > lines.len() {
                 format!(
                     " Cluster (live) {}–{} of {total} ",
-                    (app.cluster_scroll as usize + 1).min(total),
-                    (app.cluster_scroll as usize + height).min(total)
+                    (first + 1).min(total),
+                    (first + lines.len()).min(total)
                 )
             } else {
                 " Cluster (live) ".into()
             };
-            let widget = Paragraph::new(lines).block(block(app, pane, title));
+            let widget = Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block(app, pane, title));
             frame.render_widget(widget, area);
         }
         Pane::Checks => checks(frame, app, area),
@@ -60,13 +94,21 @@ pub fn draw(frame: &mut Frame, app: &App, pane: Pane, area: Rect) {
     }
 }
 
-/// The Output pane from `output_scroll`, but never scrolled past its end: a
+/// The Output pane from its scroll, but never scrolled past its end: a
 /// window that would show blank rows starts earlier instead. Its title says
 /// what lies above and below the window.
 fn output(frame: &mut Frame, app: &App, area: Rect) {
     let inner_width = area.width.saturating_sub(2).max(1) as usize;
     let height = area.height.saturating_sub(2) as usize;
-    let rows = |line: &String| line.chars().count().div_ceil(inner_width).max(1);
+    // Rows as the word wrap below lays them out (more than characters ÷
+    // width when words move to the next row): counted short, the newest
+    // line fell under the pane's bottom edge.
+    let rows = |line: &String| {
+        Paragraph::new(line.as_str())
+            .wrap(Wrap { trim: false })
+            .line_count(inner_width as u16)
+            .max(1)
+    };
     // The earliest start whose lines still fill the window.
     let mut last_start = app.output.len();
     let mut filled = 0;
@@ -74,8 +116,9 @@ fn output(frame: &mut Frame, app: &App, area: Rect) {
         last_start -= 1;
         filled += rows(&app.output[last_start]);
     }
-    app.output_end.set(last_start.min(u16::MAX as usize) as u16);
-    let from = (app.output_scroll as usize).min(last_start);
+    let scroll = &app.scroll.output;
+    scroll.set_max_top(last_start.min(u16::MAX as usize) as u16);
+    let from = scroll.top() as usize;
     let mut shown_rows = 0;
     let shown = app.output[from..]
         .iter()
@@ -114,9 +157,9 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let (mark, style) = if app.regressed[i] {
+            let (mark, style) = if app.steps[i].regressed {
                 ("!", theme::warn())
-            } else if app.done[i] {
+            } else if app.steps[i].done {
                 ("✓", theme::pass())
             } else if app.holds_already(i) {
                 ("◇", theme::warn())
@@ -185,8 +228,8 @@ fn checks(frame: &mut Frame, app: &App, area: Rect) {
         .wrap(Wrap { trim: false })
         .line_count(inner.width) as u16;
     let end = rows.saturating_sub(inner.height);
-    app.checks_end.set(end);
-    let scroll = app.checks_scroll.min(end);
+    app.scroll.checks.set_max_top(end);
+    let scroll = app.scroll.checks.top();
     if scroll < end {
         block = block.title_bottom(Span::styled(
             format!(" ↓ {} more (focus, then j) ", end - scroll),
@@ -198,4 +241,50 @@ fn checks(frame: &mut Frame, app: &App, area: Rect) {
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0));
     frame.render_widget(widget, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::first_lesson_app;
+
+    fn drawn(app: &App, pane: Pane, width: u16, height: u16) -> String {
+        let backend = ratatui::backend::TestBackend::new(width, height);
+        let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        terminal.draw(|f| draw(f, app, pane, f.area())).unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn the_newest_output_line_is_shown_whole_when_its_words_wrap() {
+        let mut app = first_lesson_app();
+        // 20 characters: two rows of 10 by count, three by words.
+        app.output = vec!["first".into(), "aaaaaa bbbbbb cccccc".into()];
+        app.scroll.output.to_end();
+        let screen = drawn(&app, Pane::Output, 12, 5);
+        assert!(screen.contains("cccccc"), "{screen}");
+    }
+
+    #[test]
+    fn a_long_cluster_row_wraps_instead_of_losing_its_end() {
+        use crate::engine::view::{ClusterView, Row, Section, Tone};
+        let mut app = first_lesson_app();
+        app.current = 3; // no question to hold the pane back
+        app.cluster_view = ClusterView {
+            sections: vec![Section {
+                kind: "Service".into(),
+                namespace: "default".into(),
+                title: "Services (1)".into(),
+                rows: vec![Row {
+                    name: "kubernetes".into(),
+                    text: "kubernetes: ClusterIP 10.96.0.1, port 443".into(),
+                    tone: Tone::Plain,
+                    named: false,
+                }],
+                blind: None,
+            }],
+        };
+        let screen = drawn(&app, Pane::Cluster, 30, 6);
+        assert!(screen.contains("port 443"), "{screen}");
+    }
 }

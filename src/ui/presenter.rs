@@ -13,8 +13,8 @@ use ratatui::widgets::{Borders, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
 use super::panes::framed;
-use super::theme;
 use crate::app::{App, Pane};
+use crate::theme;
 
 /// The feedback area never takes more than this share of the rows under
 /// the header (the lesson text keeps the rest).
@@ -77,7 +77,9 @@ fn draw_body(frame: &mut Frame, app: &App, body: Rect) {
         }
         (Some(_), Some(side)) => {
             let answer = super::checks::last_action(app);
-            let lines: Vec<Line> = if answer.is_empty() {
+            let lines: Vec<Line> = if let Some(holdback) = app.holdback() {
+                vec![Line::from(holdback.says("the action's answer"))]
+            } else if answer.is_empty() {
                 vec![Line::from("Press r to run this step's action.")]
             } else {
                 answer.iter().map(|l| Line::from(l.clone())).collect()

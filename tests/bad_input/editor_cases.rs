@@ -54,12 +54,66 @@ pub fn cases() -> Vec<Case> {
         case(
             "dedented key",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n namespace: b\n",
-            Error("did not find expected key", 5, Some(2)),
+            Error(
+                "lines it up with no key above it: indent it like the keys it belongs with (2 spaces, probably)",
+                5,
+                Some(2),
+            ),
         ),
         case(
             "over-indented key",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n    labels: {}\n",
-            Error("mapping values are not allowed", 5, Some(11)),
+            Error(
+                "`labels:` is indented 4 spaces, deeper than `name:` above it, which already has a value: line it up with that key (2 spaces)",
+                5,
+                Some(5),
+            ),
+        ),
+        case(
+            "no space after a colon",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n    - name: web\n      image:nginx:1.27\n",
+            Error(
+                "`image:nginx:1.27` needs a space after the first colon: `image: nginx:1.27`",
+                8,
+                Some(7),
+            ),
+        ),
+        case(
+            "a key without its colon",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata\n  name: a\n",
+            Error("`metadata` needs a colon after it: `metadata:`", 3, Some(1)),
+        ),
+        case(
+            "an indented document separator",
+            format!("{CM}  ---\n{CM}"),
+            Error(
+                "`---` starts a new document only at the very start of a line",
+                5,
+                Some(3),
+            ),
+        ),
+        case(
+            "a key among list items",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n    - name: web\n    image: nginx\n",
+            Error(
+                "this line is at the indentation of the list's `- ` items but is not one: indent it 6 spaces to add it to the item above, or start it with `- `",
+                8,
+                Some(5),
+            ),
+        ),
+        case(
+            "text after a closing quote",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"demo\"x\n",
+            Error("text follows the closing quote", 4, Some(15)),
+        ),
+        case(
+            "a colon inside a value",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  say: hello: world\n",
+            Error(
+                "the value of `say` contains \": \", which YAML reads as another key: put the value in quotes",
+                6,
+                Some(3),
+            ),
         ),
         case(
             "unclosed bracket",

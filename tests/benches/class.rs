@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::Api;
 use kube::api::{DeleteParams, PostParams};
-use kube::{Api, Client};
 use support::{Tui, cpu_seconds, header, row, rss_mib};
 
 const ATTENDEES: usize = 30;
@@ -118,7 +118,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let client = Client::try_from(config).unwrap();
+    let client = kubetutor::transport::client(&config).unwrap();
     let namespace = format!("{class}-01");
     let bindings: Api<RoleBinding> = Api::namespaced(client, &namespace);
     let binding: RoleBinding =

@@ -319,7 +319,7 @@ fn cold_starts(ns: &str) {
 #[tokio::main]
 async fn main() {
     let config = lab().config().await;
-    let client = Client::try_from(config.clone()).unwrap();
+    let client = kubetutor::transport::client(&config).unwrap();
     let ns = TestNamespace::create(&client, "latency").await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
     let lesson = Lesson::load(&dir, Some(&ns.name)).unwrap();

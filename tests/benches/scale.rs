@@ -152,7 +152,7 @@ async fn main() {
     // One kwok node holds 110 Pods.
     lab.run(&["lab", "nodes", "50"]);
     let config = kubetutor::lab::admin_config(&lab.paths()).await.unwrap();
-    let client = Client::try_from(config).unwrap();
+    let client = kubetutor::transport::client(&config).unwrap();
     let out = std::process::Command::new(common::lab().bin_dir.join("kubectl"))
         .args(["create", "namespace", NAMESPACE])
         .env("KUBECONFIG", lab.paths().kubeconfig())

@@ -48,7 +48,7 @@ impl Lab {
     }
 
     pub async fn client(&self) -> Client {
-        Client::try_from(self.config().await).expect("client")
+        kubetutor::transport::client(&self.config().await).expect("client")
     }
 
     /// Runs the lab's own kubectl against the lab.
@@ -328,4 +328,46 @@ pub async fn attendee(test: &str, prefix: &str) -> (TestNamespace, PathBuf, Path
     std::fs::write(&file, text).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     (ns, file, dir)
+}
+
+/// TCP connections established from process `pid` to `port` on the loopback
+/// (the API server's), counted from /proc: the process's socket inodes
+/// (/proc/PID/fd) matched against /proc/net/tcp and tcp6.
+pub fn connections_to(pid: u32, port: u16) -> usize {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+                .filter_map(|target| {
+                    let target = target.to_string_lossy().into_owned();
+                    target
+                        .strip_prefix("socket:[")
+                        .and_then(|t| t.strip_suffix(']'))
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut count = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local, remote (hex addr:port), state (01 = ESTABLISHED), …, inode (10th)
+            let (Some(remote), Some(state), Some(inode)) =
+                (fields.get(2), fields.get(3), fields.get(9))
+            else {
+                continue;
+            };
+            let remote_port = remote
+                .rsplit_once(':')
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+            if *state == "01" && remote_port == Some(port) && inodes.contains(*inode) {
+                count += 1;
+            }
+        }
+    }
+    count
 }

@@ -32,7 +32,18 @@ impl Tmux {
         let _ = tmux
             .cmd(&["set-option", "-t", "t", "remain-on-exit", "on"])
             .status();
+        // OSC 52 from the program lands in tmux's paste buffer (`clipboard`).
+        let _ = tmux
+            .cmd(&["set-option", "-s", "set-clipboard", "on"])
+            .status();
         tmux
+    }
+
+    /// What the program last put on the clipboard (OSC 52), as tmux holds it.
+    #[allow(dead_code)]
+    pub fn clipboard(&self) -> String {
+        let out = self.cmd(&["show-buffer"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn cmd(&self, args: &[&str]) -> Command {

@@ -6,6 +6,9 @@
 //! the previous one as `.bak`; a file that cannot be read is moved aside
 //! (`.corrupt-<unix time>`), and the learner is told what was restored.
 
+mod fit;
+pub mod last_lesson;
+mod lock;
 mod name;
 mod salvage;
 
@@ -14,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use fit::{fit, notice as misfit_notice};
+pub use lock::{Lock, Writer, lock, lock_path};
 pub use name::{legacy_path, path};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

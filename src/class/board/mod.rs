@@ -1,13 +1,14 @@
 //! The class board's state and its one place of change, `update` (The Elm
 //! Architecture, as the learner's TUI): a row per attendee, a column per
-//! step, fed by one engine per attendee namespace.
-
-pub mod run;
+//! step, fed by one engine per attendee namespace. Its runtime is
+//! `tui::board`, beside the tutor's.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::time::Instant;
 
+use super::presence::{Limits, Presence};
 use super::progress::{self, Cell, Standing};
+use super::record::Record;
 use super::roster::Attendee;
 use crate::engine::StepReport;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
@@ -27,6 +28,8 @@ pub struct Row {
     pub standing: Standing,
     /// Since when the attendee has been on `standing.current`.
     pub since: Instant,
+    /// What their tutor published: None when nothing, Err when unreadable.
+    pub record: Option<Result<Record, String>>,
 }
 
 impl Row {
@@ -41,7 +44,31 @@ impl Row {
             view: ClusterView::default(),
             standing: progress::standing(&vec![None; steps]),
             since: now,
+            record: None,
         }
+    }
+
+    /// The step the attendee is on: their tutor's when it says, else the
+    /// first that does not hold in the cluster.
+    pub fn on_step(&self) -> Option<usize> {
+        match &self.record {
+            Some(Ok(r)) if r.lesson == self.lesson.id => self.lesson.step_index(&r.step_id),
+            _ => self.standing.current,
+        }
+    }
+
+    /// Presence and reason at unix time `now` (see `presence::judge`).
+    pub fn presence(&self, now: i64, limits: Limits) -> (Presence, Option<String>) {
+        let record = self.record.as_ref().filter(|r| {
+            r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.lesson == self.lesson.id)
+        });
+        let cluster = super::status::cluster_side(
+            &self.lesson,
+            &self.reports,
+            record,
+            made_by_attendee(&self.view, &self.attendee.namespace),
+        );
+        super::presence::judge(record, &cluster, now, limits)
     }
 
     fn record(&mut self, report: StepReport, now: Instant) {
@@ -87,6 +114,13 @@ pub struct Board {
     pub presenter: bool,
     pub notice: Option<String>,
     pub quitting: bool,
+    /// When attendees count as stuck or gone.
+    pub limits: Limits,
+    /// Unix seconds at the last tick: what presence is judged at.
+    pub unix_now: i64,
+    /// The room's answers are shown (hidden until the instructor presses
+    /// `a`, so the room can be asked first).
+    pub reveal: bool,
 }
 
 #[derive(Debug)]
@@ -94,8 +128,10 @@ pub enum BoardMsg {
     Key(KeyEvent),
     Engine(usize, EngineUpdate),
     EngineFailed(usize, String),
-    /// A second passed: the "on this step for" times move.
-    Tick,
+    /// A second passed (unix seconds now): the "on this step for" times move.
+    Tick(i64),
+    /// What the attendees' tutors published, by namespace.
+    Records(std::collections::BTreeMap<String, Result<Record, String>>),
     Resize,
     Signal,
 }
@@ -118,6 +154,9 @@ impl Board {
             presenter,
             notice: None,
             quitting: false,
+            limits: Limits::default(),
+            unix_now: 0,
+            reveal: false,
         }
     }
 
@@ -133,6 +172,56 @@ impl Board {
             .min_by_key(|r| r.since)
     }
 
+    /// The room's answers to each prediction.
+    pub fn tallies(&self) -> Vec<super::answers::Tally> {
+        let Some(first) = self.rows.first() else {
+            return Vec::new();
+        };
+        let records = self
+            .rows
+            .iter()
+            .filter_map(|r| r.record.as_ref()?.as_ref().ok());
+        super::answers::tally(&first.lesson, records)
+    }
+
+    /// How many attendees are in each presence, most urgent first.
+    pub fn presence_counts(&self) -> Vec<(Presence, usize)> {
+        let mut counts: std::collections::BTreeMap<u8, (Presence, usize)> = Default::default();
+        for row in &self.rows {
+            let (p, _) = row.presence(self.unix_now, self.limits);
+            counts.entry(p.urgency()).or_insert((p, 0)).1 += 1;
+        }
+        counts.into_values().collect()
+    }
+
+    /// Per step, for pacing: (done, on it now, not there yet). Done is the
+    /// tutor's word when it published (a prediction holds in the cluster
+    /// for everyone, answered or not); an attendee not started is nowhere.
+    pub fn pacing(&self) -> Vec<(usize, usize, usize)> {
+        let mut counts = vec![(0, 0, 0); self.steps()];
+        for row in &self.rows {
+            let (presence, _) = row.presence(self.unix_now, self.limits);
+            let record = match &row.record {
+                Some(Ok(r)) if r.lesson == row.lesson.id => Some(r),
+                _ => None,
+            };
+            for (step, count) in counts.iter_mut().enumerate() {
+                let done = match record {
+                    Some(r) => r.done.contains(&row.lesson.steps[step].id),
+                    None => presence != Presence::NotStarted && cell(row, step) == Cell::Done,
+                };
+                if done {
+                    count.0 += 1;
+                } else if presence != Presence::NotStarted && row.on_step() == Some(step) {
+                    count.1 += 1;
+                } else {
+                    count.2 += 1;
+                }
+            }
+        }
+        counts
+    }
+
     /// The selected cell's report.
     pub fn selected_report(&self) -> Option<&StepReport> {
         self.rows.get(self.row)?.reports.get(self.column)?.as_ref()
@@ -142,7 +231,17 @@ impl Board {
 pub fn update(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect> {
     match msg {
         BoardMsg::Key(key) if key.kind != KeyEventKind::Release => on_key(board, key),
-        BoardMsg::Key(_) | BoardMsg::Resize | BoardMsg::Tick => Vec::new(),
+        BoardMsg::Key(_) | BoardMsg::Resize => Vec::new(),
+        BoardMsg::Tick(unix) => {
+            board.unix_now = unix;
+            Vec::new()
+        }
+        BoardMsg::Records(mut records) => {
+            for row in &mut board.rows {
+                row.record = records.remove(&row.attendee.namespace);
+            }
+            Vec::new()
+        }
         BoardMsg::Signal => {
             board.quitting = true;
             vec![BoardEffect::Quit]
@@ -184,7 +283,7 @@ pub fn update(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect
                         && at == row
                     {
                         board.confirm = match plan {
-                            Ok(objects) => Some(Confirm::Reset { row, step, objects }),
+                            Ok((objects, _kept)) => Some(Confirm::Reset { row, step, objects }),
                             Err(why) => {
                                 board.notice = Some(format!("cannot reset: {why}"));
                                 None
@@ -238,6 +337,7 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
         KeyCode::Enter => board.detail = true,
         KeyCode::Esc => board.detail = false,
         KeyCode::Char('p') => board.presenter = !board.presenter,
+        KeyCode::Char('a') => board.reveal = !board.reveal,
         KeyCode::Char('s') if !board.rows.is_empty() => {
             board.confirm = Some(Confirm::Solve {
                 row: board.row,
@@ -300,6 +400,25 @@ fn on_confirm_key(board: &mut Board, key: KeyEvent, confirm: Confirm) -> Vec<Boa
     }
 }
 
+/// The attendee's namespace shows objects they made: not the class's
+/// account, its admin binding and grants (`class create` names them), nor
+/// what every namespace has, nor objects elsewhere the lesson reads.
+fn made_by_attendee(view: &ClusterView, namespace: &str) -> bool {
+    let admin_binding = format!("{}-admin", super::ACCOUNT);
+    view.sections
+        .iter()
+        .filter(|s| s.namespace == namespace)
+        .flat_map(|s| &s.rows)
+        .any(|r| {
+            let name = r.name.as_str();
+            !matches!(
+                name,
+                "default" | "kube-root-ca.crt" | super::ACCOUNT | super::record::CONFIGMAP
+            ) && name != admin_binding
+                && !name.starts_with("kubetutor-")
+        })
+}
+
 /// The cell a row shows for a step.
 pub fn cell(row: &Row, step: usize) -> Cell {
     row.standing
@@ -310,115 +429,4 @@ pub fn cell(row: &Row, step: usize) -> Cell {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checks::Outcome;
-    use std::path::Path;
-
-    fn board(attendees: usize) -> Board {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
-        let now = Instant::now();
-        let rows = (1..=attendees)
-            .map(|n| {
-                let ns = super::super::namespace("k8s", n);
-                let lesson = Lesson::load(&dir, Some(&ns)).unwrap();
-                let attendee = Attendee {
-                    number: n,
-                    namespace: ns,
-                    lesson: lesson.id.clone(),
-                };
-                Row::new(attendee, lesson, now)
-            })
-            .collect();
-        Board::new("k8s", rows, false)
-    }
-
-    fn reports(board: &Board, done_through: usize) -> Vec<StepReport> {
-        let lesson = &board.rows[0].lesson;
-        (0..lesson.steps.len())
-            .map(|index| StepReport {
-                index,
-                outcomes: lesson.steps[index]
-                    .checks
-                    .iter()
-                    .map(|c| {
-                        let o = if index < done_through {
-                            Outcome::pass("ok")
-                        } else {
-                            Outcome::fail(format!("step {} not yet", index + 1))
-                        };
-                        (c.clone(), o)
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
-
-    fn key(code: KeyCode) -> BoardMsg {
-        BoardMsg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
-
-    #[test]
-    fn rows_follow_their_engines_and_the_longest_on_a_step_is_found() {
-        let mut board = board(3);
-        let t0 = Instant::now();
-        for (row, done) in [(0, 3), (1, 6), (2, 6)] {
-            let r = reports(&board, done);
-            update(
-                &mut board,
-                BoardMsg::Engine(row, EngineUpdate::Started(r)),
-                t0,
-            );
-        }
-        assert_eq!(board.rows[0].standing.current, Some(3));
-        assert_eq!(cell(&board.rows[1], 5), Cell::Done);
-        assert_eq!(cell(&board.rows[1], 6), Cell::Failing);
-        assert_eq!(cell(&board.rows[1], 7), Cell::NotStarted);
-        // Attendee 1 moves on a minute later; attendee 2 has been stuck longest.
-        let later = t0 + std::time::Duration::from_secs(60);
-        let moved = reports(&board, 4).remove(3);
-        update(
-            &mut board,
-            BoardMsg::Engine(0, EngineUpdate::Steps(vec![moved])),
-            later,
-        );
-        assert_eq!(board.rows[0].standing.current, Some(4));
-        assert_eq!(board.longest_on_a_step().unwrap().attendee.number, 2);
-    }
-
-    #[test]
-    fn solving_an_attendees_step_asks_first_then_applies_and_runs() {
-        let mut board = board(2);
-        let now = Instant::now();
-        update(&mut board, key(KeyCode::Down), now);
-        for _ in 0..6 {
-            update(&mut board, key(KeyCode::Right), now);
-        }
-        assert!(update(&mut board, key(KeyCode::Char('s')), now).is_empty());
-        assert_eq!(board.confirm, Some(Confirm::Solve { row: 1, step: 6 }));
-        let effects = update(&mut board, key(KeyCode::Char('y')), now);
-        assert!(
-            matches!(effects.as_slice(), [BoardEffect::Engine(1, EngineCommand::Apply(yaml))] if yaml.contains("demo-sa")),
-            "{effects:?}"
-        );
-        // A reset is planned, shown, and done only on yes.
-        let effects = update(&mut board, key(KeyCode::Char('r')), now);
-        assert!(matches!(
-            effects.as_slice(),
-            [BoardEffect::Engine(1, EngineCommand::PlanReset(6))]
-        ));
-        update(
-            &mut board,
-            BoardMsg::Engine(
-                1,
-                EngineUpdate::ResetPlan(Ok(vec!["ServiceAccount demo-sa".into()])),
-            ),
-            now,
-        );
-        assert!(
-            matches!(&board.confirm, Some(Confirm::Reset { objects, .. }) if objects.len() == 1)
-        );
-        assert!(update(&mut board, key(KeyCode::Esc), now).is_empty());
-        assert_eq!(board.confirm, None);
-    }
-}
+mod tests;

@@ -10,11 +10,11 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::{Api, Client};
 
 use super::Finding;
-use crate::checks::local::object_namespace;
 use crate::cli::{ClusterArgs, LessonArgs};
 use crate::cluster::kinds::Kinds;
 use crate::engine::rights::{self, Sight};
 use crate::engine::scope::{LessonScopes, Scope};
+use crate::k8s_names::object_namespace;
 use crate::lesson::catalog;
 
 /// How long the API server has to answer discovery.
@@ -112,7 +112,7 @@ async fn connect(cluster: &ClusterArgs, out: &mut Vec<Finding>) -> Option<Client
         ));
         return None;
     };
-    let label = crate::tui::cluster_label(&target);
+    let label = crate::cluster::context::label(&target);
     let why = cluster
         .chosen
         .as_ref()
@@ -133,7 +133,7 @@ async fn connect(cluster: &ClusterArgs, out: &mut Vec<Finding>) -> Option<Client
                     config.cluster_url
                 ),
             ));
-            match Client::try_from(config) {
+            match crate::transport::client(&config) {
                 Ok(client) => Some(client),
                 Err(err) => {
                     out.push(Finding::block("reach", format!("{err}"), NO_CLUSTER_FIX));
@@ -159,11 +159,26 @@ async fn rights(client: &Client, kinds: &Kinds, lesson: &crate::lesson::Lesson) 
     let mut out = Vec::new();
     let ns = lesson.namespace.as_str();
     match Api::<Namespace>::all(client.clone()).get_opt(ns).await {
-        Ok(None) => out.push(Finding::block(
-            "namespace",
-            format!("{ns} does not exist"),
-            format!("`kubectl create namespace {ns}`, or pick another with -n"),
-        )),
+        Ok(None) => {
+            let may_create = match kinds.by_kind("Namespace") {
+                Some((resource, _)) => {
+                    rights::may(client, "create", &resource, &Scope::all("Namespace", "")).await
+                }
+                None => false,
+            };
+            out.push(if may_create {
+                Finding::ok(
+                    "namespace",
+                    format!("{ns} does not exist yet: the tutor creates it when the lesson starts"),
+                )
+            } else {
+                Finding::block(
+                    "namespace",
+                    format!("{ns} does not exist, and you may not create namespaces"),
+                    "work in a namespace you have with -n NAME (a class attendee's is the one in their kubeconfig)",
+                )
+            });
+        }
         Ok(Some(_)) => out.push(Finding::ok("namespace", format!("{ns} exists"))),
         // A namespace admin may not read namespaces: nothing to say.
         Err(_) => {}
@@ -217,10 +232,32 @@ async fn rights(client: &Client, kinds: &Kinds, lesson: &crate::lesson::Lesson) 
         ));
     }
 
+    // Rights the lesson declares beyond namespace admin: the same sentence
+    // the steps that need them show.
+    let declared = crate::lesson::rights::declared_kinds(&lesson.rights);
+    let missing = rights::missing_rights(client, kinds, lesson).await;
+    for lacking in &missing {
+        out.push(Finding::block(
+            "rights",
+            format!("needs a right you do not have: {}", lacking.sentence),
+            "steps that need it cannot be done with this kubeconfig; the others can",
+        ));
+    }
+    if missing.is_empty() && !lesson.rights.is_empty() {
+        out.push(Finding::ok(
+            "rights",
+            format!(
+                "you have the {} right(s) the lesson needs beyond namespace admin",
+                lesson.rights.len()
+            ),
+        ));
+    }
+
     let mut forbidden = Vec::new();
     let owned: BTreeSet<(String, String)> = lesson
         .owns
         .iter()
+        .filter(|o| !declared.contains(&o.kind))
         .map(|o| {
             (
                 o.kind.clone(),

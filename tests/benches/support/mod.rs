@@ -41,6 +41,28 @@ impl Tui {
 
     /// Starts `kubetutor ARGS` on a `cols`×`rows` terminal.
     pub fn spawn(args: &[&str], kubeconfig: &Path, state: &Path, cols: u16, rows: u16) -> Tui {
+        Tui::spawn_as(
+            Path::new(env!("CARGO_BIN_EXE_kubetutor")),
+            &[],
+            args,
+            kubeconfig,
+            state,
+            cols,
+            rows,
+        )
+    }
+
+    /// Starts `program ARGS` (a kubetutor, maybe another build of it) with
+    /// extra environment variables `env` on a `cols`×`rows` terminal.
+    pub fn spawn_as(
+        program: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+        kubeconfig: &Path,
+        state: &Path,
+        cols: u16,
+        rows: u16,
+    ) -> Tui {
         let size = Winsize {
             ws_row: rows,
             ws_col: cols,
@@ -49,8 +71,9 @@ impl Tui {
         };
         let pty = openpty(Some(&size), None).unwrap();
         let slave = || Stdio::from(pty.slave.try_clone().unwrap());
-        let child = Command::new(env!("CARGO_BIN_EXE_kubetutor"))
+        let child = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .env("KUBECONFIG", kubeconfig)
             .env("XDG_STATE_HOME", state)
             .env("TERM", "xterm-256color")

@@ -1,0 +1,138 @@
+//! The board's update, without a terminal or a cluster.
+
+use super::*;
+use crate::checks::Outcome;
+use std::path::Path;
+
+fn board(attendees: usize) -> Board {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+    let now = Instant::now();
+    let rows = (1..=attendees)
+        .map(|n| {
+            let ns = super::super::namespace("k8s", n);
+            let lesson = Lesson::load(&dir, Some(&ns)).unwrap();
+            let attendee = Attendee {
+                number: n,
+                namespace: ns,
+                lesson: lesson.id.clone(),
+            };
+            Row::new(attendee, lesson, now)
+        })
+        .collect();
+    Board::new("k8s", rows, false)
+}
+
+fn reports(board: &Board, done_through: usize) -> Vec<StepReport> {
+    let lesson = &board.rows[0].lesson;
+    (0..lesson.steps.len())
+        .map(|index| StepReport {
+            index,
+            outcomes: lesson.steps[index]
+                .checks
+                .iter()
+                .map(|c| {
+                    let o = if index < done_through {
+                        Outcome::pass("ok")
+                    } else {
+                        Outcome::fail(format!("step {} not yet", index + 1))
+                    };
+                    (c.clone(), o)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn key(code: KeyCode) -> BoardMsg {
+    BoardMsg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn rows_follow_their_engines_and_the_longest_on_a_step_is_found() {
+    let mut board = board(3);
+    let t0 = Instant::now();
+    for (row, done) in [(0, 3), (1, 6), (2, 6)] {
+        let r = reports(&board, done);
+        update(
+            &mut board,
+            BoardMsg::Engine(row, EngineUpdate::Started(r)),
+            t0,
+        );
+    }
+    assert_eq!(board.rows[0].standing.current, Some(3));
+    assert_eq!(cell(&board.rows[1], 5), Cell::Done);
+    assert_eq!(cell(&board.rows[1], 6), Cell::Failing);
+    assert_eq!(cell(&board.rows[1], 7), Cell::NotStarted);
+    // Attendee 1 moves on a minute later; attendee 2 has been stuck longest.
+    let later = t0 + std::time::Duration::from_secs(60);
+    let moved = reports(&board, 4).remove(3);
+    update(
+        &mut board,
+        BoardMsg::Engine(0, EngineUpdate::Steps(vec![moved])),
+        later,
+    );
+    assert_eq!(board.rows[0].standing.current, Some(4));
+    assert_eq!(board.longest_on_a_step().unwrap().attendee.number, 2);
+}
+
+#[test]
+fn published_records_reach_their_rows_and_judge_them() {
+    let mut board = board(2);
+    let t0 = Instant::now();
+    let r = reports(&board, 6);
+    update(
+        &mut board,
+        BoardMsg::Engine(0, EngineUpdate::Started(r)),
+        t0,
+    );
+    let record = Record {
+        lesson: board.rows[0].lesson.id.clone(),
+        step: 7,
+        step_id: board.rows[0].lesson.steps[6].id.clone(),
+        last_seen: 1000,
+        step_since: 100,
+        ..Record::default()
+    };
+    let records = [(board.rows[0].attendee.namespace.clone(), Ok(record))].into();
+    update(&mut board, BoardMsg::Records(records), t0);
+    update(&mut board, BoardMsg::Tick(1010), t0);
+    let (presence, why) = board.rows[0].presence(board.unix_now, board.limits);
+    assert_eq!(presence, Presence::Stuck);
+    assert_eq!(why.as_deref(), Some("step 7 not yet"));
+    let (presence, why) = board.rows[1].presence(board.unix_now, board.limits);
+    assert_eq!((presence, why), (Presence::NotStarted, None));
+}
+
+#[test]
+fn solving_an_attendees_step_asks_first_then_applies_and_runs() {
+    let mut board = board(2);
+    let now = Instant::now();
+    update(&mut board, key(KeyCode::Down), now);
+    for _ in 0..6 {
+        update(&mut board, key(KeyCode::Right), now);
+    }
+    assert!(update(&mut board, key(KeyCode::Char('s')), now).is_empty());
+    assert_eq!(board.confirm, Some(Confirm::Solve { row: 1, step: 6 }));
+    let effects = update(&mut board, key(KeyCode::Char('y')), now);
+    assert!(
+        matches!(effects.as_slice(), [BoardEffect::Engine(1, EngineCommand::Apply(yaml))] if yaml.contains("demo-sa")),
+        "{effects:?}"
+    );
+    // A reset is planned, shown, and done only on yes.
+    let effects = update(&mut board, key(KeyCode::Char('r')), now);
+    assert!(matches!(
+        effects.as_slice(),
+        [BoardEffect::Engine(1, EngineCommand::PlanReset(6))]
+    ));
+    update(
+        &mut board,
+        BoardMsg::Engine(
+            1,
+            EngineUpdate::ResetPlan(Ok((vec!["ServiceAccount demo-sa".into()], Vec::new()))),
+        ),
+        now,
+    );
+    assert!(matches!(&board.confirm, Some(Confirm::Reset { objects, .. }) if objects.len() == 1));
+    assert!(update(&mut board, key(KeyCode::Esc), now).is_empty());
+    assert_eq!(board.confirm, None);
+}

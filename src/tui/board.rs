@@ -1,0 +1,223 @@
+//! The class board's runtime, beside the tutor's and built from the same
+//! kit: the terminal guard, the event source, and one engine per attendee
+//! (the instructor's credentials, the attendee's namespace). State changes
+//! only in `class::board::update`; drawing only in `ui::board`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::engine;
+use super::events::{Events, Input};
+use super::terminal::{InputModes, Terminal};
+use crate::class::board::{Board, BoardEffect, BoardMsg, Row, update};
+use crate::class::{roster, status};
+use crate::cluster::connect::Target;
+use crate::engine::Engine;
+
+/// How often the "on this step for" times move.
+const TICK: Duration = Duration::from_secs(1);
+/// How often the attendees' progress records are read when they cannot be
+/// watched (they are written at most once a second).
+const RECORDS_EVERY: Duration = Duration::from_secs(2);
+
+pub fn run(
+    class: &str,
+    target: &Target,
+    lessons_root: &Path,
+    presenter: bool,
+    limits: crate::class::presence::Limits,
+) -> anyhow::Result<ExitCode> {
+    crate::class::check_name(class)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Everything that can fail for a plain reason fails before the terminal is taken.
+    let (config, rows) = runtime.block_on(async {
+        let config = target.config().await?;
+        let client = crate::transport::client(&config)?;
+        let attendees = roster::attendees(&client, class).await?;
+        anyhow::ensure!(
+            !attendees.is_empty(),
+            "class {class} has no attendees on this cluster: create it with \
+             `kubetutor class create {class} --attendees N`"
+        );
+        let now = Instant::now();
+        let rows = attendees
+            .into_iter()
+            .map(|a| {
+                Ok(Row::new(
+                    a.clone(),
+                    status::lesson_for(lessons_root, &a)?,
+                    now,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<Row>>>()?;
+        Ok((config, rows))
+    })?;
+    let mut board = Board::new(class, rows, presenter);
+    board.limits = limits;
+    board.unix_now = crate::class::publish::unix_now();
+    let mut terminal = Terminal::enter(InputModes::default());
+    let result = runtime.block_on(event_loop(&mut terminal, board, config));
+    terminal.exit();
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn event_loop(
+    terminal: &mut Terminal,
+    mut board: Board,
+    config: kube::Config,
+) -> anyhow::Result<()> {
+    terminal.draw(|frame| crate::ui::board::draw(frame, &board, Instant::now()))?;
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<BoardMsg>();
+    let commands: Vec<_> = board
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            engine::spawn(
+                Engine::start(row.lesson.clone(), config.clone()),
+                msg_tx.clone(),
+                move |update| BoardMsg::Engine(index, update),
+                move |err| BoardMsg::EngineFailed(index, format!("{err:#}")),
+            )
+        })
+        .collect();
+
+    spawn_record_reader(&board, &config, msg_tx.clone())?;
+    let mut events = Events::new()?;
+    let mut ticks = tokio::time::interval(TICK);
+    loop {
+        let msg = tokio::select! {
+            input = events.next() => match input? {
+                Input::Key(key) => BoardMsg::Key(key),
+                Input::Signal(_) => BoardMsg::Signal,
+                Input::Closed => return Ok(()),
+                Input::Mouse(_) | Input::Paste(_) | Input::Redraw => BoardMsg::Resize,
+            },
+            Some(msg) = msg_rx.recv() => msg,
+            _ = ticks.tick() => BoardMsg::Tick(crate::class::publish::unix_now()),
+        };
+        let now = Instant::now();
+        let mut effects = update(&mut board, msg, now);
+        // Whatever else is waiting is drawn in the same frame.
+        while let Ok(more) = msg_rx.try_recv() {
+            effects.extend(update(&mut board, more, now));
+        }
+        for effect in effects {
+            match effect {
+                BoardEffect::Quit => return Ok(()),
+                BoardEffect::Engine(row, command) => {
+                    if let Some(Err(_)) = commands.get(row).map(|c| c.send(command)) {
+                        board.notice = Some("That attendee's engine is not running.".into());
+                    }
+                }
+            }
+        }
+        terminal.draw(|frame| crate::ui::board::draw(frame, &board, now))?;
+    }
+}
+
+/// Follows what the attendees' tutors publish: one watch of the progress
+/// ConfigMaps of every namespace (a change is on the board at once), or,
+/// when the instructor may not list them everywhere, a read every
+/// `RECORDS_EVERY`.
+fn spawn_record_reader(
+    board: &Board,
+    config: &kube::Config,
+    messages: mpsc::UnboundedSender<BoardMsg>,
+) -> anyhow::Result<()> {
+    let client = crate::transport::client(config)?;
+    let namespaces: Vec<String> = board
+        .rows
+        .iter()
+        .map(|r| r.attendee.namespace.clone())
+        .collect();
+    tokio::spawn(async move {
+        if watch_records(&client, &namespaces, &messages).await {
+            return;
+        }
+        let mut every = tokio::time::interval(RECORDS_EVERY);
+        loop {
+            every.tick().await;
+            match crate::class::publish::read_all(&client, &namespaces).await {
+                Ok(records) => {
+                    if messages.send(BoardMsg::Records(records)).is_err() {
+                        return;
+                    }
+                }
+                Err(err) => tracing::warn!("{err:#}"),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Watches the progress ConfigMaps; false when it could not list them
+/// before any answer (the caller polls instead), true when the board is gone.
+async fn watch_records(
+    client: &kube::Client,
+    namespaces: &[String],
+    messages: &mpsc::UnboundedSender<BoardMsg>,
+) -> bool {
+    use futures::StreamExt;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::ResourceExt;
+    use kube::runtime::watcher;
+    let (labels, fields) = crate::class::publish::selectors();
+    let config = watcher::Config::default().labels(&labels).fields(&fields);
+    let api: kube::Api<ConfigMap> = kube::Api::all(client.clone());
+    let mut listed_once = false;
+    let mut held: std::collections::BTreeMap<String, ConfigMap> = Default::default();
+    loop {
+        let mut stream = std::pin::pin!(watcher(api.clone(), config.clone()));
+        let mut listing = Vec::new();
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(watcher::Event::Init) => listing.clear(),
+                Ok(watcher::Event::InitApply(cm)) => listing.push(cm),
+                Ok(watcher::Event::InitDone) => {
+                    listed_once = true;
+                    held = std::mem::take(&mut listing)
+                        .into_iter()
+                        .filter_map(|cm| Some((cm.namespace()?, cm)))
+                        .collect();
+                }
+                Ok(watcher::Event::Apply(cm)) => {
+                    if let Some(ns) = cm.namespace() {
+                        held.insert(ns, cm);
+                    }
+                }
+                Ok(watcher::Event::Delete(cm)) => {
+                    if let Some(ns) = cm.namespace() {
+                        held.remove(&ns);
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!("watching the attendees' progress: {err}");
+                    if !listed_once {
+                        return false;
+                    }
+                    break; // a fresh watcher lists again, after a pause
+                }
+            }
+            if !listed_once {
+                continue;
+            }
+            let records = held
+                .iter()
+                .filter(|(ns, _)| namespaces.contains(ns))
+                .map(|(ns, cm)| (ns.clone(), crate::class::publish::record_of(cm)))
+                .collect();
+            if messages.send(BoardMsg::Records(records)).is_err() {
+                return true;
+            }
+        }
+        tokio::time::sleep(RECORDS_EVERY).await;
+    }
+}

@@ -1,0 +1,174 @@
+//! The class board's views of the room as a whole (pure): the projector
+//! view — counts and charts, never a name, since attendees' mistakes are not
+//! for the room to see — and the room's answers to a prediction, hidden
+//! until the instructor reveals them (`a`), so the room can be asked first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::class::answers::{self, Tally};
+use crate::class::board::Board;
+use crate::theme;
+
+/// The room's answers to one prediction: a chart when revealed, else how
+/// many answered and the key that reveals them.
+pub fn answers_line(board: &Board, tally: &Tally) -> Line<'static> {
+    if board.reveal {
+        Line::from(Span::styled(
+            format!(" {}", answers::line(tally, 12)),
+            theme::strong(),
+        ))
+    } else {
+        Line::from(vec![
+            Span::styled(
+                format!(" Step {} · {} answered", tally.index + 1, tally.answered),
+                theme::strong(),
+            ),
+            Span::styled(" · a: reveal the room's answers", theme::dim()),
+        ])
+    }
+}
+
+/// The projector view: how many attendees are where, per step how many are
+/// done, on it, or not there yet, and the answers to every prediction.
+pub fn projector(frame: &mut Frame, board: &Board, area: Rect) {
+    let counts: Vec<String> = board
+        .presence_counts()
+        .iter()
+        .map(|(p, n)| format!("{n} {}", p.word()))
+        .collect();
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(" {}", counts.join(" · ")),
+            theme::heading(),
+        )),
+        Line::from(""),
+    ];
+    let total = board.rows.len().max(1);
+    let bar = 24;
+    for (step, (done, on, later)) in board.pacing().into_iter().enumerate() {
+        let filled = done * bar / total;
+        let here = (on * bar / total).min(bar - filled);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:>2} ", step + 1), theme::strong()),
+            Span::styled("█".repeat(filled), theme::pass()),
+            Span::styled("▒".repeat(here), theme::warn()),
+            Span::styled("░".repeat(bar - filled - here), theme::dim()),
+            Span::raw(format!(" {done} done · {on} on it · {later} not there yet")),
+        ]));
+    }
+    lines.push(Line::from(""));
+    for tally in board.tallies().iter().filter(|t| t.answered > 0) {
+        lines.push(answers_line(board, tally));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio::time::Instant;
+
+    use crate::class::board::{Board, BoardMsg, Row, update};
+    use crate::class::record::{Answer, Record};
+    use crate::class::roster::Attendee;
+    use crate::lesson::Lesson;
+
+    /// Three attendees; two answered step 1 (443 right, 6443 wrong).
+    fn room() -> Board {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
+        let now = Instant::now();
+        let mut rows: Vec<Row> = (1..=3)
+            .map(|n| {
+                let ns = format!("k8s-{n:02}");
+                let lesson = Lesson::load(&dir, Some(&ns)).unwrap();
+                let attendee = Attendee {
+                    number: n,
+                    namespace: ns,
+                    lesson: lesson.id.clone(),
+                };
+                Row::new(attendee, lesson, now)
+            })
+            .collect();
+        for (row, choice) in rows.iter_mut().zip([1, 2]) {
+            row.record = Some(Ok(Record {
+                lesson: row.lesson.id.clone(),
+                step: 1,
+                step_id: "kubernetes-service".into(),
+                answers: vec![Answer {
+                    step: "kubernetes-service".into(),
+                    choice,
+                    answer: String::new(),
+                    right: false,
+                }],
+                last_seen: 100,
+                step_since: 100,
+                ..Record::default()
+            }));
+        }
+        let mut board = Board::new("k8s", rows, false);
+        board.unix_now = 110;
+        board
+    }
+
+    fn screen(board: &Board) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|frame| super::super::board::draw(frame, board, Instant::now()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    fn press(board: &mut Board, c: char) {
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        update(board, BoardMsg::Key(key), Instant::now());
+    }
+
+    #[test]
+    fn the_rooms_answers_show_only_when_revealed_and_the_projector_names_no_one() {
+        let mut board = room();
+        let grid = screen(&board);
+        assert!(grid.contains("Step 1 · 2 answered · a: reveal"), "{grid}");
+        assert!(!grid.contains("6443"), "hidden until revealed:\n{grid}");
+        press(&mut board, 'a');
+        let grid = screen(&board);
+        assert!(
+            grid.contains("Step 1 · 443 ✓ ▇▇▇▇▇▇▇▇▇▇▇▇ 1 · 6443 ▇▇▇▇▇▇▇▇▇▇▇▇ 1 · 8080 0"),
+            "{grid}"
+        );
+        press(&mut board, 'p');
+        let projector = screen(&board);
+        assert!(
+            projector.contains("2 working · 1 not started"),
+            "{projector}"
+        );
+        assert!(
+            projector.contains(" 1 ") && projector.contains("0 done · 2 on it · 1 not there yet"),
+            "{projector}"
+        );
+        assert!(projector.contains("443 ✓"), "{projector}");
+        assert!(
+            !projector.contains("Step 2 ·"),
+            "unanswered predictions wait:\n{projector}"
+        );
+        for name in ["attendee 0", "k8s-01", "k8s-02", "k8s-03"] {
+            assert!(
+                !projector.contains(name),
+                "{name} on the projector:\n{projector}"
+            );
+        }
+    }
+}
