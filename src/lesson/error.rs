@@ -1,7 +1,7 @@
 //! Errors in lesson files, with the file, line and column they point at.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LessonError {
@@ -13,6 +13,11 @@ pub struct LessonError {
 }
 
 impl LessonError {
+    /// A YAML error in `file`, at its position.
+    pub fn from_yaml(file: &Path, err: crate::yaml::YamlError) -> LessonError {
+        LessonError::new(file, err.line, err.column, err.message)
+    }
+
     pub fn new(
         file: impl Into<PathBuf>,
         line: usize,

@@ -5,17 +5,13 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use serde_saphyr::Spanned;
-
 use super::error::{self, LessonError};
 use super::model::{
     Act, Action, Capability, Check, Example, LessonSpec, Meta, Need, ObjectRef,
     POD_SECURITY_LABELS, Prediction, Right, StepSpec,
 };
 use super::{examples, inside, needs, text, vars};
-use crate::manifest;
-use crate::manifest::ApplyError;
-use crate::yaml::{self, YamlError};
+use crate::yaml;
 
 pub const LESSON_FILE: &str = "lesson.yaml";
 
@@ -181,15 +177,7 @@ fn parse_spec(
             format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"),
         )
     })?;
-    yaml::from_str::<LessonSpec>(&text).map_err(|err| yaml_error(file, err))
-}
-
-/// What a file named by a lesson is for, and so what it must be.
-#[derive(Clone, Copy)]
-enum FileKind {
-    Markdown,
-    Template,
-    Solution,
+    yaml::from_str::<LessonSpec>(&text).map_err(|err| LessonError::from_yaml(file, err))
 }
 
 /// Where step `id`'s `id:` line starts: the line that says exactly that id
@@ -207,25 +195,6 @@ pub(super) fn step_line(raw: &str, id: &str) -> Option<usize> {
         offset += line.len();
     }
     None
-}
-
-/// A solution's apply error as a lesson error in that file.
-fn apply_error(file: &Path, err: ApplyError) -> LessonError {
-    match err {
-        ApplyError::Yaml(err) => yaml_error(file, err),
-        ApplyError::Invalid {
-            line,
-            column,
-            message,
-        } => LessonError::new(file, line, column, message),
-        ApplyError::Document { line, message } => LessonError::new(file, line, 1, message),
-        other => LessonError::new(file, 0, 0, other.to_string()),
-    }
-}
-
-/// A YAML error as a lesson error.
-fn yaml_error(file: &Path, err: YamlError) -> LessonError {
-    LessonError::new(file, err.line, err.column, err.message)
 }
 
 /// Namespace names are DNS labels.
@@ -301,7 +270,7 @@ impl Loader<'_> {
         let setup: Vec<String> = spec
             .setup
             .iter()
-            .filter_map(|f| self.read(f, FileKind::Solution))
+            .filter_map(|f| self.read_solution(f))
             .collect();
         // Applied when the lesson opens, unasked: objects of its namespace only.
         for doc in setup
@@ -376,24 +345,16 @@ impl Loader<'_> {
     }
 
     fn step(&mut self, spec: &StepSpec) -> Step {
-        let text = self
-            .read(&spec.text, FileKind::Markdown)
-            .unwrap_or_default();
-        let template = spec
-            .editor
-            .as_ref()
-            .and_then(|f| self.read(f, FileKind::Template));
-        let solution = spec
-            .solution
-            .as_ref()
-            .and_then(|f| self.read(f, FileKind::Solution));
+        let text = self.read_text(&spec.text).unwrap_or_default();
+        let template = spec.editor.as_ref().and_then(|f| self.read_template(f));
+        let solution = spec.solution.as_ref().and_then(|f| self.read_solution(f));
         for check in &spec.checks {
             self.check(&spec.id, check);
         }
         let setup = spec
             .setup
             .iter()
-            .filter_map(|f| self.read(f, FileKind::Solution))
+            .filter_map(|f| self.read_solution(f))
             .collect();
 
         let actions: Vec<Action> = spec.action.iter().chain(&spec.actions).cloned().collect();
@@ -491,74 +452,6 @@ impl Loader<'_> {
 
     /// Reads a file named by the lesson (inside its folder only); YAML files
     /// must parse.
-    fn read(&mut self, named: &Spanned<String>, kind: FileKind) -> Option<String> {
-        let relative = named.value.as_str();
-        let refuse = |message: String| {
-            let at = &named.referenced;
-            LessonError::new(self.file, at.line() as usize, at.column() as usize, message)
-        };
-        let path = match inside::resolve(self.dir, relative) {
-            Ok(path) => path,
-            Err(message) => {
-                self.errors.push(refuse(message));
-                return None;
-            }
-        };
-        let raw = match text::read(&path) {
-            Ok(raw) => raw,
-            Err(err) if err.line == 0 => {
-                let why = err.message.trim_start_matches("cannot read it: ");
-                self.errors
-                    .push(refuse(format!("cannot read {relative}: {why}")));
-                return None;
-            }
-            Err(err) => {
-                self.errors.push(err);
-                return None;
-            }
-        };
-        let text = match vars::substitute_with(&raw, self.namespace, self.pod_image) {
-            Ok(text) => text,
-            Err((offset, name)) => {
-                let (line, column) = error::position(&raw, offset);
-                self.errors.push(LessonError::new(
-                    &path,
-                    line,
-                    column,
-                    format!("unknown variable ${{{name}}}; the only one is ${{NAMESPACE}}"),
-                ));
-                return None;
-            }
-        };
-        match kind {
-            FileKind::Markdown => {}
-            FileKind::Template => {
-                // A starting buffer may be unfinished, but must parse.
-                if text.len() > manifest::MAX_BYTES {
-                    self.errors.push(LessonError::new(
-                        &path,
-                        0,
-                        0,
-                        format!(
-                            "{} KB is too big for the editor (at most {} KB)",
-                            text.len() / 1024,
-                            manifest::MAX_BYTES / 1024
-                        ),
-                    ));
-                } else if let Err(err) = yaml::documents(&text) {
-                    self.errors.push(yaml_error(&path, err));
-                }
-            }
-            FileKind::Solution => {
-                // What `solve` applies: every check the editor's apply makes.
-                if let Err(err) = manifest::parse(&text, self.namespace) {
-                    self.errors.push(apply_error(&path, err));
-                }
-            }
-        }
-        Some(text)
-    }
-
     /// An error pointing at the first of `needles` found after step `step`'s
     /// `id:` line (or at that line): values such as paths may appear in
     /// several steps, and a hostile one may not appear verbatim at all.

@@ -12,6 +12,7 @@ mod lint;
 pub(crate) mod load;
 pub(crate) mod meta;
 pub mod model;
+mod named_file;
 pub(crate) mod needs;
 pub(crate) mod rights;
 mod text;
