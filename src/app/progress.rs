@@ -265,6 +265,31 @@ mod tests {
     }
 
     #[test]
+    fn a_step_answered_after_start_is_taken_as_at_start_not_as_built() {
+        // The engine answers step 1 only when its scope's first list has
+        // arrived, after `Started`: what holds then was not built just now,
+        // and the learner is told it holds already, as at start.
+        let mut app = app();
+        let reports: Vec<_> = (1..app.lesson.steps.len())
+            .map(|i| failing(&app, i))
+            .collect();
+        update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+        assert!(app.steps[0].report.is_none(), "not answered yet");
+        assert!(app.notice.is_none());
+        let holds = report(&app, 0, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![holds])));
+        assert!(app.holds(0));
+        assert!(!app.steps[0].done, "its question is not answered: not done");
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("Step 1 holds already")),
+            "{:?}",
+            app.notice
+        );
+    }
+
+    #[test]
     fn locked_steps_stay_locked_and_a_passing_step_unlocks_the_next() {
         let mut app = app();
         started_with_nothing_done(&mut app);

@@ -56,7 +56,8 @@ pub enum EngineCommand {
 
 #[derive(Debug, Clone)]
 pub enum EngineUpdate {
-    /// Every step, evaluated once when the engine has started.
+    /// The first reports: every step whose scopes listed by the time the
+    /// engine started (the others follow in `Steps` as their lists arrive).
     Started(Vec<StepReport>),
     /// Steps whose report changed.
     Steps(Vec<StepReport>),
@@ -84,9 +85,16 @@ impl Engine {
         updates: UnboundedSender<EngineUpdate>,
     ) {
         let send = |u: EngineUpdate| updates.send(u).is_ok();
-        let mut reports = self.evaluate_all().await;
+        // Steps whose scopes have listed are answered now; each other step
+        // is answered as soon as its own scopes list (absorb queues it).
+        let steps = self.lesson.steps.len();
+        let mut reports: Vec<Option<StepReport>> = vec![None; steps];
+        let first = self.evaluate_steps(&self.ready_of(0..steps)).await;
+        for report in &first {
+            reports[report.index] = Some(report.clone());
+        }
         let mut link = self.link();
-        if !send(EngineUpdate::Started(reports.clone()))
+        if !send(EngineUpdate::Started(first))
             || !send(EngineUpdate::Link(link.clone()))
             || !send(EngineUpdate::Cluster(self.view()))
         {
@@ -143,9 +151,12 @@ impl Engine {
                         self.await_absent(&keys, RESET_SEEN).await;
                         if !send(EngineUpdate::ResetDone(result)) { return; }
                         // The learner starts over: every step's report, not just those that changed.
-                        reports = self.evaluate_all().await;
+                        let again = self.evaluate_steps(&self.ready_of(0..steps)).await;
                         self.take_pending_steps();
-                        if !send(EngineUpdate::Steps(reports.clone())) { return; }
+                        for report in &again {
+                            reports[report.index] = Some(report.clone());
+                        }
+                        if !send(EngineUpdate::Steps(again)) { return; }
                     }
                     Some(EngineCommand::SetupStep(index)) => {
                         // Said in the output pane; not an apply of the learner's.
@@ -190,15 +201,16 @@ impl Engine {
             }
 
             // Evaluate what changed (and what is due again), send what differs.
-            let mut steps = self.take_pending_steps();
-            let changed_now: Vec<usize> = steps.iter().copied().collect();
-            steps.extend(due);
-            if !steps.is_empty() {
+            let mut changed = self.take_pending_steps();
+            let changed_now: Vec<usize> = changed.iter().copied().collect();
+            changed.extend(due);
+            let changed = self.ready_of(changed);
+            if !changed.is_empty() {
                 // Each report goes out as soon as it is ready: a step decided
                 // from the store is not held back by another step's server call.
                 let now = Instant::now();
                 let mut evaluating: FuturesUnordered<_> =
-                    steps.iter().map(|i| self.evaluate_step(*i)).collect();
+                    changed.iter().map(|i| self.evaluate_step(*i)).collect();
                 while let Some(report) = evaluating.next().await {
                     let index = report.index;
                     // The server's authorizer learns of a change a little after
@@ -207,8 +219,8 @@ impl Engine {
                     if changed_now.contains(&index) && report.asks_the_server() {
                         settling.start(index, now);
                     }
-                    if reports[index] != report {
-                        reports[index] = report.clone();
+                    if reports[index].as_ref() != Some(&report) {
+                        reports[index] = Some(report.clone());
                         if !send(EngineUpdate::Steps(vec![report])) {
                             return;
                         }

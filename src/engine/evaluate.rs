@@ -120,6 +120,23 @@ impl Engine {
         StepReport { index, outcomes }
     }
 
+    /// Every scope step `index` reads or is triggered by has had its first
+    /// list (or cannot be seen, which its checks then say): it can be
+    /// answered. Until then it is neither passed nor failed.
+    pub fn step_ready(&self, index: usize) -> bool {
+        self.scopes.steps[index].iter().all(|deps| {
+            deps.reads
+                .iter()
+                .chain(&deps.triggers)
+                .all(|scope| !self.following.first_list_pending(scope))
+        })
+    }
+
+    /// The steps that can be answered now, of `steps`.
+    pub fn ready_of(&self, steps: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        steps.into_iter().filter(|i| self.step_ready(*i)).collect()
+    }
+
     /// Evaluates these steps, all at once.
     pub async fn evaluate_steps(&self, steps: &BTreeSet<usize>) -> Vec<StepReport> {
         join_all(steps.iter().map(|i| self.evaluate_step(*i))).await

@@ -140,6 +140,15 @@ impl Following {
             .collect()
     }
 
+    /// The first list of the scope holding `scope` has not arrived yet (a
+    /// check reading it cannot be answered, nor called failed, yet).
+    pub fn first_list_pending(&self, scope: &Scope) -> bool {
+        self.scopes
+            .iter()
+            .find(|f| f.scope.contains(scope))
+            .is_some_and(|f| !f.listed_once && f.state == State::Listing)
+    }
+
     /// Every scope that can be seen has been listed (at least once).
     pub fn all_listed_once(&self) -> bool {
         self.scopes
@@ -168,14 +177,20 @@ impl Following {
                     .max(Duration::from_millis(1)),
             };
         }
-        let listing: Vec<String> = self
-            .scopes
-            .iter()
-            .filter(|f| f.state == State::Listing)
-            .map(|f| f.scope.describe())
-            .collect();
-        if !listing.is_empty() {
-            return Link::Resyncing { what: listing };
+        let listing = |first: bool| -> Vec<String> {
+            self.scopes
+                .iter()
+                .filter(|f| f.state == State::Listing && f.listed_once != first)
+                .map(|f| f.scope.describe())
+                .collect()
+        };
+        let again = listing(false);
+        if !again.is_empty() {
+            return Link::Resyncing { what: again };
+        }
+        let first = listing(true);
+        if !first.is_empty() {
+            return Link::Reading { what: first };
         }
         Link::Connected {
             limited: self.blind(),

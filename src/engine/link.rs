@@ -13,6 +13,9 @@ pub enum Link {
     Reconnecting { reason: String, retry_in: Duration },
     /// The server answers again; these scopes are being listed anew.
     Resyncing { what: Vec<String> },
+    /// Just started: these scopes are being listed for the first time (the
+    /// steps that read them wait; the others are already answered).
+    Reading { what: Vec<String> },
 }
 
 impl Link {
@@ -33,6 +36,7 @@ impl Link {
                 format!("reconnecting ({reason}; next try in {seconds} s)")
             }
             Link::Resyncing { what } => format!("resyncing {}…", what.join(", ")),
+            Link::Reading { what } => format!("reading {}…", what.join(", ")),
         }
     }
 }

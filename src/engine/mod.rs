@@ -107,10 +107,30 @@ impl Drop for AbortOnDrop {
 }
 
 impl Engine {
-    /// Connects, discovers kinds, asks what the user may see, starts
-    /// following it, and waits (at most `START_BUDGET` in all) for the first
-    /// lists. Fails only when the API server cannot be reached at all.
+    /// Connects and waits (at most `START_BUDGET` in all) for the first
+    /// lists: for those that read the engine once (`verify`, `solve`, the
+    /// proofs). Fails only when the API server cannot be reached at all.
     pub async fn start(lesson: Lesson, config: Config) -> anyhow::Result<Engine> {
+        let deadline = Instant::now() + START_BUDGET;
+        let mut engine = Engine::connect(lesson, config).await?;
+        while !engine.following.all_listed_once() {
+            match tokio::time::timeout_at(deadline, engine.feed.recv()).await {
+                Ok(Some(event)) => engine.absorb(event),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        if engine.pending.trim {
+            memory::give_back();
+        }
+        engine.pending = Pending::default();
+        Ok(engine)
+    }
+
+    /// Connects, discovers kinds, asks what the user may see and starts
+    /// following it, without waiting for any list: the tutor's engine, whose
+    /// `run` answers each step as soon as what it reads has listed (a
+    /// namespace of 5,000 Pods does not hold back a step reading a Service).
+    pub async fn connect(lesson: Lesson, config: Config) -> anyhow::Result<Engine> {
         let deadline = Instant::now() + START_BUDGET;
         let client = crate::transport::client(&config)?;
         let unreachable = |e: &dyn std::fmt::Display| {
@@ -145,7 +165,7 @@ impl Engine {
         );
         let (readiness_tx, readiness_rx) = mpsc::unbounded_channel();
         let health = AbortOnDrop(health::spawn(client.clone(), readiness_tx));
-        let mut engine = Engine {
+        let engine = Engine {
             lesson,
             client,
             config,
@@ -164,16 +184,6 @@ impl Engine {
             created_namespace,
             pending: Pending::default(),
         };
-        while !engine.following.all_listed_once() {
-            match tokio::time::timeout_at(deadline, engine.feed.recv()).await {
-                Ok(Some(event)) => engine.absorb(event),
-                Ok(None) | Err(_) => break,
-            }
-        }
-        if engine.pending.trim {
-            memory::give_back();
-        }
-        engine.pending = Pending::default();
         Ok(engine)
     }
 
