@@ -3,6 +3,7 @@
 //! checks them (`lessons lint`).
 
 pub(crate) mod acts;
+pub mod consent;
 pub mod catalog;
 pub(crate) mod error;
 mod examples;

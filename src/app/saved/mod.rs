@@ -6,6 +6,7 @@
 //! the previous one as `.bak`; a file that cannot be read is moved aside
 //! (`.corrupt-<unix time>`), and the learner is told what was restored.
 
+pub mod approved;
 mod fit;
 pub mod last_lesson;
 mod lock;
