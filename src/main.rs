@@ -217,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lessons: lesson.source(),
             lessons_dir: lesson.lessons_dir.clone(),
             presenter: cli.presenter,
+            accept_rights: lesson.accept_rights,
         });
     };
     match command {

@@ -3,8 +3,8 @@
 //! checks them (`lessons lint`).
 
 pub(crate) mod acts;
-pub mod consent;
 pub mod catalog;
+pub mod consent;
 pub(crate) mod error;
 mod examples;
 mod inside;

@@ -58,6 +58,9 @@ pub struct Tutor {
     pub lessons_dir: Option<PathBuf>,
     /// Start in presenter mode.
     pub presenter: bool,
+    /// `--accept-rights`: the first lesson's declarations are accepted
+    /// (remembered) without asking.
+    pub accept_rights: bool,
 }
 
 pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
@@ -96,13 +99,25 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
         paste: true,
     });
     let mut farewell = None;
+    let mut accept_rights = tutor.accept_rights;
     let result = loop {
         saved::last_lesson::remember(&state_dir, &label.server, asked_namespace, &lesson.id);
         let (saved_path, loaded) =
             saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         // Held until this lesson is left: the one writer of its progress file.
         let lock = saved::lock(&saved_path);
+        // A lesson that reaches beyond its namespace asks first (once per
+        // version); nothing is applied until the learner answers.
+        let ask = saved::approved::to_ask(&state_dir, &lesson);
         let mut app = App::new(lesson, label.clone(), loaded.state);
+        if let Some(ask) = ask {
+            // `--accept-rights` answers for the first lesson only.
+            let accepted = accept_rights && saved::approved::approve(&state_dir, &ask).is_ok();
+            if !accepted {
+                app::consent::ask(&mut app, ask);
+            }
+        }
+        accept_rights = false;
         if let Some(notice) = loaded.notice {
             app.tell_lasting(notice);
         }
@@ -204,12 +219,13 @@ async fn run_lesson(
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     // The publisher (in a class) shares the engine's connection.
     let (client_tx, client_rx) = tokio::sync::oneshot::channel();
-    let commands = engine::spawn(
-        start_engine(app.lesson.clone(), target.clone(), client_tx),
-        msg_tx.clone(),
-        Msg::Engine,
-        engine_failed,
-    );
+    // The engine starts now, or once the learner accepts what the lesson
+    // declares (`app::consent`): before that, nothing reaches the cluster.
+    let mut not_started = Some(client_tx);
+    let mut commands = None;
+    if !app::consent::waiting(app) {
+        commands = start_lesson(app, target, &mut not_started, &msg_tx);
+    }
     // The lesson picker's rights marks and the publisher share it too.
     let (publisher_tx, publisher_rx) = tokio::sync::oneshot::channel();
     spawn_rights_check(client_rx, lessons.to_vec(), msg_tx.clone(), publisher_tx);
@@ -266,9 +282,24 @@ async fn run_lesson(
         for effect in effects {
             match effect {
                 Effect::Engine(command) => {
-                    if commands.send(command).is_err() {
+                    let sent = commands
+                        .as_ref()
+                        .is_some_and(|c: &mpsc::UnboundedSender<_>| c.send(command).is_ok());
+                    if !sent {
                         app.notice = Some("Not connected to a cluster: nothing was sent.".into());
                     }
+                }
+                Effect::AcceptRights(ask) => {
+                    if let Err(err) = saved::approved::approve(state_dir, &ask) {
+                        tracing::error!("remembering the yes to lesson {}: {err:#}", ask.lesson);
+                        app.notice = Some(
+                            format!(
+                                "Accepted for now, but not remembered (it will ask again): {err:#}"
+                            )
+                            .into(),
+                        );
+                    }
+                    commands = start_lesson(app, target, &mut not_started, &msg_tx);
                 }
                 Effect::Save => {
                     save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
@@ -359,6 +390,23 @@ fn save(app: &App, saving: Saving<'_>) {
     if let Err(err) = saved::store(path, &app.saved_state()) {
         tracing::error!("saving progress to {}: {err}", path.display());
     }
+}
+
+/// Starts the lesson's engine (once: `client` is taken), its updates coming
+/// as messages; the sender of its commands.
+fn start_lesson(
+    app: &App,
+    target: &Target,
+    client: &mut Option<tokio::sync::oneshot::Sender<kube::Client>>,
+    messages: &mpsc::UnboundedSender<Msg>,
+) -> Option<mpsc::UnboundedSender<crate::engine::actor::EngineCommand>> {
+    let client = client.take()?;
+    Some(engine::spawn(
+        start_engine(app.lesson.clone(), target.clone(), client),
+        messages.clone(),
+        Msg::Engine,
+        engine_failed,
+    ))
 }
 
 /// Connects, starts the engine, and creates the lesson's "fix it" objects once.
