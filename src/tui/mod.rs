@@ -10,6 +10,7 @@ pub mod board;
 mod engine;
 mod events;
 mod logging;
+mod saver;
 mod shell;
 mod terminal;
 
@@ -135,6 +136,7 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
             Saving {
                 path: &saved_path,
                 lock: &lock,
+                saver: &saver_for(&saved_path),
             },
             &state_dir,
             &mut farewell,
@@ -196,7 +198,9 @@ async fn event_loop(
     farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
     let result = run_lesson(terminal, &mut app, target, lessons, saving, state_dir).await;
-    save(&app, saving);
+    if saving.lock.is_writer() {
+        saving.saver.flush(app.saved_state());
+    }
     *farewell = app.farewell.take();
     result
 }
@@ -378,18 +382,26 @@ fn class_publisher(
 struct Saving<'a> {
     path: &'a Path,
     lock: &'a saved::Lock,
+    /// Writes off the UI thread.
+    saver: &'a saver::Saver,
 }
 
-/// Saves progress and drafts, unless another tutor is the file's writer
-/// (this one said so when it opened).
+/// Saves progress and drafts (on the saver's thread), unless another tutor
+/// is the file's writer (this one said so when it opened).
 fn save(app: &App, saving: Saving<'_>) {
-    if !saving.lock.is_writer() {
-        return;
+    if saving.lock.is_writer() {
+        saving.saver.save(app.saved_state());
     }
-    let path = saving.path;
-    if let Err(err) = saved::store(path, &app.saved_state()) {
-        tracing::error!("saving progress to {}: {err}", path.display());
-    }
+}
+
+/// The saver of the progress file at `path`.
+fn saver_for(path: &Path) -> saver::Saver {
+    let path = path.to_path_buf();
+    saver::Saver::spawn(move |state| {
+        if let Err(err) = saved::store(&path, state) {
+            tracing::error!("saving progress to {}: {err}", path.display());
+        }
+    })
 }
 
 /// Starts the lesson's engine (once: `client` is taken), its updates coming
