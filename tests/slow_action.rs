@@ -30,6 +30,7 @@ steps:
     title: Warn and wait
     text: steps/warn.md
     action: {labelNamespace: {pod-security.kubernetes.io/warn: restricted}}
+    acts: [run]
     checks:
       - exists: {kind: ConfigMap, name: ready}
 ";
@@ -220,6 +221,13 @@ async fn a_hanging_action_delays_no_check_and_no_key_and_its_timeout_is_said() {
     assert!(
         gave_up_after >= Duration::from_secs(19),
         "the action hung: {gave_up_after:?}\n{screen}"
+    );
+    // An action that gave up was not run: its step is not done yet.
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.screen();
+    assert!(
+        !screen.contains("Lesson complete") && !common::tmux::step_line(&screen, 1).contains('✓'),
+        "a step whose action gave up counts as done:\n{screen}"
     );
     assert!(
         green_after < Duration::from_secs(15) && key_after < Duration::from_secs(19),
