@@ -91,6 +91,7 @@ fn quit(tmux: &Tmux) {
     tmux.wait_for("EXITED 0 END", WAIT);
 }
 
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
 #[tokio::test]
 async fn the_tutor_asks_before_a_lesson_reaching_beyond_its_namespace_acts() {
     let _pty = common::pty_lock();

@@ -155,6 +155,7 @@ fn tutor(state: &Path, root: &Path, namespace: &str) -> Tmux {
     Tmux::start(&command, 140, 45)
 }
 
+#[allow(clippy::await_holding_lock)] // the lock serialises whole pty tests
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_action_delays_no_check_and_no_key_and_its_timeout_is_said() {
     let _pty = common::pty_lock();
