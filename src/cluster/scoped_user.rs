@@ -119,7 +119,7 @@ pub fn render(
         "contexts": [{"name": name, "context": context}],
         "current-context": name,
     });
-    serde_saphyr::to_string(&config).expect("a JSON value serialises as YAML")
+    crate::yaml::to_text(&config)
 }
 
 /// A kubeconfig for `namespace/account` with a token valid `seconds`,
@@ -156,9 +156,14 @@ mod tests {
             "att-01",
             "https://127.0.0.1:6443",
             "PEM",
-            "tok",
+            &"x".repeat(900),
             "att-01",
             Some("serviceaccount-rbac"),
+        );
+        // A token (long) is one line, where a reader looks for it.
+        assert!(
+            text.contains(&format!("    token: {}\n", "x".repeat(900))),
+            "{text}"
         );
         let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
         let extension = &config.contexts[0]

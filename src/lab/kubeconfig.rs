@@ -85,7 +85,7 @@ fn render(server: &str, context: &str, ca: &str, cert: &str, key: &str) -> Strin
         "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
         "current-context": context,
     });
-    serde_saphyr::to_string(&config).expect("a JSON value serialises as YAML")
+    crate::yaml::to_text(&config)
 }
 
 #[cfg(test)]
