@@ -33,12 +33,7 @@ pub fn replace_private(path: &Path, contents: &[u8], keep_backup: bool) -> std::
         .into_owned();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
+        let mut file = open_new_private(&tmp)?;
         file.set_permissions(fs::Permissions::from_mode(0o600))?;
         file.write_all(contents)?;
         file.sync_all()
@@ -59,6 +54,29 @@ pub fn replace_private(path: &Path, contents: &[u8], keep_backup: bool) -> std::
     fs::rename(&tmp, path)?;
     // The rename is durable only once the folder itself is flushed.
     fs::File::open(dir)?.sync_all()
+}
+
+/// A new file, 0600, opened without following a symbolic link and only if
+/// nothing is there (O_EXCL): a link planted at the temporary name (in a
+/// folder others may write) is never written through. Something left there
+/// by an earlier run of the same pid (a crash) is removed (the name, not
+/// what a link points to) and the file created once more.
+fn open_new_private(tmp: &Path) -> std::io::Result<fs::File> {
+    let open = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(tmp)
+    };
+    match open() {
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::remove_file(tmp)?;
+            open()
+        }
+        other => other,
+    }
 }
 
 /// `<path>.bak`: where `replace_private` keeps the version it replaced.
@@ -131,6 +149,30 @@ mod tests {
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_link_planted_at_the_temporary_name_is_not_written_through() {
+        let dir = std::env::temp_dir().join(format!("kubetutor-planted-{}", std::process::id()));
+        create_private_dir(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, "the learner's own file").unwrap();
+        let target = dir.join("progress.json");
+        let tmp = dir.join(format!(".progress.json.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        write_private(&target, b"{}").unwrap();
+        assert_eq!(
+            fs::read_to_string(&victim).unwrap(),
+            "the learner's own file"
+        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "{}");
+        assert!(
+            !fs::symlink_metadata(&target)
+                .unwrap()
+                .file_type()
+                .is_symlink()
         );
         fs::remove_dir_all(dir).unwrap();
     }

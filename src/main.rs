@@ -52,6 +52,10 @@ enum Command {
         /// Namespace whose progress to show (default: the kubeconfig context's, else each lesson's own).
         #[arg(long, short = 'n')]
         namespace: Option<String>,
+        /// Print what each lesson declares it does beyond its namespace with
+        /// your rights, what it creates unasked, and whether you accepted it.
+        #[arg(long)]
+        show_rights: bool,
     },
     /// Check every step of a lesson against the cluster: ✓ or ✗ with the reason.
     Verify {
@@ -213,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lessons: lesson.source(),
             lessons_dir: lesson.lessons_dir.clone(),
             presenter: cli.presenter,
+            accept_rights: lesson.accept_rights,
         });
     };
     match command {
@@ -224,9 +229,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action,
             lessons_dir,
             namespace,
+            show_rights,
         } => {
             let root = kubetutor::lesson::catalog::resolve(lessons_dir.as_deref())?;
             match action {
+                None if show_rights => cli::lessons::show_rights(&root, namespace.as_deref()),
                 None => cli::lessons::list(&root, &cli.cluster, namespace.as_deref()),
                 Some(LessonsAction::Lint { path: Some(path) }) => cli::lessons::lint(&path),
                 Some(LessonsAction::Lint { path: None }) => {

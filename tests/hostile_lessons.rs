@@ -300,3 +300,60 @@ async fn verify_prints_cluster_text_without_terminal_escapes() {
     let _ = std::fs::remove_dir_all(root);
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// `class status` prints what attendees and the cluster wrote escaped: a
+/// value with an escape sequence in an attendee's namespace, quoted by the
+/// failing check of the step they are on, reaches the instructor's terminal
+/// as text.
+#[test]
+fn class_status_prints_attendee_text_without_terminal_escapes() {
+    let class = format!("esc{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let root = common::temp_dir("escapes-class-lesson");
+    let dir = good_lesson(&root, "quotes-the-attendee");
+    std::fs::write(
+        dir.join("lesson.yaml"),
+        "id: quotes-the-attendee\ntitle: A lesson\nowns:\n  - {kind: ConfigMap, name: greeting}\nsteps:\n  \
+         - id: first\n    title: First step\n    text: steps/first.md\n    checks:\n      \
+         - field: {kind: ConfigMap, name: greeting, path: data.text, equals: hello}\n",
+    )
+    .unwrap();
+    let state = common::temp_dir("escapes-class-state");
+    let files = common::temp_dir("escapes-class-files").join("files");
+    let root_arg = root.to_str().unwrap();
+    let (ok, said) = common::run_on_lab(
+        &[
+            "class",
+            "create",
+            &class,
+            "--attendees",
+            "1",
+            "--lessons-dir",
+            root_arg,
+            "--lesson",
+            "quotes-the-attendee",
+            "--out",
+            files.to_str().unwrap(),
+        ],
+        &state,
+    );
+    assert!(ok, "{said}");
+    common::lab().apply(
+        &format!("{class}-01"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  text: \"\\e]0;pwned\\a\\e[2J\"\n",
+    );
+    let (ok, said) = common::run_on_lab(
+        &["class", "status", &class, "--lessons-dir", root_arg],
+        &state,
+    );
+    let (_, deleted) = common::run_on_lab(&["class", "delete", &class], &state);
+    assert!(ok, "{said}");
+    assert!(said.contains("pwned"), "the value is quoted: {said}");
+    assert!(
+        !said.contains('\u{1b}') && !said.contains('\u{7}'),
+        "the terminal got an escape: {said:?}"
+    );
+    assert!(deleted.contains(&class), "{deleted}");
+    let _ = std::fs::remove_dir_all(root);
+    let _ = std::fs::remove_dir_all(state);
+    let _ = std::fs::remove_dir_all(files.parent().unwrap());
+}

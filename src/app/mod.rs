@@ -8,6 +8,7 @@ mod actions;
 mod acts;
 pub(crate) mod acts_log;
 pub mod code;
+pub mod consent;
 mod editor;
 #[cfg(test)]
 mod focus_tests;
@@ -92,6 +93,9 @@ pub enum Effect {
     ClearActsLog,
     /// The learner's progress changed: publish it for the class's board.
     Publish(crate::class::record::Record),
+    /// The learner accepted what the lesson declares (`consent`): remember
+    /// this version, then start the lesson.
+    AcceptRights(crate::lesson::consent::Ask),
     Quit,
 }
 
@@ -134,6 +138,9 @@ pub enum Connection {
     Link(Link),
     /// The engine could not start.
     Unreachable(String),
+    /// The engine was not started: why (the lesson waits for the learner's
+    /// answer about its rights, or was declined).
+    NotStarted(String),
 }
 
 impl Connection {

@@ -22,6 +22,9 @@ pub enum Overlay {
     Paste(String),
     /// F8's question: delete this object and create it again?
     Recreate(super::recreate::Recreate),
+    /// Before the lesson acts: what it declares it does beyond its
+    /// namespace; accept or decline.
+    Consent(crate::lesson::consent::Ask),
 }
 
 /// The overlays open, bottom first.
@@ -108,6 +111,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
             paste::on_key(app, key, text)
         }
         Overlay::Recreate(offer) => super::recreate::on_key(app, key, offer),
+        Overlay::Consent(ask) => super::consent::on_key(app, key, ask),
     })
 }
 

@@ -29,6 +29,11 @@ pub enum ClassAction {
         /// namespace (create refuses them otherwise, and says the risk).
         #[arg(long)]
         allow_risky_rights: bool,
+        /// Accept what the lessons declare they do beyond their namespace
+        /// (see `kubetutor lessons --show-rights`): create refuses a lesson
+        /// that is not shipped with kubetutor until its version is accepted.
+        #[arg(long)]
+        accept_rights: bool,
         /// How long the attendees' tokens are valid, in hours.
         #[arg(long, default_value_t = 8)]
         token_hours: i64,
@@ -108,6 +113,7 @@ pub fn run(
             attendees,
             lesson,
             allow_risky_rights,
+            accept_rights,
             token_hours,
             out,
             lessons_dir,
@@ -134,6 +140,11 @@ pub fn run(
                         anyhow::anyhow!("lesson {id} does not load:\n{}", list.join("\n"))
                     },
                 )?);
+            }
+            // The rights are granted to every attendee: the instructor reads
+            // and accepts them first, as a learner does.
+            for lesson in &lessons {
+                super::accepted(lesson, accept_rights)?;
             }
             let (lesson, also) = lessons
                 .split_first()

@@ -56,6 +56,58 @@ pub fn list(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `lessons --show-rights`: per lesson, what it declares it does beyond its
+/// namespace with the learner's rights and what its setups create unasked
+/// (`lesson::consent`), its version, and whether that version is shipped
+/// with kubetutor, accepted on this machine, or still to be accepted.
+pub fn show_rights(root: &LessonsRoot, namespace: Option<&str>) -> anyhow::Result<ExitCode> {
+    use crate::app::saved::approved;
+    use crate::lesson::consent::{self, Declared};
+    println!("{root}");
+    let state_dir = crate::app::saved::state_dir()?;
+    let lessons = catalog::in_learning_order(&root.path);
+    if lessons.is_empty() {
+        anyhow::bail!(
+            "no lessons in {} (a lesson is a folder with a lesson.yaml)",
+            root.path.display()
+        );
+    }
+    for (id, dir) in lessons {
+        let lesson = match Lesson::load(&dir, namespace) {
+            Ok(lesson) => lesson,
+            Err(errors) => {
+                println!(
+                    "\n{id}: does not load ({} error(s)): run `kubetutor lessons lint {}`",
+                    errors.len(),
+                    dir.display()
+                );
+                continue;
+            }
+        };
+        let declared = Declared::of(&lesson);
+        let version = consent::version(&dir);
+        let standing = if !declared.asks() {
+            "stays in its namespace: not asked"
+        } else if consent::shipped(&id, &version) {
+            "shipped with kubetutor (reviewed): not asked"
+        } else if approved::is_approved(&state_dir, &version) {
+            "accepted on this machine"
+        } else {
+            "not accepted yet: asked before it acts (--accept-rights accepts it)"
+        };
+        println!(
+            "\n{id} — {} (namespace {}, version {}): {standing}",
+            lesson.title,
+            lesson.namespace,
+            consent::short(&version)
+        );
+        for line in declared.lines() {
+            println!("  {line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Checks one lesson folder, or every lesson under a root. Prints each error
 /// as file:line:column: message; exits non-zero when there is any.
 pub fn lint(path: &Path) -> anyhow::Result<ExitCode> {

@@ -92,6 +92,11 @@ pub struct LessonArgs {
     /// `lab::real_node::pod_image_for`); None: the default.
     #[arg(skip)]
     pub pod_image: Option<String>,
+    /// Accept what the lesson declares it does beyond its namespace with your
+    /// rights (see `kubetutor lessons --show-rights`): remembered for this
+    /// version of the lesson, so it is asked once.
+    #[arg(long)]
+    pub accept_rights: bool,
 }
 
 impl LessonArgs {
@@ -107,6 +112,7 @@ impl LessonArgs {
                 .pod_image
                 .clone()
                 .or_else(|| crate::lab::real_node::pod_image_for(cluster.kubeconfig.as_deref())),
+            accept_rights: self.accept_rights,
         }
     }
 
@@ -133,4 +139,40 @@ impl LessonArgs {
     pub fn load(&self) -> anyhow::Result<crate::lesson::Lesson> {
         self.source().load(self.lesson_id())
     }
+
+    /// Loads the lesson for a command that acts on the cluster with the
+    /// user's rights (verify, solve, reset): one that reaches beyond its
+    /// namespace runs only once this version of it was accepted, here with
+    /// `--accept-rights` or earlier in the tutor.
+    pub fn load_accepted(&self) -> anyhow::Result<crate::lesson::Lesson> {
+        let lesson = self.load()?;
+        accepted(&lesson, self.accept_rights)?;
+        Ok(lesson)
+    }
+}
+
+/// Ok when `lesson` stays in its namespace, is shipped with kubetutor, or
+/// this version of it was accepted before; with `accept`, accepts it now
+/// (and says so); otherwise an error saying what it declares and how to
+/// accept it.
+pub fn accepted(lesson: &crate::lesson::Lesson, accept: bool) -> anyhow::Result<()> {
+    let state_dir = crate::app::saved::state_dir()?;
+    let Some(ask) = crate::app::saved::approved::to_ask(&state_dir, lesson) else {
+        return Ok(());
+    };
+    let said = ask.lines().join("\n");
+    if accept {
+        crate::app::saved::approved::approve(&state_dir, &ask)?;
+        eprintln!(
+            "{said}\nkubetutor: accepted (--accept-rights), remembered in {}.",
+            crate::app::saved::approved::where_remembered(&state_dir).display()
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{said}\nkubetutor does not act for a lesson that reaches beyond its namespace until you \
+         accept it: read the above, then run the command again with --accept-rights (or open \
+         the lesson in the tutor and answer its question). `kubetutor lessons --show-rights` \
+         lists what every lesson declares."
+    )
 }

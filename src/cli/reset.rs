@@ -22,7 +22,7 @@ pub async fn run(
     cluster: &ClusterArgs,
     options: &ResetOptions<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let lesson = lesson.load()?;
+    let lesson = lesson.load_accepted()?;
     let from = match options.step {
         Some(id) => lesson.step_index(id).ok_or_else(|| {
             let ids: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();

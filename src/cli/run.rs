@@ -14,7 +14,7 @@ use crate::lesson::Lesson;
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 
 async fn engine(lesson: &LessonArgs, cluster: &ClusterArgs) -> anyhow::Result<Engine> {
-    let lesson = lesson.load()?;
+    let lesson = lesson.load_accepted()?;
     let config = cluster.target().config().await?;
     Engine::start(lesson, config).await
 }

@@ -19,15 +19,24 @@ pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
 /// The method and URL arrive as its arguments (`$1`, `$2`), never spliced
 /// into the script, so a lesson's quotes, `;`, `$(…)` or newlines stay data.
 /// The token is read from the Pod's own mount inside the container: it never
-/// leaves the Pod and is on no command line. TLS is verified with the mounted
-/// ca.crt; there is no insecure option.
+/// leaves the Pod. It is on no command line either, not even curl's (any
+/// process of the container may read another's): the header goes to curl's
+/// standard input (`-H @-`), written by the shell's own `printf` and by
+/// `cat`. TLS is verified with the mounted ca.crt; there is no insecure option.
 pub fn script() -> String {
-    let dir = SERVICE_ACCOUNT_DIR;
+    script_in(SERVICE_ACCOUNT_DIR)
+}
+
+/// The script, reading the token and CA from `dir` (tests run it on a folder
+/// of their own).
+fn script_in(dir: &str) -> String {
     let write_status = format!("'\\n{STATUS_MARKER}%{{http_code}}'");
     format!(
         "command -v curl >/dev/null 2>&1 || {{ echo 'kubetutor: this image has no curl' >&2; exit 127; }}\n\
          if [ \"$3\" = {WITH_TOKEN} ]; then\n\
-         exec curl -sS --cacert {dir}/ca.crt -H \"Authorization: Bearer $(cat {dir}/token)\" -X \"$1\" -w {write_status} \"$2\"\n\
+         {{ printf 'Authorization: Bearer '; cat {dir}/token; printf '\\n'; }} | \
+         curl -sS --cacert {dir}/ca.crt -H @- -X \"$1\" -w {write_status} \"$2\"\n\
+         exit $?\n\
          fi\n\
          exec curl -sS --cacert {dir}/ca.crt -X \"$1\" -w {write_status} \"$2\"\n"
     )
@@ -223,7 +232,7 @@ mod tests {
             "{script}"
         );
         assert!(
-            script.contains("Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)"),
+            script.contains("cat /var/run/secrets/kubernetes.io/serviceaccount/token;"),
             "{script}"
         );
         assert!(
@@ -308,5 +317,56 @@ mod tests {
                 .unwrap_err()
                 .contains("could not reach")
         );
+    }
+
+    /// The script run by a real shell, with a `curl` of the test's that
+    /// prints its arguments and its input: the token reaches curl's input as
+    /// a header, and no command line of the container holds it.
+    #[test]
+    fn the_token_is_on_no_command_line() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("kt-token-argv-{}", std::process::id()));
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(dir.join("token"), "s3cret-token").unwrap();
+        std::fs::write(dir.join("ca.crt"), "ca").unwrap();
+        let curl = bin.join("curl");
+        std::fs::write(
+            &curl,
+            "#!/bin/sh\nprintf 'ARGV:'; for a in \"$@\"; do printf ' [%s]' \"$a\"; done; echo\n\
+             printf 'STDIN:'; cat; echo\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let run = |auth: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(script_in(dir.to_str().unwrap()))
+                .args([
+                    SCRIPT_NAME,
+                    "GET",
+                    "https://kubernetes.default.svc/api",
+                    auth,
+                ])
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let said = run(WITH_TOKEN);
+        let (argv, stdin) = said.split_once("STDIN:").unwrap();
+        assert!(!argv.contains("s3cret-token"), "{said}");
+        assert!(argv.contains("[-H] [@-]"), "{said}");
+        assert!(
+            stdin.contains("Authorization: Bearer s3cret-token"),
+            "{said}"
+        );
+        let anonymous = run("anonymous");
+        assert!(
+            !anonymous.contains("s3cret-token") && !anonymous.contains("Authorization"),
+            "{anonymous}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

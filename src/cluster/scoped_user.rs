@@ -85,7 +85,9 @@ pub fn ca_pem(config: &Config) -> anyhow::Result<String> {
 pub const LESSON_EXTENSION: &str = "kubetutor.dev/lesson";
 
 /// A kubeconfig for a token user. `name` names its cluster, user and context;
-/// `lesson`, when given, is written as a context extension.
+/// `lesson`, when given, is written as a context extension. Built as data and
+/// serialised, never spliced into YAML text: a value holding a newline, a
+/// quote or `: ` stays that value (a class name, a lesson id, a token).
 pub fn render(
     name: &str,
     server: &str,
@@ -94,42 +96,30 @@ pub fn render(
     namespace: &str,
     lesson: Option<&str>,
 ) -> String {
-    // An extension is an object with apiVersion and kind, as kubectl expects.
-    let extensions = lesson
-        .map(|id| {
-            format!(
-                "    extensions:
-    - name: {LESSON_EXTENSION}
-      extension:
-        apiVersion: kubetutor.dev/v1
-        kind: Lesson
-        id: {id}
-"
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "apiVersion: v1
-kind: Config
-clusters:
-- name: {name}
-  cluster:
-    server: {server}
-    certificate-authority-data: {ca}
-users:
-- name: {name}
-  user:
-    token: {token}
-contexts:
-- name: {name}
-  context:
-    cluster: {name}
-    user: {name}
-    namespace: {namespace}
-{extensions}current-context: {name}
-",
-        ca = STANDARD.encode(ca_pem)
-    )
+    let mut context = serde_json::json!({
+        "cluster": name,
+        "user": name,
+        "namespace": namespace,
+    });
+    if let Some(id) = lesson {
+        // An extension is an object with apiVersion and kind, as kubectl expects.
+        context["extensions"] = serde_json::json!([{
+            "name": LESSON_EXTENSION,
+            "extension": {"apiVersion": "kubetutor.dev/v1", "kind": "Lesson", "id": id},
+        }]);
+    }
+    let config = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {
+            "server": server,
+            "certificate-authority-data": STANDARD.encode(ca_pem),
+        }}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": context}],
+        "current-context": name,
+    });
+    crate::yaml::to_text(&config)
 }
 
 /// A kubeconfig for `namespace/account` with a token valid `seconds`,
@@ -166,9 +156,14 @@ mod tests {
             "att-01",
             "https://127.0.0.1:6443",
             "PEM",
-            "tok",
+            &"x".repeat(900),
             "att-01",
             Some("serviceaccount-rbac"),
+        );
+        // A token (long) is one line, where a reader looks for it.
+        assert!(
+            text.contains(&format!("    token: {}\n", "x".repeat(900))),
+            "{text}"
         );
         let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
         let extension = &config.contexts[0]
@@ -186,5 +181,34 @@ mod tests {
         let cluster = config.clusters[0].cluster.as_ref().unwrap();
         assert_eq!(cluster.certificate_authority_data.as_deref(), Some("UEVN"));
         assert_eq!(cluster.insecure_skip_tls_verify, None);
+    }
+
+    /// Values that would break YAML spliced as text (a newline and a key, a
+    /// quote, `: `, a `#`) come back exactly, and add nothing.
+    #[test]
+    fn values_stay_values_in_the_kubeconfig() {
+        let namespace = "att-01\n    namespace: kube-system";
+        let lesson = "x\"\ncurrent-context: evil # y: z";
+        let token = "tok: en\nusers: []";
+        let text = render(
+            "att-01",
+            "https://127.0.0.1:6443",
+            "PEM",
+            token,
+            namespace,
+            Some(lesson),
+        );
+        let config = kube::config::Kubeconfig::from_yaml(&text).unwrap();
+        let context = config.contexts[0].context.as_ref().unwrap();
+        assert_eq!(context.namespace.as_deref(), Some(namespace));
+        assert_eq!(
+            context.extensions.as_ref().unwrap()[0].extension["id"],
+            lesson
+        );
+        assert_eq!(config.current_context.as_deref(), Some("att-01"));
+        assert_eq!(config.auth_infos.len(), 1);
+        let user = config.auth_infos[0].auth_info.as_ref().unwrap();
+        use secrecy::ExposeSecret;
+        assert_eq!(user.token.as_ref().unwrap().expose_secret(), token);
     }
 }

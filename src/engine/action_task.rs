@@ -63,16 +63,27 @@ impl Engine {
 impl ActionTask {
     /// Runs the action and describes what happened, or that it ran out of time.
     pub(crate) async fn run(self) -> ActionOutput {
+        self.run_bounded().await.0
+    }
+
+    /// Runs the action: what happened, and whether it answered in time (an
+    /// action that gave up was not run, as far as the step is concerned).
+    pub(crate) async fn run_bounded(self) -> (ActionOutput, bool) {
         let title = title(&self.action, &self.namespace);
-        let lines = match tokio::time::timeout(bounded::TIME_LIMIT, self.lines()).await {
-            Ok(lines) => lines,
-            Err(_) => vec![format!("{title}: {}.", bounded::time_limit_said())],
+        let (lines, answered) = match tokio::time::timeout(bounded::TIME_LIMIT, self.lines()).await
+        {
+            Ok(lines) => (lines, true),
+            Err(_) => (
+                vec![format!("{title}: {}.", bounded::time_limit_said())],
+                false,
+            ),
         };
-        ActionOutput {
+        let output = ActionOutput {
             title,
             lines,
             step: None,
-        }
+        };
+        (output, answered)
     }
 
     async fn lines(&self) -> Vec<String> {

@@ -176,8 +176,9 @@ impl Engine {
                         let updates = updates.clone();
                         actions.push(Box::pin(async move {
                             for task in tasks {
-                                let mut output = task.run().await;
-                                output.step = Some(index);
+                                // One that gave up does not count as run.
+                                let (mut output, answered) = task.run_bounded().await;
+                                output.step = answered.then_some(index);
                                 if updates.send(EngineUpdate::Action(output)).is_err() { return; }
                             }
                         }));

@@ -68,28 +68,24 @@ fn write_one(
     super::pki::write_private(file, &text)
 }
 
+/// Built as data and serialised (never spliced into YAML text), as every
+/// kubeconfig kubetutor writes.
 fn render(server: &str, context: &str, ca: &str, cert: &str, key: &str) -> String {
-    format!(
-        "apiVersion: v1
-kind: Config
-clusters:
-- name: {context}
-  cluster:
-    server: {server}
-    certificate-authority-data: {ca}
-users:
-- name: {context}
-  user:
-    client-certificate-data: {cert}
-    client-key-data: {key}
-contexts:
-- name: {context}
-  context:
-    cluster: {context}
-    user: {context}
-current-context: {context}
-"
-    )
+    let config = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": context, "cluster": {
+            "server": server,
+            "certificate-authority-data": ca,
+        }}],
+        "users": [{"name": context, "user": {
+            "client-certificate-data": cert,
+            "client-key-data": key,
+        }}],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+        "current-context": context,
+    });
+    crate::yaml::to_text(&config)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub(crate) mod acts;
 pub mod catalog;
+pub mod consent;
 pub(crate) mod error;
 mod examples;
 mod inside;

@@ -32,7 +32,7 @@ pub fn read(path: &Path) -> Result<String, LessonError> {
 
 /// A regular file of at most `MAX_BYTES`. Opened without blocking, so a FIFO
 /// (which would wait for a writer forever) or a device is refused, not read.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+pub(super) fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()

@@ -10,6 +10,7 @@ pub mod board;
 mod engine;
 mod events;
 mod logging;
+mod saver;
 mod shell;
 mod terminal;
 
@@ -58,6 +59,9 @@ pub struct Tutor {
     pub lessons_dir: Option<PathBuf>,
     /// Start in presenter mode.
     pub presenter: bool,
+    /// `--accept-rights`: the first lesson's declarations are accepted
+    /// (remembered) without asking.
+    pub accept_rights: bool,
 }
 
 pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
@@ -96,13 +100,25 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
         paste: true,
     });
     let mut farewell = None;
+    let mut accept_rights = tutor.accept_rights;
     let result = loop {
         saved::last_lesson::remember(&state_dir, &label.server, asked_namespace, &lesson.id);
         let (saved_path, loaded) =
             saved::open(&state_dir, &label.server, &lesson.namespace, &lesson.id);
         // Held until this lesson is left: the one writer of its progress file.
         let lock = saved::lock(&saved_path);
+        // A lesson that reaches beyond its namespace asks first (once per
+        // version); nothing is applied until the learner answers.
+        let ask = saved::approved::to_ask(&state_dir, &lesson);
         let mut app = App::new(lesson, label.clone(), loaded.state);
+        if let Some(ask) = ask {
+            // `--accept-rights` answers for the first lesson only.
+            let accepted = accept_rights && saved::approved::approve(&state_dir, &ask).is_ok();
+            if !accepted {
+                app::consent::ask(&mut app, ask);
+            }
+        }
+        accept_rights = false;
         if let Some(notice) = loaded.notice {
             app.tell_lasting(notice);
         }
@@ -120,6 +136,7 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
             Saving {
                 path: &saved_path,
                 lock: &lock,
+                saver: &saver_for(&saved_path),
             },
             &state_dir,
             &mut farewell,
@@ -181,7 +198,9 @@ async fn event_loop(
     farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
     let result = run_lesson(terminal, &mut app, target, lessons, saving, state_dir).await;
-    save(&app, saving);
+    if saving.lock.is_writer() {
+        saving.saver.flush(app.saved_state());
+    }
     *farewell = app.farewell.take();
     result
 }
@@ -204,12 +223,13 @@ async fn run_lesson(
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
     // The publisher (in a class) shares the engine's connection.
     let (client_tx, client_rx) = tokio::sync::oneshot::channel();
-    let commands = engine::spawn(
-        start_engine(app.lesson.clone(), target.clone(), client_tx),
-        msg_tx.clone(),
-        Msg::Engine,
-        engine_failed,
-    );
+    // The engine starts now, or once the learner accepts what the lesson
+    // declares (`app::consent`): before that, nothing reaches the cluster.
+    let mut not_started = Some(client_tx);
+    let mut commands = None;
+    if !app::consent::waiting(app) {
+        commands = start_lesson(app, target, &mut not_started, &msg_tx);
+    }
     // The lesson picker's rights marks and the publisher share it too.
     let (publisher_tx, publisher_rx) = tokio::sync::oneshot::channel();
     spawn_rights_check(client_rx, lessons.to_vec(), msg_tx.clone(), publisher_tx);
@@ -266,9 +286,24 @@ async fn run_lesson(
         for effect in effects {
             match effect {
                 Effect::Engine(command) => {
-                    if commands.send(command).is_err() {
+                    let sent = commands
+                        .as_ref()
+                        .is_some_and(|c: &mpsc::UnboundedSender<_>| c.send(command).is_ok());
+                    if !sent {
                         app.notice = Some("Not connected to a cluster: nothing was sent.".into());
                     }
+                }
+                Effect::AcceptRights(ask) => {
+                    if let Err(err) = saved::approved::approve(state_dir, &ask) {
+                        tracing::error!("remembering the yes to lesson {}: {err:#}", ask.lesson);
+                        app.notice = Some(
+                            format!(
+                                "Accepted for now, but not remembered (it will ask again): {err:#}"
+                            )
+                            .into(),
+                        );
+                    }
+                    commands = start_lesson(app, target, &mut not_started, &msg_tx);
                 }
                 Effect::Save => {
                     save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
@@ -347,18 +382,43 @@ fn class_publisher(
 struct Saving<'a> {
     path: &'a Path,
     lock: &'a saved::Lock,
+    /// Writes off the UI thread.
+    saver: &'a saver::Saver,
 }
 
-/// Saves progress and drafts, unless another tutor is the file's writer
-/// (this one said so when it opened).
+/// Saves progress and drafts (on the saver's thread), unless another tutor
+/// is the file's writer (this one said so when it opened).
 fn save(app: &App, saving: Saving<'_>) {
-    if !saving.lock.is_writer() {
-        return;
+    if saving.lock.is_writer() {
+        saving.saver.save(app.saved_state());
     }
-    let path = saving.path;
-    if let Err(err) = saved::store(path, &app.saved_state()) {
-        tracing::error!("saving progress to {}: {err}", path.display());
-    }
+}
+
+/// The saver of the progress file at `path`.
+fn saver_for(path: &Path) -> saver::Saver {
+    let path = path.to_path_buf();
+    saver::Saver::spawn(move |state| {
+        if let Err(err) = saved::store(&path, state) {
+            tracing::error!("saving progress to {}: {err}", path.display());
+        }
+    })
+}
+
+/// Starts the lesson's engine (once: `client` is taken), its updates coming
+/// as messages; the sender of its commands.
+fn start_lesson(
+    app: &App,
+    target: &Target,
+    client: &mut Option<tokio::sync::oneshot::Sender<kube::Client>>,
+    messages: &mpsc::UnboundedSender<Msg>,
+) -> Option<mpsc::UnboundedSender<crate::engine::actor::EngineCommand>> {
+    let client = client.take()?;
+    Some(engine::spawn(
+        start_engine(app.lesson.clone(), target.clone(), client),
+        messages.clone(),
+        Msg::Engine,
+        engine_failed,
+    ))
 }
 
 /// Connects, starts the engine, and creates the lesson's "fix it" objects once.

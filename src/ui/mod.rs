@@ -52,6 +52,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Reset(view) => overlay::reset(frame, view),
             Overlay::Paste(text) => overlay::paste(frame, app, text),
             Overlay::Recreate(offer) => overlay::recreate(frame, offer),
+            Overlay::Consent(ask) => overlay::consent(frame, ask),
         }
     }
 }
@@ -223,6 +224,7 @@ fn status_line(app: &App) -> Paragraph<'static> {
         }
         Connection::Link(link) => link.describe(),
         Connection::Unreachable(why) => format!("unreachable: {why}"),
+        Connection::NotStarted(why) => why.clone(),
     };
     let text = format!(
         " {} │ {} │ ns {} │ {} ",

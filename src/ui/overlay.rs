@@ -110,6 +110,35 @@ pub fn recreate(frame: &mut Frame, offer: &crate::app::recreate::Recreate) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// The question before a lesson that reaches beyond its namespace acts:
+/// every line it declares, wrapped, and the keys that answer.
+pub fn consent(frame: &mut Frame, ask: &crate::lesson::consent::Ask) {
+    let mut text = ask.lines();
+    text.push(String::new());
+    text.push(crate::app::consent::ANSWER.to_string());
+    let area = frame.area();
+    let width = area.width.saturating_sub(4).clamp(20, 100);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = text
+        .iter()
+        .map(|line| line.chars().count().div_ceil(inner).max(1))
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::warn())
+        .title(" Before this lesson acts ");
+    let lines: Vec<Line> = text.into_iter().map(Line::from).collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        rect,
+    );
+}
+
 pub fn menu(frame: &mut Frame, app: &crate::app::App, selected: usize) {
     let lines: Vec<Line> = MenuItem::offered(app)
         .iter()

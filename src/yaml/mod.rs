@@ -4,6 +4,14 @@ use serde::de::DeserializeOwned;
 
 mod advice;
 
+/// `value` as YAML text, each string on one line (quoted, with escapes,
+/// when it needs to be): what kubetutor writes for people and tools to read
+/// (a kubeconfig a `grep token:` or an editor finds whole).
+pub fn to_text(value: &serde_json::Value) -> String {
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    serde_saphyr::to_string_with_options(value, options).expect("a JSON value serialises as YAML")
+}
+
 /// A YAML error: 1-based line and column (0 when unknown) and the message alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {

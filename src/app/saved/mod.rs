@@ -6,6 +6,7 @@
 //! the previous one as `.bak`; a file that cannot be read is moved aside
 //! (`.corrupt-<unix time>`), and the learner is told what was restored.
 
+pub mod approved;
 mod fit;
 pub mod last_lesson;
 mod lock;
@@ -161,7 +162,8 @@ fn moved_aside(path: &Path, why: &str, text: &str) -> Loaded {
 /// because a draft may hold whatever the learner pasted.
 pub fn store(path: &Path, state: &SavedState) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        // The learner's alone, whatever the umask: drafts may hold anything.
+        crate::files::create_private_dir(dir).map_err(std::io::Error::other)?;
     }
     crate::files::replace_private(path, &serde_json::to_vec_pretty(state)?, true)
 }
