@@ -1,7 +1,8 @@
 //! `kubetutor class create`: a namespace per attendee with an account that
 //! is `admin` there and nothing elsewhere (plus read access to exactly what
 //! the lesson's checks read outside it), and a kubeconfig per attendee.
-//! Running it again adds missing attendees and renews every token.
+//! Running it again adds missing attendees and renews every token, revoking
+//! the old ones (`renew`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,6 +54,21 @@ pub struct Created {
     pub rights: Vec<String>,
     /// The Pod Security the attendee namespaces get, in words.
     pub pod_security: String,
+    /// Attendee namespaces whose account was re-created: every token issued
+    /// before (the kubeconfig files handed out) no longer works.
+    pub revoked: Vec<String>,
+    /// Said when the cluster granted shorter tokens than asked.
+    pub shortened: Option<String>,
+}
+
+/// `seconds` in words: "8 h", "1.5 h".
+fn hours(seconds: i64) -> String {
+    let hours = seconds as f64 / 3600.0;
+    if (hours - hours.round()).abs() < 0.05 {
+        format!("{} h", hours.round())
+    } else {
+        format!("{hours:.1} h")
+    }
 }
 
 /// Refuses, before changing anything, when a name the class would take
@@ -242,6 +258,7 @@ pub async fn create(
     }
     let apply = PatchParams::apply(MANAGER).force();
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let mut revoked = Vec::new();
     for number in 1..=count {
         let ns = namespace(class, number);
         let mut ns_labels = labels(class);
@@ -275,6 +292,13 @@ pub async fn create(
                     .await?;
             ledger.note("Namespace", None, &ns, uid);
             ledger::write(client, class, &ledger).await?;
+        }
+        if ours && let Some(revoking) = super::renew::revoke_tokens(client, &ns, ACCOUNT).await? {
+            revoked.push(revoking);
+            created.revoked.push(ns.clone());
+            progress(&format!(
+                "namespace {ns}: {ACCOUNT} re-created, so its old tokens stop working"
+            ));
         }
         scoped_user::ensure_namespace_admin(client, &ns, ACCOUNT, &labels(class)).await?;
         let grantee = Grantee {
@@ -336,9 +360,10 @@ pub async fn create(
     ledger::write(client, class, &ledger).await?;
 
     crate::files::ensure_private_dir(&options.out)?;
+    let mut shortest = options.token_seconds;
     for number in 1..=count {
         let ns = namespace(class, number);
-        let text = scoped_user::kubeconfig(
+        let (text, granted) = scoped_user::kubeconfig_granted(
             client,
             config,
             &ns,
@@ -347,6 +372,7 @@ pub async fn create(
             Some(&options.lesson.id),
         )
         .await?;
+        shortest = shortest.min(granted.unwrap_or(options.token_seconds));
         let file = options.out.join(format!("attendee-{number:02}.kubeconfig"));
         crate::files::write_private(&file, text.as_bytes())?;
         let path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
@@ -359,10 +385,24 @@ pub async fn create(
     // Paths only, so `delete` can say which files it leaves.
     ledger::write(client, class, &ledger).await?;
     progress(&format!(
-        "{count} kubeconfig files in {} (mode 0600), tokens valid {} h",
+        "{count} kubeconfig files in {} (mode 0600), tokens valid {}",
         options.out.display(),
-        options.token_seconds / 3600
+        hours(shortest)
     ));
+    if !revoked.is_empty() {
+        progress("waiting until the API server refuses every old token (about 10 s) …");
+        super::renew::confirm(client, &revoked).await?;
+    }
+    // A minute's slack: the server counts from its own clock.
+    if shortest < options.token_seconds - 60 {
+        created.shortened = Some(format!(
+            "The cluster shortened the tokens to {} (asked: {}): it caps token lifetime \
+             (kube-apiserver --service-account-max-token-expiration). Run `kubetutor class \
+             create` again before they expire (that renews every token)",
+            hours(shortest),
+            hours(options.token_seconds)
+        ));
+    }
     Ok(created)
 }
 

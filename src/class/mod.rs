@@ -22,6 +22,7 @@ pub mod presence;
 pub(crate) mod progress;
 pub mod publish;
 pub mod record;
+pub(crate) mod renew;
 pub mod rights;
 pub(crate) mod roster;
 pub(crate) mod status;

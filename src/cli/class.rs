@@ -178,6 +178,19 @@ pub fn run(
                         println!("  - {grant}");
                     }
                 }
+                if let Some(shortened) = &created.shortened {
+                    println!("{shortened}.");
+                }
+                if !created.revoked.is_empty() {
+                    println!(
+                        "Tokens renewed: the kubeconfig files handed out before to {} attendee{} \
+                         ({}) no longer work (their accounts were re-created; the API server \
+                         refuses the old tokens). Hand out the new files.",
+                        created.revoked.len(),
+                        if created.revoked.len() == 1 { "" } else { "s" },
+                        created.revoked.join(", ")
+                    );
+                }
                 println!("Hand each attendee their file; they run:");
                 for file in &created.files {
                     println!("  kubetutor --kubeconfig {}", file.display());
