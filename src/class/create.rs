@@ -36,6 +36,8 @@ pub struct CreateOptions<'a> {
     /// Grant rights that reach beyond the namespace (said, then granted).
     pub allow_risky: bool,
     pub token_seconds: i64,
+    /// The attendee namespaces' ResourceQuota and LimitRange (`bounds`).
+    pub sizes: super::bounds::Sizes,
     /// Where the kubeconfig files go.
     pub out: PathBuf,
 }
@@ -52,8 +54,9 @@ pub struct Created {
     /// What the lessons' `rights:` let each attendee do beyond admin of
     /// their namespace, and why.
     pub rights: Vec<String>,
-    /// The Pod Security the attendee namespaces get, in words.
-    pub pod_security: String,
+    /// The bounds of the attendee namespaces (Pod Security, ResourceQuota,
+    /// LimitRange), in words.
+    pub bounds: Vec<String>,
     /// Attendee namespaces whose account was re-created: every token issued
     /// before (the kubeconfig files handed out) no longer works.
     pub revoked: Vec<String>,
@@ -133,27 +136,6 @@ fn needs_namespaces(needs: &[Need]) -> std::collections::BTreeSet<String> {
     needs.iter().map(|n| n.namespace.clone()).collect()
 }
 
-/// The Pod Security labels of an attendee namespace: baseline enforced (no
-/// privileged or host-reaching Pods), restricted warned. None when a lesson
-/// of the class sets them itself (its `labelNamespace` right names them).
-fn pod_security_labels(rights: &[crate::lesson::model::Right]) -> Option<BTreeMap<String, String>> {
-    let lesson_sets_them = rights.iter().any(|r| {
-        matches!(r.need(), Some(crate::lesson::rights::Need::LabelNamespace(keys))
-            if keys.iter().any(|k| k.starts_with("pod-security.kubernetes.io/")))
-    });
-    (!lesson_sets_them).then(|| {
-        [
-            ("pod-security.kubernetes.io/enforce", "baseline"),
-            ("pod-security.kubernetes.io/enforce-version", "latest"),
-            ("pod-security.kubernetes.io/warn", "restricted"),
-            ("pod-security.kubernetes.io/warn-version", "latest"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-    })
-}
-
 fn namespace_object(
     name: &str,
     labels: BTreeMap<String, String>,
@@ -164,6 +146,31 @@ fn namespace_object(
         "metadata": {"name": name, "labels": labels, "annotations": annotations},
     }))
     .expect("a Namespace")
+}
+
+/// Gives attendee namespace `ns` its ResourceQuota and LimitRange (recorded
+/// by UID, so `delete` goes by the record), and removes the class's own ones
+/// that `bounds` no longer wants (a run with `--quota none` after one without).
+async fn bound(
+    client: &Client,
+    class: &str,
+    ns: &str,
+    bounds: &super::bounds::Bounds,
+    ledger: &mut ledger::Ledger,
+) -> anyhow::Result<()> {
+    let name = super::bounds::NAME;
+    let applied = super::bounds::apply(client, ns, bounds, &labels(class)).await?;
+    for kind in ["ResourceQuota", "LimitRange"] {
+        match applied.iter().find(|(k, _)| *k == kind) {
+            Some((_, uid)) => ledger.note(kind, Some(ns), name, uid.clone()),
+            None => {
+                if let Some(made) = ledger.take(kind, Some(ns), name) {
+                    ledger::delete(client, &made).await?;
+                }
+            }
+        }
+    }
+    ledger::write(client, class, ledger).await
 }
 
 /// The name of the Role (and RoleBinding) granting a class's needs in a namespace.
@@ -231,16 +238,9 @@ pub async fn create(
     let labelled = !existing.is_empty();
     refuse_what_is_not_ours(client, class, count, &needs, &rights, &ledger, labelled).await?;
     let mut created = Created::default();
-    let pod_security = pod_security_labels(&rights);
-    created.pod_security = match &pod_security {
-        Some(_) => {
-            "Pod Security: baseline enforced, restricted warned, in every attendee namespace".into()
-        }
-        None => "Pod Security: NOT enforced in the attendee namespaces, because a lesson of this \
-                 class has attendees set it themselves (baseline or restricted, never privileged); \
-                 until they do, a Pod of any privilege is admitted there"
-            .into(),
-    };
+    let bounds = super::bounds::Bounds::for_lessons(&rights, &options.sizes);
+    created.bounds = bounds.describe(&options.sizes);
+    let pod_security = bounds.pod_security.clone();
     let home = ledger::home(class);
     if ledger.uid_of("Namespace", None, &home).is_none()
         || ledger::uid_now(client, "Namespace", None, &home)
@@ -322,6 +322,7 @@ pub async fn create(
             ledger.note("ClusterRoleBinding", None, &binding, uid);
             ledger::write(client, class, &ledger).await?;
         }
+        bound(client, class, &ns, &bounds, &mut ledger).await?;
         if is_new {
             created.added.push(ns.clone());
             progress(&format!(

@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub(crate) mod board;
+pub mod bounds;
 pub(crate) mod create;
 pub(crate) mod delete;
 pub mod ledger;

@@ -35,6 +35,8 @@ async fn a_class_takes_over_nothing_and_deletes_only_what_it_made() {
             &class,
             "--attendees",
             "3",
+            "--quota",
+            "pods=2",
             "--out",
             out.to_str().unwrap(),
         ])
@@ -53,12 +55,75 @@ async fn a_class_takes_over_nothing_and_deletes_only_what_it_made() {
     assert!(!out.exists(), "no kubeconfig written");
     assert!(kubectl(&["delete", "namespace", &theirs, "--wait=true"]).0);
 
-    let (ok, text) = create();
-    assert!(ok && text.contains("baseline enforced"), "{text}");
+    let (ok, text_of_create) = create();
+    assert!(
+        ok && text_of_create.contains("baseline enforced"),
+        "{text_of_create}"
+    );
     let file = |n: usize| out.join(format!("attendee-{n:02}.kubeconfig"));
     let privileged = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: root\nspec:\n  containers:\n  - name: c\n    image: busybox\n    securityContext: {privileged: true}\n";
     let (ok, text) = kubectl_with_stdin(&file(1), privileged);
     assert!(!ok && text.contains("violates PodSecurity"), "{text}");
+
+    // The class's ResourceQuota (two Pods, by --quota) and LimitRange.
+    assert!(
+        text_of_create.contains("ResourceQuota kubetutor-class in each:")
+            && text_of_create.contains("pods=2")
+            && text_of_create.contains("LimitRange kubetutor-class in each, per container:")
+            && text_of_create.contains("max.cpu=1"),
+        "{text_of_create}"
+    );
+    let pod = |name: &str, resources: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: c\n    image: busybox\n{resources}"
+        )
+    };
+    let (ok, text) = kubectl_with_stdin(
+        &file(1),
+        &pod("greedy", "    resources: {limits: {cpu: '2'}}\n"),
+    );
+    assert!(
+        !ok && text.contains("maximum cpu usage per Container is 1"),
+        "a container above the LimitRange's max is refused: {text}"
+    );
+    for name in ["one", "two"] {
+        let (ok, text) = kubectl_with_stdin(&file(1), &pod(name, ""));
+        assert!(ok, "{name}: {text}");
+    }
+    let (ok, limits) = super::kubectl_as(
+        &file(1),
+        &[
+            "get",
+            "pod",
+            "one",
+            "-o",
+            "jsonpath={.spec.containers[0].resources}",
+        ],
+    );
+    assert!(
+        ok && limits.contains(r#""cpu":"500m""#) && limits.contains(r#""cpu":"10m""#),
+        "a container that says nothing gets the LimitRange's defaults: {limits}"
+    );
+    let (ok, text) = kubectl_with_stdin(&file(1), &pod("three", ""));
+    assert!(
+        !ok && text.contains("exceeded quota: kubetutor-class"),
+        "a Pod beyond the class's quota is refused: {text}"
+    );
+    let (_, record) = kubectl(&[
+        "get",
+        "configmap",
+        "kubetutor-class",
+        "-n",
+        &class,
+        "-o",
+        "jsonpath={.data.made\\.json}",
+    ]);
+    assert!(
+        record.contains(&format!(
+            r#""kind":"ResourceQuota","namespace":"{class}-01""#
+        )) && record.contains(&format!(r#""kind":"LimitRange","namespace":"{class}-01""#)),
+        "the class's record lists its quota and LimitRange: {record}"
+    );
 
     // The class's grant in default, replaced by another object of its name and label.
     let grant = format!("kubetutor-class-{class}");
