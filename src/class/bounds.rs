@@ -19,7 +19,9 @@
 //! kind: the right it needs is the right to change or delete the class's
 //! one, so it would bound nothing; and that lesson teaches what a quota and
 //! a LimitRange's defaults do to Pods, which a second one in the namespace
-//! would change (its reset also removes every object of those kinds).
+//! would change (the class's default requests would make its first step's
+//! BestEffort Pod Burstable, and its refusals would no longer be its own
+//! quota's).
 
 use std::collections::BTreeMap;
 
