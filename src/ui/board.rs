@@ -151,7 +151,15 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     }
     header.push(Span::styled("   done  on step (for)", theme::strong()));
     let mut lines = vec![Line::from(header)];
-    let height = area.height.saturating_sub(3) as usize;
+    // Borders and the header take three lines; when the room does not fit,
+    // one more says how many rows are out of sight, so no one is missed.
+    let capacity = area.height.saturating_sub(3) as usize;
+    let overflows = board.rows.len() > capacity;
+    let height = if overflows {
+        capacity.saturating_sub(1)
+    } else {
+        capacity
+    };
     let first = board.row.saturating_sub(height.saturating_sub(1));
     for (i, row) in board.rows.iter().enumerate().skip(first).take(height) {
         let (presence, why) = row.presence(board.unix_now, board.limits);
@@ -188,6 +196,13 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
             spans.push(Span::styled(format!("  {why}"), theme::dim()));
         }
         lines.push(Line::from(spans));
+    }
+    if overflows {
+        let below = board.rows.len().saturating_sub(first + height);
+        lines.push(Line::from(Span::styled(
+            format!(" {first} more above · {below} more below (↑↓ to scroll)"),
+            theme::dim(),
+        )));
     }
     let block = Block::default()
         .borders(Borders::ALL)

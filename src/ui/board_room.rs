@@ -80,10 +80,15 @@ mod tests {
 
     /// Three attendees; two answered step 1 (443 right, 6443 wrong).
     fn room() -> Board {
+        room_of(3)
+    }
+
+    /// `count` attendees; the first two answered step 1.
+    fn room_of(count: usize) -> Board {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
         let now = Instant::now();
-        let mut rows: Vec<Row> = (1..=3)
+        let mut rows: Vec<Row> = (1..=count)
             .map(|n| {
                 let ns = format!("k8s-{n:02}");
                 let lesson = Lesson::load(&dir, Some(&ns)).unwrap();
@@ -117,7 +122,11 @@ mod tests {
     }
 
     fn screen(board: &Board) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        screen_of(board, 120, 40)
+    }
+
+    fn screen_of(board: &Board, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
             .draw(|frame| super::super::board::draw(frame, board, Instant::now()))
             .unwrap();
@@ -170,5 +179,41 @@ mod tests {
                 "{name} on the projector:\n{projector}"
             );
         }
+    }
+
+    #[test]
+    fn a_room_that_does_not_fit_says_how_many_rows_are_out_of_sight() {
+        let mut board = room_of(30);
+        let first = screen_of(&board, 100, 30);
+        let shown = |grid: &str| {
+            (1..=30)
+                .filter(|n| grid.contains(&format!(" {n:02} k8s-{n:02}")))
+                .count()
+        };
+        let visible = shown(&first);
+        assert!(visible > 10 && visible < 30, "{first}");
+        assert!(
+            first.contains(&format!("0 more above · {} more below", 30 - visible)),
+            "{first}"
+        );
+        for _ in 0..29 {
+            update(
+                &mut board,
+                BoardMsg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+                Instant::now(),
+            );
+        }
+        let last = screen_of(&board, 100, 30);
+        assert!(last.contains(" 30 k8s-30"), "{last}");
+        assert_eq!(shown(&last), visible, "{last}");
+        assert!(
+            last.contains(&format!("{} more above · 0 more below", 30 - visible)),
+            "{last}"
+        );
+        let room = screen_of(&room_of(3), 100, 30);
+        assert!(
+            !room.contains("more below"),
+            "all fit, nothing said:\n{room}"
+        );
     }
 }
