@@ -13,7 +13,7 @@ use crate::class::presence::Presence;
 use crate::class::progress::{Cell, duration, reason};
 use crate::theme;
 
-const KEYS: &str = "↑↓←→ move · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
+const KEYS: &str = "↑↓←→ move · o order · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
 
 fn cell_style(c: Cell) -> ratatui::style::Style {
     match c {
@@ -160,8 +160,15 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     } else {
         capacity
     };
-    let first = board.row.saturating_sub(height.saturating_sub(1));
-    for (i, row) in board.rows.iter().enumerate().skip(first).take(height) {
+    let order = crate::class::board::order::order(board);
+    let at = order.iter().position(|&i| i == board.row).unwrap_or(0);
+    let first = at.saturating_sub(height.saturating_sub(1));
+    for (i, row) in order
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|&i| (i, &board.rows[i]))
+    {
         let (presence, why) = row.presence(board.unix_now, board.limits);
         let mut spans = vec![
             Span::styled(
@@ -207,7 +214,10 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::focused_border())
-        .title(Span::styled(" Board (live) ", theme::focused_border()));
+        .title(Span::styled(
+            format!(" Board (live) · {} ", board.sort.word()),
+            theme::focused_border(),
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -216,4 +216,52 @@ mod tests {
             "all fit, nothing said:\n{room}"
         );
     }
+
+    #[test]
+    fn o_puts_who_needs_the_instructor_first_and_the_arrows_follow() {
+        let mut board = room_of(30);
+        // Attendee 25 published long ago: gone.
+        board.rows[24].record = Some(Ok(Record {
+            lesson: board.rows[24].lesson.id.clone(),
+            step: 1,
+            step_id: "kubernetes-service".into(),
+            last_seen: 110 - 3600,
+            step_since: 110 - 3600,
+            ..Record::default()
+        }));
+        let by_number = screen_of(&board, 100, 30);
+        assert!(by_number.contains("by number"), "{by_number}");
+        assert!(
+            !by_number.contains(" 25 k8s-25"),
+            "below the fold:\n{by_number}"
+        );
+        press(&mut board, 'o');
+        let stuck_first = screen_of(&board, 100, 30);
+        assert!(stuck_first.contains("stuck first"), "{stuck_first}");
+        let row_of = |grid: &str, name: &str| grid.lines().position(|l| l.contains(name));
+        let gone = row_of(&stuck_first, " 25 k8s-25").expect("the gone attendee shows");
+        assert!(
+            stuck_first.lines().nth(gone).unwrap().contains("gone"),
+            "{stuck_first}"
+        );
+        assert!(
+            gone < row_of(&stuck_first, " 01 k8s-01").unwrap(),
+            "gone before working:\n{stuck_first}"
+        );
+        assert!(
+            row_of(&stuck_first, " 01 k8s-01").unwrap()
+                < row_of(&stuck_first, " 03 k8s-03").unwrap(),
+            "working before not started:\n{stuck_first}"
+        );
+        // The selection starts on 01; ↑ goes to the row above it in this order.
+        update(
+            &mut board,
+            BoardMsg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        assert_eq!(board.row, 24, "↑ from 01 reaches 25, shown above it");
+        press(&mut board, 'o');
+        press(&mut board, 'o');
+        assert!(screen_of(&board, 100, 30).contains("by number"));
+    }
 }

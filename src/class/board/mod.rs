@@ -6,6 +6,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::time::Instant;
 
+pub mod order;
+
 use super::presence::{Limits, Presence};
 use super::progress::{self, Cell, Standing};
 use super::record::Record;
@@ -121,6 +123,8 @@ pub struct Board {
     /// The room's answers are shown (hidden until the instructor presses
     /// `a`, so the room can be asked first).
     pub reveal: bool,
+    /// The rows' order on screen (`o` switches).
+    pub sort: order::Sort,
 }
 
 #[derive(Debug)]
@@ -157,6 +161,7 @@ impl Board {
             limits: Limits::default(),
             unix_now: 0,
             reveal: false,
+            sort: order::Sort::default(),
         }
     }
 
@@ -315,15 +320,15 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
     if let Some(confirm) = board.confirm.clone() {
         return on_confirm_key(board, key, confirm);
     }
-    let rows = board.rows.len().max(1);
     let steps = board.steps().max(1);
     match key.code {
         KeyCode::Char('q') => {
             board.quitting = true;
             return vec![BoardEffect::Quit];
         }
-        KeyCode::Down | KeyCode::Char('j') => board.row = (board.row + 1).min(rows - 1),
-        KeyCode::Up | KeyCode::Char('k') => board.row = board.row.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => order::move_selection(board, 1),
+        KeyCode::Up | KeyCode::Char('k') => order::move_selection(board, -1),
+        KeyCode::Char('o') => board.sort = board.sort.next(),
         KeyCode::Right | KeyCode::Char('l') => board.column = (board.column + 1).min(steps - 1),
         KeyCode::Left | KeyCode::Char('h') => board.column = board.column.saturating_sub(1),
         KeyCode::Home => board.column = 0,
