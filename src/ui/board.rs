@@ -13,7 +13,7 @@ use crate::class::presence::Presence;
 use crate::class::progress::{Cell, duration, reason};
 use crate::theme;
 
-const KEYS: &str = "↑↓←→ move · o order · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
+const KEYS: &str = "↑↓←→ move · o order · f filter · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
 
 fn cell_style(c: Cell) -> ratatui::style::Style {
     match c {
@@ -154,13 +154,13 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     // Borders and the header take three lines; when the room does not fit,
     // one more says how many rows are out of sight, so no one is missed.
     let capacity = area.height.saturating_sub(3) as usize;
-    let overflows = board.rows.len() > capacity;
+    let order = crate::class::board::order::order(board);
+    let overflows = order.len() > capacity;
     let height = if overflows {
         capacity.saturating_sub(1)
     } else {
         capacity
     };
-    let order = crate::class::board::order::order(board);
     let at = order.iter().position(|&i| i == board.row).unwrap_or(0);
     let first = at.saturating_sub(height.saturating_sub(1));
     for (i, row) in order
@@ -204,8 +204,14 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         }
         lines.push(Line::from(spans));
     }
+    if let (true, Some(state)) = (order.is_empty(), board.filter) {
+        lines.push(Line::from(Span::styled(
+            format!(" no attendee is {} now (f: next filter)", state.word()),
+            theme::dim(),
+        )));
+    }
     if overflows {
-        let below = board.rows.len().saturating_sub(first + height);
+        let below = order.len().saturating_sub(first + height);
         lines.push(Line::from(Span::styled(
             format!(" {first} more above · {below} more below (↑↓ to scroll)"),
             theme::dim(),
@@ -215,7 +221,13 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         .borders(Borders::ALL)
         .border_style(theme::focused_border())
         .title(Span::styled(
-            format!(" Board (live) · {} ", board.sort.word()),
+            format!(
+                " Board (live) · {} · {} ",
+                board.sort.word(),
+                board
+                    .filter
+                    .map_or("everyone".to_string(), |p| format!("only {}", p.word()))
+            ),
             theme::focused_border(),
         ));
     frame.render_widget(Paragraph::new(lines).block(block), area);

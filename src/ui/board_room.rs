@@ -263,5 +263,31 @@ mod tests {
         press(&mut board, 'o');
         press(&mut board, 'o');
         assert!(screen_of(&board, 100, 30).contains("by number"));
+
+        // f: only one state shows; s acts only on a row on screen.
+        board.row = 0;
+        press(&mut board, 'f');
+        let stuck = screen_of(&board, 100, 30);
+        assert!(
+            stuck.contains("only stuck") && stuck.contains("no attendee is stuck now"),
+            "{stuck}"
+        );
+        press(&mut board, 's');
+        assert!(board.confirm.is_none(), "no hidden attendee is solved");
+        press(&mut board, 'f');
+        let gone = screen_of(&board, 100, 30);
+        assert!(
+            gone.contains("only gone") && gone.contains(" 25 k8s-25"),
+            "{gone}"
+        );
+        assert!(
+            !gone.contains(" 01 k8s-01") && !gone.contains("more below"),
+            "{gone}"
+        );
+        assert_eq!(board.row, 24, "the selection moves onto a row shown");
+        for _ in 0..4 {
+            press(&mut board, 'f');
+        }
+        assert!(screen_of(&board, 100, 30).contains("everyone"));
     }
 }

@@ -125,6 +125,8 @@ pub struct Board {
     pub reveal: bool,
     /// The rows' order on screen (`o` switches).
     pub sort: order::Sort,
+    /// Only the attendees in this state show (`f` switches; None: everyone).
+    pub filter: Option<Presence>,
 }
 
 #[derive(Debug)]
@@ -162,6 +164,7 @@ impl Board {
             unix_now: 0,
             reveal: false,
             sort: order::Sort::default(),
+            filter: None,
         }
     }
 
@@ -329,6 +332,10 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
         KeyCode::Down | KeyCode::Char('j') => order::move_selection(board, 1),
         KeyCode::Up | KeyCode::Char('k') => order::move_selection(board, -1),
         KeyCode::Char('o') => board.sort = board.sort.next(),
+        KeyCode::Char('f') => {
+            board.filter = order::next_filter(board.filter);
+            order::move_selection(board, 0);
+        }
         KeyCode::Right | KeyCode::Char('l') => board.column = (board.column + 1).min(steps - 1),
         KeyCode::Left | KeyCode::Char('h') => board.column = board.column.saturating_sub(1),
         KeyCode::Home => board.column = 0,
@@ -343,13 +350,13 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
         KeyCode::Esc => board.detail = false,
         KeyCode::Char('p') => board.presenter = !board.presenter,
         KeyCode::Char('a') => board.reveal = !board.reveal,
-        KeyCode::Char('s') if !board.rows.is_empty() => {
+        KeyCode::Char('s') if order::selected_shown(board) => {
             board.confirm = Some(Confirm::Solve {
                 row: board.row,
                 step: board.column,
             });
         }
-        KeyCode::Char('r') if !board.rows.is_empty() => {
+        KeyCode::Char('r') if order::selected_shown(board) => {
             board.confirm = Some(Confirm::Planning {
                 row: board.row,
                 step: board.column,
