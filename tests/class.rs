@@ -195,7 +195,15 @@ async fn a_class_gets_its_namespaces_and_kubeconfigs_each_reaching_only_its_own(
         "{table}"
     );
 
-    // Again with one more: the new one is added, every token renewed.
+    // Again with one more: the new one is added, every token renewed and
+    // the old ones revoked.
+    let old_file = out
+        .parent()
+        .unwrap()
+        .join("attendee-01-before-renewal.kubeconfig");
+    std::fs::copy(file(1), &old_file).unwrap();
+    let (ok, text) = kubectl_as(&old_file, &["get", "configmap", "mine"]);
+    assert!(ok, "the first file works before the renewal: {text}");
     let (ok, text) = admin(&[
         "class",
         "create",
@@ -206,8 +214,21 @@ async fn a_class_gets_its_namespaces_and_kubeconfigs_each_reaching_only_its_own(
         out.to_str().unwrap(),
     ]);
     assert!(ok && text.contains("6 attendees (1 new)"), "{text}");
+    assert!(
+        text.contains("handed out before to 5 attendees")
+            && text.contains(&format!("{class}-01"))
+            && text.contains("no longer work"),
+        "the instructor is told the old files are dead: {text}"
+    );
     assert!(file(6).exists());
     assert_ne!(token_times(&file(1)).2, first_token, "tokens are renewed");
+    let (ok, text) = kubectl_as(&old_file, &["get", "configmap", "mine"]);
+    assert!(
+        !ok && text.contains("Unauthorized"),
+        "the file handed out before the renewal gets 401: {text}"
+    );
+    let (ok, text) = kubectl_as(&file(1), &["get", "configmap", "mine"]);
+    assert!(ok, "the renewed file works: {text}");
     let (ok, text) = as_attendee(&file(6), &["verify"]);
     assert!(
         !ok && text.contains(&format!("namespace {class}-06")),

@@ -1,7 +1,8 @@
 //! `kubetutor class create`: a namespace per attendee with an account that
 //! is `admin` there and nothing elsewhere (plus read access to exactly what
 //! the lesson's checks read outside it), and a kubeconfig per attendee.
-//! Running it again adds missing attendees and renews every token.
+//! Running it again adds missing attendees and renews every token, revoking
+//! the old ones (`renew`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct CreateOptions<'a> {
     /// Grant rights that reach beyond the namespace (said, then granted).
     pub allow_risky: bool,
     pub token_seconds: i64,
+    /// The attendee namespaces' ResourceQuota and LimitRange (`bounds`).
+    pub sizes: super::bounds::Sizes,
     /// Where the kubeconfig files go.
     pub out: PathBuf,
 }
@@ -51,8 +54,24 @@ pub struct Created {
     /// What the lessons' `rights:` let each attendee do beyond admin of
     /// their namespace, and why.
     pub rights: Vec<String>,
-    /// The Pod Security the attendee namespaces get, in words.
-    pub pod_security: String,
+    /// The bounds of the attendee namespaces (Pod Security, ResourceQuota,
+    /// LimitRange), in words.
+    pub bounds: Vec<String>,
+    /// Attendee namespaces whose account was re-created: every token issued
+    /// before (the kubeconfig files handed out) no longer works.
+    pub revoked: Vec<String>,
+    /// Said when the cluster granted shorter tokens than asked.
+    pub shortened: Option<String>,
+}
+
+/// `seconds` in words: "8 h", "1.5 h".
+fn hours(seconds: i64) -> String {
+    let hours = seconds as f64 / 3600.0;
+    if (hours - hours.round()).abs() < 0.05 {
+        format!("{} h", hours.round())
+    } else {
+        format!("{hours:.1} h")
+    }
 }
 
 /// Refuses, before changing anything, when a name the class would take
@@ -117,27 +136,6 @@ fn needs_namespaces(needs: &[Need]) -> std::collections::BTreeSet<String> {
     needs.iter().map(|n| n.namespace.clone()).collect()
 }
 
-/// The Pod Security labels of an attendee namespace: baseline enforced (no
-/// privileged or host-reaching Pods), restricted warned. None when a lesson
-/// of the class sets them itself (its `labelNamespace` right names them).
-fn pod_security_labels(rights: &[crate::lesson::model::Right]) -> Option<BTreeMap<String, String>> {
-    let lesson_sets_them = rights.iter().any(|r| {
-        matches!(r.need(), Some(crate::lesson::rights::Need::LabelNamespace(keys))
-            if keys.iter().any(|k| k.starts_with("pod-security.kubernetes.io/")))
-    });
-    (!lesson_sets_them).then(|| {
-        [
-            ("pod-security.kubernetes.io/enforce", "baseline"),
-            ("pod-security.kubernetes.io/enforce-version", "latest"),
-            ("pod-security.kubernetes.io/warn", "restricted"),
-            ("pod-security.kubernetes.io/warn-version", "latest"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-    })
-}
-
 fn namespace_object(
     name: &str,
     labels: BTreeMap<String, String>,
@@ -148,6 +146,31 @@ fn namespace_object(
         "metadata": {"name": name, "labels": labels, "annotations": annotations},
     }))
     .expect("a Namespace")
+}
+
+/// Gives attendee namespace `ns` its ResourceQuota and LimitRange (recorded
+/// by UID, so `delete` goes by the record), and removes the class's own ones
+/// that `bounds` no longer wants (a run with `--quota none` after one without).
+async fn bound(
+    client: &Client,
+    class: &str,
+    ns: &str,
+    bounds: &super::bounds::Bounds,
+    ledger: &mut ledger::Ledger,
+) -> anyhow::Result<()> {
+    let name = super::bounds::NAME;
+    let applied = super::bounds::apply(client, ns, bounds, &labels(class)).await?;
+    for kind in ["ResourceQuota", "LimitRange"] {
+        match applied.iter().find(|(k, _)| *k == kind) {
+            Some((_, uid)) => ledger.note(kind, Some(ns), name, uid.clone()),
+            None => {
+                if let Some(made) = ledger.take(kind, Some(ns), name) {
+                    ledger::delete(client, &made).await?;
+                }
+            }
+        }
+    }
+    ledger::write(client, class, ledger).await
 }
 
 /// The name of the Role (and RoleBinding) granting a class's needs in a namespace.
@@ -215,16 +238,9 @@ pub async fn create(
     let labelled = !existing.is_empty();
     refuse_what_is_not_ours(client, class, count, &needs, &rights, &ledger, labelled).await?;
     let mut created = Created::default();
-    let pod_security = pod_security_labels(&rights);
-    created.pod_security = match &pod_security {
-        Some(_) => {
-            "Pod Security: baseline enforced, restricted warned, in every attendee namespace".into()
-        }
-        None => "Pod Security: NOT enforced in the attendee namespaces, because a lesson of this \
-                 class has attendees set it themselves (baseline or restricted, never privileged); \
-                 until they do, a Pod of any privilege is admitted there"
-            .into(),
-    };
+    let bounds = super::bounds::Bounds::for_lessons(&rights, &options.sizes);
+    created.bounds = bounds.describe(&options.sizes);
+    let pod_security = bounds.pod_security.clone();
     let home = ledger::home(class);
     if ledger.uid_of("Namespace", None, &home).is_none()
         || ledger::uid_now(client, "Namespace", None, &home)
@@ -242,6 +258,7 @@ pub async fn create(
     }
     let apply = PatchParams::apply(MANAGER).force();
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let mut revoked = Vec::new();
     for number in 1..=count {
         let ns = namespace(class, number);
         let mut ns_labels = labels(class);
@@ -276,6 +293,13 @@ pub async fn create(
             ledger.note("Namespace", None, &ns, uid);
             ledger::write(client, class, &ledger).await?;
         }
+        if ours && let Some(revoking) = super::renew::revoke_tokens(client, &ns, ACCOUNT).await? {
+            revoked.push(revoking);
+            created.revoked.push(ns.clone());
+            progress(&format!(
+                "namespace {ns}: {ACCOUNT} re-created, so its old tokens stop working"
+            ));
+        }
         scoped_user::ensure_namespace_admin(client, &ns, ACCOUNT, &labels(class)).await?;
         let grantee = Grantee {
             namespace: &ns,
@@ -298,6 +322,7 @@ pub async fn create(
             ledger.note("ClusterRoleBinding", None, &binding, uid);
             ledger::write(client, class, &ledger).await?;
         }
+        bound(client, class, &ns, &bounds, &mut ledger).await?;
         if is_new {
             created.added.push(ns.clone());
             progress(&format!(
@@ -336,9 +361,10 @@ pub async fn create(
     ledger::write(client, class, &ledger).await?;
 
     crate::files::ensure_private_dir(&options.out)?;
+    let mut shortest = options.token_seconds;
     for number in 1..=count {
         let ns = namespace(class, number);
-        let text = scoped_user::kubeconfig(
+        let (text, granted) = scoped_user::kubeconfig_granted(
             client,
             config,
             &ns,
@@ -347,6 +373,7 @@ pub async fn create(
             Some(&options.lesson.id),
         )
         .await?;
+        shortest = shortest.min(granted.unwrap_or(options.token_seconds));
         let file = options.out.join(format!("attendee-{number:02}.kubeconfig"));
         crate::files::write_private(&file, text.as_bytes())?;
         let path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
@@ -359,10 +386,24 @@ pub async fn create(
     // Paths only, so `delete` can say which files it leaves.
     ledger::write(client, class, &ledger).await?;
     progress(&format!(
-        "{count} kubeconfig files in {} (mode 0600), tokens valid {} h",
+        "{count} kubeconfig files in {} (mode 0600), tokens valid {}",
         options.out.display(),
-        options.token_seconds / 3600
+        hours(shortest)
     ));
+    if !revoked.is_empty() {
+        progress("waiting until the API server refuses every old token (about 10 s) …");
+        super::renew::confirm(client, &revoked).await?;
+    }
+    // A minute's slack: the server counts from its own clock.
+    if shortest < options.token_seconds - 60 {
+        created.shortened = Some(format!(
+            "The cluster shortened the tokens to {} (asked: {}): it caps token lifetime \
+             (kube-apiserver --service-account-max-token-expiration). Run `kubetutor class \
+             create` again before they expire (that renews every token)",
+            hours(shortest),
+            hours(options.token_seconds)
+        ));
+    }
     Ok(created)
 }
 

@@ -1,6 +1,7 @@
-//! The class's own record of what it made: every namespace, and every
-//! object outside the attendee namespaces (grants in other namespaces,
-//! ClusterRoleBindings), by name and UID, plus the kubeconfig files it wrote.
+//! The class's own record of what it made: every namespace, every object
+//! outside the attendee namespaces (grants in other namespaces,
+//! ClusterRoleBindings) and the attendee namespaces' ResourceQuotas and
+//! LimitRanges, by name and UID, plus the kubeconfig files it wrote.
 //! It lives in a ConfigMap in the class's own namespace (named as the class,
 //! where no attendee has any right), so `create` can tell its objects from
 //! someone else's of the same name, and `delete` removes exactly them.
@@ -10,7 +11,7 @@
 //! what the API server gives one object and never another.
 
 use anyhow::Context;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, Role, RoleBinding};
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::{Api, Client, ResourceExt};
@@ -26,7 +27,7 @@ const MANAGER: &str = "kubetutor-class";
 /// One object the class made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Made {
-    /// Namespace, Role, RoleBinding or ClusterRoleBinding.
+    /// Namespace, Role, RoleBinding, ClusterRoleBinding, ResourceQuota or LimitRange.
     pub kind: String,
     #[serde(default)]
     pub namespace: Option<String>,
@@ -63,6 +64,14 @@ impl Ledger {
             .iter()
             .find(|m| m.kind == kind && m.namespace.as_deref() == namespace && m.name == name)
             .map(|m| m.uid.as_str())
+    }
+
+    /// Removes the entry of an object, returning it.
+    pub fn take(&mut self, kind: &str, namespace: Option<&str>, name: &str) -> Option<Made> {
+        let at = self.made.iter().position(|m| {
+            m.kind == kind && m.namespace.as_deref() == namespace && m.name == name
+        })?;
+        Some(self.made.remove(at))
     }
 
     /// Notes an object made (replacing an older entry of the same name).
@@ -152,6 +161,14 @@ pub async fn uid_now(
             .get_opt(name)
             .await
             .map(|o| o.map(|o| o.uid())),
+        "ResourceQuota" => Api::<ResourceQuota>::namespaced(client.clone(), ns)
+            .get_opt(name)
+            .await
+            .map(|o| o.map(|o| o.uid())),
+        "LimitRange" => Api::<LimitRange>::namespaced(client.clone(), ns)
+            .get_opt(name)
+            .await
+            .map(|o| o.map(|o| o.uid())),
         other => anyhow::bail!("the class record lists a {other}, which kubetutor never makes"),
     };
     let where_ = namespace.map(|n| format!(" in {n}")).unwrap_or_default();
@@ -232,6 +249,14 @@ pub async fn delete(client: &Client, made: &Made) -> anyhow::Result<Outcome> {
             .await
             .map(|_| ()),
         "ClusterRoleBinding" => Api::<ClusterRoleBinding>::all(client.clone())
+            .delete(&made.name, &params)
+            .await
+            .map(|_| ()),
+        "ResourceQuota" => Api::<ResourceQuota>::namespaced(client.clone(), ns)
+            .delete(&made.name, &params)
+            .await
+            .map(|_| ()),
+        "LimitRange" => Api::<LimitRange>::namespaced(client.clone(), ns)
             .delete(&made.name, &params)
             .await
             .map(|_| ()),

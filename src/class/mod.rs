@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub(crate) mod board;
+pub mod bounds;
 pub(crate) mod create;
 pub(crate) mod delete;
 pub mod ledger;
@@ -22,6 +23,7 @@ pub mod presence;
 pub(crate) mod progress;
 pub mod publish;
 pub mod record;
+pub(crate) mod renew;
 pub mod rights;
 pub(crate) mod roster;
 pub(crate) mod status;

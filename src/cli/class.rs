@@ -40,6 +40,16 @@ pub enum ClassAction {
         /// Folder for the kubeconfig files (default: ./NAME).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The ResourceQuota of each attendee namespace: KEY=VALUE,… changes
+        /// or adds counts (pods=30, count/jobs.batch=20, …; see
+        /// docs/classroom.md for the defaults), `none` makes none.
+        #[arg(long, value_name = "KEY=VALUE,…|none")]
+        quota: Option<String>,
+        /// The LimitRange of each attendee namespace, per container:
+        /// KEY=VALUE,… with keys defaultRequest.cpu, defaultRequest.memory,
+        /// default.cpu, default.memory, max.cpu, max.memory; `none` makes none.
+        #[arg(long, value_name = "KEY=VALUE,…|none")]
+        limit_range: Option<String>,
         /// Folder holding the lessons.
         #[arg(long)]
         lessons_dir: Option<PathBuf>,
@@ -116,8 +126,12 @@ pub fn run(
             accept_rights,
             token_hours,
             out,
+            quota,
+            limit_range,
             lessons_dir,
         } => {
+            let sizes =
+                class::bounds::Sizes::from_flags(quota.as_deref(), limit_range.as_deref())?;
             anyhow::ensure!(
                 (1..=24 * 366).contains(&token_hours),
                 "--token-hours {token_hours}: give between 1 and 8784 hours"
@@ -161,6 +175,7 @@ pub fn run(
                     also,
                     allow_risky: allow_risky_rights,
                     token_seconds: token_hours * 3600,
+                    sizes,
                     out,
                 };
                 let created =
@@ -172,7 +187,9 @@ pub fn run(
                     if also.is_empty() { "" } else { "s" },
                     ids.join(", ")
                 );
-                println!("{}.", created.pod_security);
+                for line in &created.bounds {
+                    println!("{line}.");
+                }
                 if !created.rights.is_empty() {
                     println!("Beyond admin of their namespace, the lessons need each attendee to:");
                     for right in &created.rights {
@@ -188,6 +205,19 @@ pub fn run(
                     for grant in &created.grants {
                         println!("  - {grant}");
                     }
+                }
+                if let Some(shortened) = &created.shortened {
+                    println!("{shortened}.");
+                }
+                if !created.revoked.is_empty() {
+                    println!(
+                        "Tokens renewed: the kubeconfig files handed out before to {} attendee{} \
+                         ({}) no longer work (their accounts were re-created; the API server \
+                         refuses the old tokens). Hand out the new files.",
+                        created.revoked.len(),
+                        if created.revoked.len() == 1 { "" } else { "s" },
+                        created.revoked.join(", ")
+                    );
                 }
                 println!("Hand each attendee their file; they run:");
                 for file in &created.files {

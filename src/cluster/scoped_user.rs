@@ -132,18 +132,40 @@ pub async fn kubeconfig(
     seconds: i64,
     lesson: Option<&str>,
 ) -> anyhow::Result<String> {
+    Ok(
+        kubeconfig_granted(client, config, namespace, account, seconds, lesson)
+            .await?
+            .0,
+    )
+}
+
+/// `kubeconfig`, and how long its token is valid in seconds as the API
+/// server granted it: a server with a maximum token lifetime shortens a
+/// longer request (with a warning the caller would not see otherwise).
+pub async fn kubeconfig_granted(
+    client: &Client,
+    config: &Config,
+    namespace: &str,
+    account: &str,
+    seconds: i64,
+    lesson: Option<&str>,
+) -> anyhow::Result<(String, Option<i64>)> {
     let token = token::request(client, namespace, account, seconds, None)
         .await
         .with_context(|| format!("creating a token for {namespace}/{account}"))?;
+    let granted = super::jwt::decode(token.expose_secret())
+        .ok()
+        .and_then(|t| t.lifetime_seconds());
     let server = config.cluster_url.to_string();
-    Ok(render(
+    let text = render(
         &format!("{namespace}-{account}"),
         server.trim_end_matches('/'),
         &ca_pem(config)?,
         token.expose_secret(),
         namespace,
         lesson,
-    ))
+    );
+    Ok((text, granted))
 }
 
 #[cfg(test)]

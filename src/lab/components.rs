@@ -11,6 +11,9 @@ use super::ports::Ports;
 pub const SERVICE_ACCOUNT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 /// Gives the `kubernetes` Service the address the seed shows (10.96.0.1).
 pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.96.0.0/12";
+/// The longest ServiceAccount token the lab's API server issues (a day):
+/// longer requests are shortened to it.
+pub const MAX_TOKEN_SECONDS: i64 = 24 * 3600;
 /// Name of the fake node kwok keeps Ready.
 pub const NODE_NAME: &str = "kwok-node-0";
 
@@ -123,6 +126,25 @@ impl Component {
                 "--endpoint-reconciler-type=none".into(),
                 "--allow-privileged=true".into(),
                 "--profiling=false".into(),
+                // No ServiceAccount token outlives a day, whoever asks: an
+                // attendee of a class cannot mint a year-long one for their
+                // own account. A day holds every token kubetutor asks for by
+                // default (10 min for checks and the shell, 1 h for the
+                // attendee proof, 8 h for a class); a longer `class create
+                // --token-hours` is shortened, and `class create` says so.
+                // https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/
+                format!("--service-account-max-token-expiration={MAX_TOKEN_SECONDS}s"),
+                // Else a token bound to a Pod and asked for 3607 s (what a
+                // kubelet asks) is stretched to a year past the cap — any
+                // namespace admin can ask for one (tried on 1.36). The real
+                // node's kubelet renews its 1 h tokens by itself.
+                "--service-account-extend-token-expiration=false".into(),
+                // On top of the default plugins (PodSecurity, LimitRanger,
+                // ResourceQuota, ServiceAccount … are on by default): a
+                // kubelet (the real node's) may change only its own Node and
+                // the Pods bound to it, as on kubeadm clusters.
+                // https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#noderestriction
+                "--enable-admission-plugins=NodeRestriction".into(),
             ],
             Component::ControllerManager => vec![
                 "--bind-address=127.0.0.1".into(),

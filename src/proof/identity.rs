@@ -99,6 +99,7 @@ impl Scratch {
             &labels,
         )
         .await?;
+        self.bound_as_a_class(lesson).await?;
         let grantee = Grantee {
             namespace: &self.namespace,
             account: ACCOUNT,
@@ -125,6 +126,29 @@ impl Scratch {
         self.config = config_for(&self.config, &Credentials::Bearer(token));
         self.await_rights_in_force(kinds, lesson).await?;
         Ok(self)
+    }
+
+    /// The namespace policy `class create` gives an attendee namespace of a
+    /// class taking this lesson, with its default sizes: Pod Security labels,
+    /// ResourceQuota, LimitRange (`class::bounds`). The proof is only true of
+    /// a class if the attendee works under the same bounds.
+    async fn bound_as_a_class(&self, lesson: &Lesson) -> anyhow::Result<()> {
+        use kube::api::{Patch, PatchParams};
+        let bounds =
+            class::bounds::Bounds::for_lessons(&lesson.rights, &class::bounds::Sizes::default());
+        if let Some(labels) = &bounds.pod_security {
+            Api::<Namespace>::all(self.admin.clone())
+                .patch(
+                    &self.namespace,
+                    &PatchParams::default(),
+                    &Patch::Merge(serde_json::json!({"metadata": {"labels": labels}})),
+                )
+                .await
+                .with_context(|| format!("labelling {} for Pod Security", self.namespace))?;
+        }
+        let labels = [(SCRATCH_LABEL.to_string(), lesson.id.clone())].into();
+        class::bounds::apply(&self.admin, &self.namespace, &bounds, &labels).await?;
+        Ok(())
     }
 
     /// RBAC changes reach the API server's authorizer through a watch: ask,

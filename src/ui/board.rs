@@ -13,7 +13,7 @@ use crate::class::presence::Presence;
 use crate::class::progress::{Cell, duration, reason};
 use crate::theme;
 
-const KEYS: &str = "↑↓←→ move · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
+const KEYS: &str = "↑↓←→ move · o order · f filter · c their step · Enter details · Esc back · s solve · r reset · a answers · p projector · q quit";
 
 fn cell_style(c: Cell) -> ratatui::style::Style {
     match c {
@@ -151,9 +151,24 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     }
     header.push(Span::styled("   done  on step (for)", theme::strong()));
     let mut lines = vec![Line::from(header)];
-    let height = area.height.saturating_sub(3) as usize;
-    let first = board.row.saturating_sub(height.saturating_sub(1));
-    for (i, row) in board.rows.iter().enumerate().skip(first).take(height) {
+    // Borders and the header take three lines; when the room does not fit,
+    // one more says how many rows are out of sight, so no one is missed.
+    let capacity = area.height.saturating_sub(3) as usize;
+    let order = crate::class::board::order::order(board);
+    let overflows = order.len() > capacity;
+    let height = if overflows {
+        capacity.saturating_sub(1)
+    } else {
+        capacity
+    };
+    let at = order.iter().position(|&i| i == board.row).unwrap_or(0);
+    let first = at.saturating_sub(height.saturating_sub(1));
+    for (i, row) in order
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|&i| (i, &board.rows[i]))
+    {
         let (presence, why) = row.presence(board.unix_now, board.limits);
         let mut spans = vec![
             Span::styled(
@@ -189,10 +204,32 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         }
         lines.push(Line::from(spans));
     }
+    if let (true, Some(state)) = (order.is_empty(), board.filter) {
+        lines.push(Line::from(Span::styled(
+            format!(" no attendee is {} now (f: next filter)", state.word()),
+            theme::dim(),
+        )));
+    }
+    if overflows {
+        let below = order.len().saturating_sub(first + height);
+        lines.push(Line::from(Span::styled(
+            format!(" {first} more above · {below} more below (↑↓ to scroll)"),
+            theme::dim(),
+        )));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::focused_border())
-        .title(Span::styled(" Board (live) ", theme::focused_border()));
+        .title(Span::styled(
+            format!(
+                " Board (live) · {} · {} ",
+                board.sort.word(),
+                board
+                    .filter
+                    .map_or("everyone".to_string(), |p| format!("only {}", p.word()))
+            ),
+            theme::focused_border(),
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

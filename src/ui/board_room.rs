@@ -80,10 +80,15 @@ mod tests {
 
     /// Three attendees; two answered step 1 (443 right, 6443 wrong).
     fn room() -> Board {
+        room_of(3)
+    }
+
+    /// `count` attendees; the first two answered step 1.
+    fn room_of(count: usize) -> Board {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
         let now = Instant::now();
-        let mut rows: Vec<Row> = (1..=3)
+        let mut rows: Vec<Row> = (1..=count)
             .map(|n| {
                 let ns = format!("k8s-{n:02}");
                 let lesson = Lesson::load(&dir, Some(&ns)).unwrap();
@@ -117,7 +122,11 @@ mod tests {
     }
 
     fn screen(board: &Board) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        screen_of(board, 120, 40)
+    }
+
+    fn screen_of(board: &Board, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
             .draw(|frame| super::super::board::draw(frame, board, Instant::now()))
             .unwrap();
@@ -170,5 +179,115 @@ mod tests {
                 "{name} on the projector:\n{projector}"
             );
         }
+    }
+
+    #[test]
+    fn a_room_that_does_not_fit_says_how_many_rows_are_out_of_sight() {
+        let mut board = room_of(30);
+        let first = screen_of(&board, 100, 30);
+        let shown = |grid: &str| {
+            (1..=30)
+                .filter(|n| grid.contains(&format!(" {n:02} k8s-{n:02}")))
+                .count()
+        };
+        let visible = shown(&first);
+        assert!(visible > 10 && visible < 30, "{first}");
+        assert!(
+            first.contains(&format!("0 more above · {} more below", 30 - visible)),
+            "{first}"
+        );
+        for _ in 0..29 {
+            update(
+                &mut board,
+                BoardMsg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+                Instant::now(),
+            );
+        }
+        let last = screen_of(&board, 100, 30);
+        assert!(last.contains(" 30 k8s-30"), "{last}");
+        assert_eq!(shown(&last), visible, "{last}");
+        assert!(
+            last.contains(&format!("{} more above · 0 more below", 30 - visible)),
+            "{last}"
+        );
+        let room = screen_of(&room_of(3), 100, 30);
+        assert!(
+            !room.contains("more below"),
+            "all fit, nothing said:\n{room}"
+        );
+    }
+
+    #[test]
+    fn o_puts_who_needs_the_instructor_first_and_the_arrows_follow() {
+        let mut board = room_of(30);
+        // Attendee 25 published long ago: gone.
+        board.rows[24].record = Some(Ok(Record {
+            lesson: board.rows[24].lesson.id.clone(),
+            step: 1,
+            step_id: "kubernetes-service".into(),
+            last_seen: 110 - 3600,
+            step_since: 110 - 3600,
+            ..Record::default()
+        }));
+        let by_number = screen_of(&board, 100, 30);
+        assert!(by_number.contains("by number"), "{by_number}");
+        assert!(
+            !by_number.contains(" 25 k8s-25"),
+            "below the fold:\n{by_number}"
+        );
+        press(&mut board, 'o');
+        let stuck_first = screen_of(&board, 100, 30);
+        assert!(stuck_first.contains("stuck first"), "{stuck_first}");
+        let row_of = |grid: &str, name: &str| grid.lines().position(|l| l.contains(name));
+        let gone = row_of(&stuck_first, " 25 k8s-25").expect("the gone attendee shows");
+        assert!(
+            stuck_first.lines().nth(gone).unwrap().contains("gone"),
+            "{stuck_first}"
+        );
+        assert!(
+            gone < row_of(&stuck_first, " 01 k8s-01").unwrap(),
+            "gone before working:\n{stuck_first}"
+        );
+        assert!(
+            row_of(&stuck_first, " 01 k8s-01").unwrap()
+                < row_of(&stuck_first, " 03 k8s-03").unwrap(),
+            "working before not started:\n{stuck_first}"
+        );
+        // The selection starts on 01; ↑ goes to the row above it in this order.
+        update(
+            &mut board,
+            BoardMsg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        assert_eq!(board.row, 24, "↑ from 01 reaches 25, shown above it");
+        press(&mut board, 'o');
+        press(&mut board, 'o');
+        assert!(screen_of(&board, 100, 30).contains("by number"));
+
+        // f: only one state shows; s acts only on a row on screen.
+        board.row = 0;
+        press(&mut board, 'f');
+        let stuck = screen_of(&board, 100, 30);
+        assert!(
+            stuck.contains("only stuck") && stuck.contains("no attendee is stuck now"),
+            "{stuck}"
+        );
+        press(&mut board, 's');
+        assert!(board.confirm.is_none(), "no hidden attendee is solved");
+        press(&mut board, 'f');
+        let gone = screen_of(&board, 100, 30);
+        assert!(
+            gone.contains("only gone") && gone.contains(" 25 k8s-25"),
+            "{gone}"
+        );
+        assert!(
+            !gone.contains(" 01 k8s-01") && !gone.contains("more below"),
+            "{gone}"
+        );
+        assert_eq!(board.row, 24, "the selection moves onto a row shown");
+        for _ in 0..4 {
+            press(&mut board, 'f');
+        }
+        assert!(screen_of(&board, 100, 30).contains("everyone"));
     }
 }

@@ -6,6 +6,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::time::Instant;
 
+pub mod order;
+
 use super::presence::{Limits, Presence};
 use super::progress::{self, Cell, Standing};
 use super::record::Record;
@@ -121,6 +123,10 @@ pub struct Board {
     /// The room's answers are shown (hidden until the instructor presses
     /// `a`, so the room can be asked first).
     pub reveal: bool,
+    /// The rows' order on screen (`o` switches).
+    pub sort: order::Sort,
+    /// Only the attendees in this state show (`f` switches; None: everyone).
+    pub filter: Option<Presence>,
 }
 
 #[derive(Debug)]
@@ -157,6 +163,8 @@ impl Board {
             limits: Limits::default(),
             unix_now: 0,
             reveal: false,
+            sort: order::Sort::default(),
+            filter: None,
         }
     }
 
@@ -315,15 +323,19 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
     if let Some(confirm) = board.confirm.clone() {
         return on_confirm_key(board, key, confirm);
     }
-    let rows = board.rows.len().max(1);
     let steps = board.steps().max(1);
     match key.code {
         KeyCode::Char('q') => {
             board.quitting = true;
             return vec![BoardEffect::Quit];
         }
-        KeyCode::Down | KeyCode::Char('j') => board.row = (board.row + 1).min(rows - 1),
-        KeyCode::Up | KeyCode::Char('k') => board.row = board.row.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => order::move_selection(board, 1),
+        KeyCode::Up | KeyCode::Char('k') => order::move_selection(board, -1),
+        KeyCode::Char('o') => board.sort = board.sort.next(),
+        KeyCode::Char('f') => {
+            board.filter = order::next_filter(board.filter);
+            order::move_selection(board, 0);
+        }
         KeyCode::Right | KeyCode::Char('l') => board.column = (board.column + 1).min(steps - 1),
         KeyCode::Left | KeyCode::Char('h') => board.column = board.column.saturating_sub(1),
         KeyCode::Home => board.column = 0,
@@ -338,13 +350,13 @@ fn on_key(board: &mut Board, key: KeyEvent) -> Vec<BoardEffect> {
         KeyCode::Esc => board.detail = false,
         KeyCode::Char('p') => board.presenter = !board.presenter,
         KeyCode::Char('a') => board.reveal = !board.reveal,
-        KeyCode::Char('s') if !board.rows.is_empty() => {
+        KeyCode::Char('s') if order::selected_shown(board) => {
             board.confirm = Some(Confirm::Solve {
                 row: board.row,
                 step: board.column,
             });
         }
-        KeyCode::Char('r') if !board.rows.is_empty() => {
+        KeyCode::Char('r') if order::selected_shown(board) => {
             board.confirm = Some(Confirm::Planning {
                 row: board.row,
                 step: board.column,
