@@ -263,7 +263,11 @@ async fn a_class_gets_its_namespaces_and_kubeconfigs_each_reaching_only_its_own(
         &["get", "configmap", "not-the-classes", "-n", "default"],
         None,
     );
-    assert!(kept.status.success(), "delete touched nothing else");
+    assert!(
+        kept.status.success(),
+        "delete touched nothing else: {}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
     let (ok, text) = kubectl_as(&file(1), &["get", "pods"]);
     assert!(!ok, "the deleted attendee's token no longer works: {text}");
     let _ = lab().kubectl(
