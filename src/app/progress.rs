@@ -56,6 +56,10 @@ pub fn on_step_report(app: &mut App, report: StepReport) -> Vec<Effect> {
         .find(|(_, o)| !o.passed && !o.undecided)
         .map(|(_, o)| o.message.clone());
     let was_regressed = app.steps[index].regressed;
+    // Its first report: the scopes it reads finished their first list after
+    // the engine started. Nothing was seen happening; another step's
+    // done-ness is taken as at start, without a notice over the current one.
+    let first_elsewhere = app.steps[index].report.is_none() && index != app.current;
     // Failing, then holding, while the tutor watched: the learner built it
     // (from the editor, or with kubectl in another terminal).
     let built = was_failing && report.passed();
@@ -72,6 +76,15 @@ pub fn on_step_report(app: &mut App, report: StepReport) -> Vec<Effect> {
             app.notice = Some(format!("! Step {} no longer holds: {why}", index + 1).into());
         }
         return Vec::new();
+    }
+    if first_elsewhere {
+        let kept = app.notice.take();
+        let effects = advance(app, index);
+        app.notice = kept;
+        if app.notice.is_none() && app.holds_already(app.current) {
+            app.notice = Some(holds_already_notice(app, app.current).into());
+        }
+        return effects;
     }
     advance(app, index)
 }
@@ -286,6 +299,29 @@ mod tests {
                 .is_some_and(|n| n.contains("Step 1 holds already")),
             "{:?}",
             app.notice
+        );
+    }
+
+    #[test]
+    fn another_steps_late_first_report_is_not_announced_over_the_current_notice() {
+        let mut app = app();
+        let reports: Vec<_> = (0..app.lesson.steps.len())
+            .filter(|i| *i != 2)
+            .map(|i| failing(&app, i))
+            .collect();
+        update(&mut app, Msg::Engine(EngineUpdate::Started(reports)));
+        app.notice = Some("what the learner is reading".to_string().into());
+        app.steps[2].acts = crate::app::acts::StepActs {
+            applied: true,
+            ran: true,
+            answer: Some(0),
+        };
+        let holds = report(&app, 2, None);
+        update(&mut app, Msg::Engine(EngineUpdate::Steps(vec![holds])));
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("what the learner is reading"),
+            "a step seen as it was at start is not news"
         );
     }
 
