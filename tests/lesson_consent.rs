@@ -86,6 +86,25 @@ async fn namespace_exists(namespace: &str) -> bool {
     namespaces.get_opt(namespace).await.unwrap().is_some()
 }
 
+/// The lesson's ClusterRole and namespace, whichever the test made.
+fn delete_what_the_lesson_made(namespace: &str) {
+    let role = format!("{namespace}.pod-reader");
+    let _ = lab().kubectl(
+        &["delete", "clusterrole", &role, "--ignore-not-found"],
+        None,
+    );
+    let _ = lab().kubectl(
+        &[
+            "delete",
+            "namespace",
+            namespace,
+            "--wait=false",
+            "--ignore-not-found",
+        ],
+        None,
+    );
+}
+
 fn quit(tmux: &Tmux) {
     tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0 END", WAIT);
@@ -165,25 +184,7 @@ async fn the_tutor_asks_before_a_lesson_reaching_beyond_its_namespace_acts() {
     quit(&tmux);
     drop(tmux);
 
-    let _ = lab().kubectl(
-        &[
-            "delete",
-            "clusterrole",
-            &format!("{namespace}.pod-reader"),
-            "--ignore-not-found",
-        ],
-        None,
-    );
-    let _ = lab().kubectl(
-        &[
-            "delete",
-            "namespace",
-            &namespace,
-            "--wait=false",
-            "--ignore-not-found",
-        ],
-        None,
-    );
+    delete_what_the_lesson_made(&namespace);
     let _ = std::fs::remove_dir_all(root);
     let _ = std::fs::remove_dir_all(state);
 }
@@ -252,25 +253,7 @@ async fn headless_commands_refuse_until_the_lesson_is_accepted() {
         "remembered:\n{said}"
     );
 
-    let _ = lab().kubectl(
-        &[
-            "delete",
-            "clusterrole",
-            &format!("{namespace}.pod-reader"),
-            "--ignore-not-found",
-        ],
-        None,
-    );
-    let _ = lab().kubectl(
-        &[
-            "delete",
-            "namespace",
-            &namespace,
-            "--wait=false",
-            "--ignore-not-found",
-        ],
-        None,
-    );
+    delete_what_the_lesson_made(&namespace);
     let _ = std::fs::remove_dir_all(root);
     let _ = std::fs::remove_dir_all(state);
     let _ = std::fs::remove_dir_all(out_dir);

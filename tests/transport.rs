@@ -227,25 +227,9 @@ async fn http1_only_relay(
 ) -> (u16, Vec<u8>, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::sync::Arc;
     use tokio_rustls::rustls::{self, pki_types};
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = common::loopback_tls::provider();
     // The relay's own CA and serving certificate for 127.0.0.1.
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-    let cert = params.signed_by(&key, &issuer).unwrap();
-    let mut server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
-        .unwrap();
+    let (mut server, ca_cert) = common::loopback_tls::server_config();
     server.alpn_protocols = vec![b"http/1.1".to_vec()];
     // Upstream: the API server, verified with the lab's CA, HTTP/1.1 too.
     let mut roots = rustls::RootCertStore::empty();

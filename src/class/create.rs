@@ -364,7 +364,7 @@ pub async fn create(
     let mut shortest = options.token_seconds;
     for number in 1..=count {
         let ns = namespace(class, number);
-        let (text, granted) = scoped_user::kubeconfig_granted(
+        let (text, granted) = scoped_user::kubeconfig(
             client,
             config,
             &ns,

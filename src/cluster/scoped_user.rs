@@ -123,26 +123,11 @@ pub fn render(
 }
 
 /// A kubeconfig for `namespace/account` with a token valid `seconds`,
-/// talking to the same server, with the same CA, as `config`.
+/// talking to the same server, with the same CA, as `config`; and how long
+/// its token is valid in seconds as the API server granted it: a server with
+/// a maximum token lifetime shortens a longer request (with a warning the
+/// caller would not see otherwise).
 pub async fn kubeconfig(
-    client: &Client,
-    config: &Config,
-    namespace: &str,
-    account: &str,
-    seconds: i64,
-    lesson: Option<&str>,
-) -> anyhow::Result<String> {
-    Ok(
-        kubeconfig_granted(client, config, namespace, account, seconds, lesson)
-            .await?
-            .0,
-    )
-}
-
-/// `kubeconfig`, and how long its token is valid in seconds as the API
-/// server granted it: a server with a maximum token lifetime shortens a
-/// longer request (with a warning the caller would not see otherwise).
-pub async fn kubeconfig_granted(
     client: &Client,
     config: &Config,
     namespace: &str,

@@ -203,6 +203,7 @@ spec:
 }
 
 pub mod fixture;
+pub mod loopback_tls;
 pub mod tmux;
 
 /// Pty tests run one at a time (they are timing-sensitive and share the CPU).
@@ -313,7 +314,7 @@ pub async fn attendee(test: &str, prefix: &str) -> (TestNamespace, PathBuf, Path
     scoped_user::ensure_namespace_admin(&client, &ns.name, "attendee", &labels)
         .await
         .unwrap();
-    let text = scoped_user::kubeconfig(
+    let (text, _) = scoped_user::kubeconfig(
         &client,
         &lab().config().await,
         &ns.name,
