@@ -224,7 +224,15 @@ async fn an_attendee_cannot_mint_a_token_longer_than_the_labs_cap() {
             .output()
             .unwrap()
     };
-    let pod = kubectl(&["run", "holder", "--image=busybox", "--restart=Never"]);
+    // The Pod runs as the account the token is for: the API server binds a
+    // token only to a Pod of the same ServiceAccount.
+    let pod = kubectl(&[
+        "run",
+        "holder",
+        "--image=busybox",
+        "--restart=Never",
+        "--overrides={\"spec\":{\"serviceAccountName\":\"attendee\"}}",
+    ]);
     assert!(
         pod.status.success(),
         "{}",
