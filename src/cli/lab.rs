@@ -168,6 +168,16 @@ fn status(paths: &LabPaths) -> anyhow::Result<ExitCode> {
     if let Some(bin) = lab::bin_dir(paths) {
         println!("binaries:   {}", bin.display());
     }
+    // Components read their certificates at start; only `lab up` renews.
+    let due = lab::certificates_due_for_renewal(paths);
+    if let Some((stem, end)) = due.first() {
+        let count = due.len();
+        let date = end.date();
+        println!(
+            "certificates: {count} expire within 30 days (first: {stem}.crt, on {date}); \
+             `kubetutor lab up` renews them and restarts the components that use them"
+        );
+    }
     // The exit status tells scripts whether the whole lab serves.
     if not_serving == 0 {
         println!("all {total} components serve");

@@ -17,6 +17,7 @@ pub(crate) mod kubeconfig;
 pub(crate) mod nodes;
 pub(crate) mod paths;
 mod pki;
+pub use pki::due_for_renewal as certificates_due_for_renewal;
 pub(crate) mod ports;
 mod probe;
 pub mod process;

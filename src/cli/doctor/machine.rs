@@ -102,6 +102,21 @@ async fn lab_health() -> Finding {
         .iter()
         .filter(|c| c.health == Health::Serving)
         .count();
+    let due = lab::certificates_due_for_renewal(&paths);
+    if serving == report.len()
+        && let Some((stem, end)) = due.first()
+    {
+        return Finding::warn(
+            "lab",
+            format!(
+                "all {serving} components serve, but {} certificate(s) expire within 30 days \
+                 (first: {stem}.crt on {})",
+                due.len(),
+                end.date()
+            ),
+            "`kubetutor lab up` renews them and restarts the components that use them",
+        );
+    }
     if serving == report.len() {
         return Finding::ok(
             "lab",

@@ -269,6 +269,28 @@ fn generate_afresh(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The lab's certificates (CAs included) that expire within 30 days, with
+/// when each ends, soonest first. Only `lab up` renews them (the components
+/// read their certificates at start): `lab status` says so while the lab runs,
+/// so a lab kept for a year is renewed before it fails one morning with TLS
+/// errors rather than after.
+pub fn due_for_renewal(paths: &LabPaths) -> Vec<(&'static str, OffsetDateTime)> {
+    let dir = paths.pki();
+    let now = OffsetDateTime::now_utc();
+    let mut due: Vec<(&'static str, OffsetDateTime)> = [Ca::Lab.stem(), Ca::Etcd.stem()]
+        .into_iter()
+        .chain(SERVERS.iter().map(|s| s.stem))
+        .chain(CLIENTS.iter().map(|c| c.file))
+        .filter_map(|stem| {
+            let pem = fs::read_to_string(dir.join(format!("{stem}.crt"))).ok()?;
+            let end = expiry::not_after(&pem).ok()?;
+            (end - now < expiry::RENEW_WITHIN).then_some((stem, end))
+        })
+        .collect();
+    due.sort_by_key(|(_, end)| *end);
+    due
+}
+
 /// Renews, with the same CA, every leaf certificate that expires within 30
 /// days. A CA that expires that soon cannot sign anything lasting: then the
 /// whole folder is generated afresh (and exported kubeconfigs must be too).

@@ -140,7 +140,14 @@ fn a_leaf_expiring_within_30_days_is_renewed_by_the_same_ca() {
     fs::write(dir.join("admin.crt"), &short).unwrap();
     let ca = fs::read(dir.join("ca.crt")).unwrap();
 
+    let due = due_for_renewal(&paths);
+    assert_eq!(
+        due.iter().map(|(stem, _)| *stem).collect::<Vec<_>>(),
+        ["admin"],
+        "lab status names the one certificate due"
+    );
     assert_eq!(ensure(&paths).unwrap(), PkiChange::Renewed(vec!["admin"]));
+    assert!(due_for_renewal(&paths).is_empty(), "none due once renewed");
     let renewed = fs::read_to_string(dir.join("admin.crt")).unwrap();
     let lasts = expiry::not_after(&renewed).unwrap() - now;
     assert!(lasts > Duration::days(360), "a year again: {lasts}");
