@@ -259,6 +259,60 @@ async fn headless_commands_refuse_until_the_lesson_is_accepted() {
     let _ = std::fs::remove_dir_all(out_dir);
 }
 
+/// `class status` evaluates every attendee's lesson with the instructor's
+/// credentials, and the lesson id comes from the cluster: it runs only a
+/// version accepted on this machine (by `class create --accept-rights`), and
+/// on another machine (another state folder) it refuses and says how.
+#[tokio::test]
+async fn class_status_evaluates_only_a_lesson_accepted_on_this_machine() {
+    let root = lessons_root();
+    let accepted_state = common::temp_dir("consent-class-accepted");
+    let other_state = common::temp_dir("consent-class-other");
+    let out_dir = common::temp_dir("consent-class-files");
+    let class = format!("ktcs{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let root_arg = root.to_str().unwrap();
+    let (ok, said) = common::run_on_lab(
+        &[
+            "class",
+            "create",
+            &class,
+            "--attendees",
+            "1",
+            "--lessons-dir",
+            root_arg,
+            "--lesson",
+            "cluster-reader",
+            "--accept-rights",
+            "--allow-risky-rights",
+            "--out",
+            out_dir.join("files").to_str().unwrap(),
+        ],
+        &accepted_state,
+    );
+    assert!(ok, "class create with --accept-rights:\n{said}");
+
+    let status = |state: &Path| {
+        common::run_on_lab(
+            &["class", "status", &class, "--lessons-dir", root_arg],
+            state,
+        )
+    };
+    let (ok, said) = status(&other_state);
+    assert!(
+        !ok && said.contains("--accept-rights") && said.contains("A ClusterRole made for you"),
+        "not accepted here: refused, saying what the lesson declares and how to accept it:\n{said}"
+    );
+    let (ok, said) = status(&accepted_state);
+    assert!(ok, "accepted on this machine: status runs:\n{said}");
+
+    let (ok, said) = common::run_on_lab(&["class", "delete", &class], &accepted_state);
+    assert!(ok, "{said}");
+    delete_what_the_lesson_made(&format!("{class}-01"));
+    for dir in [root, accepted_state, other_state, out_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 #[test]
 fn show_rights_prints_each_lessons_declarations_and_whether_it_is_accepted() {
     let root = lessons_root();

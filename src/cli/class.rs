@@ -259,6 +259,14 @@ pub fn run(
                     !attendees.is_empty(),
                     "class {name} has no attendees on this cluster"
                 );
+                // Each lesson's checks run with the instructor's credentials:
+                // only a version accepted on this machine (lesson ids come
+                // from the cluster, so nothing is accepted here).
+                let state_dir = crate::app::saved::state_dir()?;
+                for attendee in &attendees {
+                    let lesson = class::status::lesson_for(&root, attendee)?;
+                    crate::app::saved::approved::require(&state_dir, &lesson)?;
+                }
                 let evaluated = class::status::evaluate(&config, &root, &attendees).await?;
                 let now = class::publish::unix_now();
                 if output == "json" {

@@ -46,14 +46,14 @@ pub fn run(
              `kubetutor class create {class} --attendees N`"
         );
         let now = Instant::now();
+        let state_dir = crate::app::saved::state_dir()?;
         let rows = attendees
             .into_iter()
             .map(|a| {
-                Ok(Row::new(
-                    a.clone(),
-                    status::lesson_for(lessons_root, &a)?,
-                    now,
-                ))
+                let lesson = status::lesson_for(lessons_root, &a)?;
+                // Its checks run with the instructor's credentials.
+                crate::app::saved::approved::require(&state_dir, &lesson)?;
+                Ok(Row::new(a.clone(), lesson, now))
             })
             .collect::<anyhow::Result<Vec<Row>>>()?;
         Ok((config, rows))

@@ -42,3 +42,21 @@ pub fn to_ask(state_dir: &Path, lesson: &Lesson) -> Option<Ask> {
 pub fn where_remembered(state_dir: &Path) -> PathBuf {
     folder(state_dir)
 }
+
+/// For the instructor's commands (`class status`, `class board`), which
+/// evaluate an attendee's lesson with the instructor's credentials: an
+/// error unless this version of `lesson` needs no asking or was accepted on
+/// this machine (by `class create --accept-rights`, or in the tutor).
+/// The lesson id comes from the cluster, so it is never accepted here.
+pub fn require(state_dir: &Path, lesson: &Lesson) -> anyhow::Result<()> {
+    let Some(ask) = to_ask(state_dir, lesson) else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "{}\nkubetutor does not evaluate this lesson with your credentials until you accept \
+         this version of it: read the above, then run `kubetutor class create <class> --lesson {} \
+         --accept-rights` (or open the lesson in the tutor and answer its question)",
+        ask.lines().join("\n"),
+        lesson.id
+    )
+}
