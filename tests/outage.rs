@@ -73,8 +73,16 @@ impl Drop for OwnLab {
     }
 }
 
-fn status_bar(screen: &str) -> &str {
-    screen.lines().rev().nth(1).unwrap_or_default()
+/// The status bar, whole: it starts at the line naming the namespace and,
+/// when its message is long, wraps onto the lines above the footer.
+fn status_bar(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines.len().saturating_sub(1);
+    let start = lines[..footer]
+        .iter()
+        .rposition(|line| line.contains("│ ns "))
+        .unwrap_or(footer.saturating_sub(1));
+    lines[start..footer].join(" ")
 }
 
 fn wait_connected(tmux: &Tmux) -> String {
