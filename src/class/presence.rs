@@ -109,8 +109,13 @@ pub fn judge(
         None | Some(Err(_)) if cluster.all_done => return (Presence::Done, None),
         None if !cluster.has_objects => return (Presence::NotStarted, None),
         None => {
-            // Objects but no tutor: kubectl alone, or a tutor that may not publish.
-            return (Presence::Working, cleaned("no progress from the tutor"));
+            // Objects but no tutor: kubectl alone, or a tutor that may not
+            // publish. The failing check still says what is missing.
+            let why = cluster
+                .failing
+                .as_deref()
+                .unwrap_or("no progress from the tutor");
+            return (Presence::Working, cleaned(why));
         }
         Some(Err(why)) => return (Presence::Working, cleaned(why)),
         Some(Ok(record)) => record,
@@ -175,7 +180,11 @@ mod tests {
         let empty = ClusterSide::default();
         assert_eq!(judge(None, &empty, 0, LIMITS).0, Presence::NotStarted);
         let kubectl_only = failing("No Pod p yet");
-        assert_eq!(judge(None, &kubectl_only, 0, LIMITS).0, Presence::Working);
+        assert_eq!(
+            judge(None, &kubectl_only, 0, LIMITS),
+            (Presence::Working, Some("No Pod p yet".into())),
+            "without a tutor, the failing check is the reason"
+        );
     }
 
     #[test]
