@@ -89,26 +89,35 @@ pub struct ClusterSide {
     pub failing: Option<String>,
 }
 
-/// Longest reason shown in a row.
+/// Longest reason `class status` prints in its table (the board cuts to its
+/// column; JSON and the board's details carry it whole).
 pub const REASON_WIDTH: usize = 60;
 
-/// The attendee's presence and why, at unix time `now`. `record` is what
-/// their tutor published: None when nothing, Err when unreadable.
+/// The attendee's presence and why, at unix time `now`, the reason whole (on
+/// one line, without control characters). `record` is what their tutor
+/// published: None when nothing, Err when unreadable.
 pub fn judge(
     record: Option<&Result<Record, String>>,
     cluster: &ClusterSide,
     now: i64,
     limits: Limits,
 ) -> (Presence, Option<String>) {
-    let short = |text: &str| Some(sanitize(text, REASON_WIDTH));
+    // Bounded already by `record::parse` (a record's texts) or by the lesson
+    // (a check's message): cleaned here, not cut.
+    let cleaned = |text: &str| Some(sanitize(text, usize::MAX));
     let record = match record {
         None | Some(Err(_)) if cluster.all_done => return (Presence::Done, None),
         None if !cluster.has_objects => return (Presence::NotStarted, None),
         None => {
-            // Objects but no tutor: kubectl alone, or a tutor that may not publish.
-            return (Presence::Working, short("no progress from the tutor"));
+            // Objects but no tutor: kubectl alone, or a tutor that may not
+            // publish. The failing check still says what is missing.
+            let why = cluster
+                .failing
+                .as_deref()
+                .unwrap_or("no progress from the tutor");
+            return (Presence::Working, cleaned(why));
         }
-        Some(Err(why)) => return (Presence::Working, short(why)),
+        Some(Err(why)) => return (Presence::Working, cleaned(why)),
         Some(Ok(record)) => record,
     };
     if cluster.all_done {
@@ -118,7 +127,7 @@ pub fn judge(
     if unseen > limits.gone_after_seconds {
         return (
             Presence::Gone,
-            short(&format!(
+            cleaned(&format!(
                 "last seen {} ago",
                 super::progress::duration(unseen.max(0) as u64)
             )),
@@ -131,8 +140,8 @@ pub fn judge(
         .or_else(|| cluster.failing.clone());
     let on_step = now - record.step_since;
     match reason {
-        Some(why) if on_step > limits.stuck_after_seconds => (Presence::Stuck, short(&why)),
-        Some(why) => (Presence::Working, short(&why)),
+        Some(why) if on_step > limits.stuck_after_seconds => (Presence::Stuck, cleaned(&why)),
+        Some(why) => (Presence::Working, cleaned(&why)),
         None => (Presence::Working, None),
     }
 }
@@ -171,7 +180,11 @@ mod tests {
         let empty = ClusterSide::default();
         assert_eq!(judge(None, &empty, 0, LIMITS).0, Presence::NotStarted);
         let kubectl_only = failing("No Pod p yet");
-        assert_eq!(judge(None, &kubectl_only, 0, LIMITS).0, Presence::Working);
+        assert_eq!(
+            judge(None, &kubectl_only, 0, LIMITS),
+            (Presence::Working, Some("No Pod p yet".into())),
+            "without a tutor, the failing check is the reason"
+        );
     }
 
     #[test]

@@ -176,7 +176,9 @@ pub fn table(evaluated: &[Evaluated], now: i64, limits: Limits) -> String {
                 )
             }
         };
-        let why = why.map(|w| format!("  [{w}]")).unwrap_or_default();
+        let why = why
+            .map(|w| format!("  [{}]", record::sanitize(&w, presence::REASON_WIDTH)))
+            .unwrap_or_default();
         out.push_str(&format!(
             "{:<12} {:<20} {:<11} {line}{why}\n",
             e.attendee.label(),

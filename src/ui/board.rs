@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tokio::time::Instant;
 
 use super::cluster_view;
+use crate::class::board::columns::{self, Columns, FOR, STATE, cut};
 use crate::class::board::{Board, Confirm, Row, cell};
 use crate::class::presence::Presence;
 use crate::class::progress::{Cell, duration, reason};
@@ -31,34 +32,6 @@ fn presence_style(p: Presence) -> ratatui::style::Style {
         Presence::Gone => theme::warn(),
         Presence::Working => ratatui::style::Style::default(),
         Presence::NotStarted => theme::dim(),
-    }
-}
-
-fn on_step(row: &Row, now: Instant, unix_now: i64) -> String {
-    if let Some(why) = &row.failed {
-        return format!("cannot be followed: {why}");
-    }
-    // The step on the attendee's own screen, when their tutor says which.
-    if let Some(Ok(record)) = &row.record
-        && record.lesson == row.lesson.id
-        && let Some(i) = row.lesson.step_index(&record.step_id)
-    {
-        return format!(
-            "{}. {}  ({})",
-            i + 1,
-            row.lesson.steps[i].title,
-            duration((unix_now - record.step_since).max(0) as u64)
-        );
-    }
-    match row.standing.current {
-        None if row.standing.done == row.reports.len() => "all steps done".into(),
-        None => "checking…".into(),
-        Some(i) => format!(
-            "{}. {}  ({})",
-            i + 1,
-            row.lesson.steps[i].title,
-            duration(now.saturating_duration_since(row.since).as_secs())
-        ),
     }
 }
 
@@ -109,23 +82,39 @@ fn heading(board: &Board, now: Instant) -> Paragraph<'static> {
         .iter()
         .filter(|r| r.standing.done == r.reports.len())
         .count();
+    // Rows still waiting for a report, out of sight or not: the room is
+    // not decided until this goes.
+    let checking = board
+        .rows
+        .iter()
+        .filter(|r| r.failed.is_none() && r.reports.iter().any(Option::is_none))
+        .count();
+    let checking = match checking {
+        0 => String::new(),
+        n => format!(", {n} checking…"),
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled(format!(" Class {} ", board.class), theme::heading()),
         Span::raw(format!(
-            "— {title} — {} attendees, {done} finished",
+            "— {title} — {} attendees, {done} finished{checking}",
             board.rows.len()
         )),
     ])];
     lines.push(
-        match board.longest_on_a_step().filter(|_| !board.presenter) {
+        match board.longest_on_a_step(now).filter(|_| !board.presenter) {
             Some(row) => Line::from(vec![
                 Span::styled(" Longest on one step: ", theme::dim()),
                 Span::styled(
-                    format!(
-                        "{}, on {}",
-                        row.attendee.label(),
-                        on_step(row, now, board.unix_now)
-                    ),
+                    match place(row, now, board.unix_now) {
+                        Some((step, seconds)) => format!(
+                            "{}, on {}. {}  ({})",
+                            row.attendee.label(),
+                            step + 1,
+                            row.lesson.steps[step].title,
+                            duration(seconds)
+                        ),
+                        None => row.attendee.label(),
+                    },
                     theme::warn(),
                 ),
             ]),
@@ -135,10 +124,24 @@ fn heading(board: &Board, now: Instant) -> Paragraph<'static> {
     Paragraph::new(lines)
 }
 
+/// Where a row's attendee is: the step (on their screen when their tutor
+/// says, else the first that does not hold) and for how long, in seconds.
+fn place(row: &Row, now: Instant, unix_now: i64) -> Option<(usize, u64)> {
+    let step = row.on_step()?;
+    Some((step, row.seconds_on_step(now, unix_now)))
+}
+
 fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     let steps = board.steps();
+    let columns = grid_columns(board, area.width.saturating_sub(2) as usize);
+    let c = &columns;
     let mut header = vec![Span::styled(
-        format!(" {:<22} {:<11}", "attendee", "state"),
+        format!(
+            " {:<w$} {:<STATE$}",
+            "attendee",
+            "state",
+            w = c.number + 1 + c.name
+        ),
         theme::strong(),
     )];
     for s in 0..steps {
@@ -147,9 +150,19 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         } else {
             theme::strong()
         };
-        header.push(Span::styled(format!("{:>3}", s + 1), style));
+        header.push(Span::styled(c.step_heading(s), style));
     }
-    header.push(Span::styled("   done  on step (for)", theme::strong()));
+    header.push(Span::styled(
+        format!(
+            "  {:>dw$} {:<sw$} {:>FOR$}  why",
+            "done",
+            "step",
+            "for",
+            dw = c.done,
+            sw = c.step
+        ),
+        theme::strong(),
+    ));
     let mut lines = vec![Line::from(header)];
     // Borders and the header take three lines; when the room does not fit,
     // one more says how many rows are out of sight, so no one is missed.
@@ -169,40 +182,7 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
         .take(height)
         .map(|&i| (i, &board.rows[i]))
     {
-        let (presence, why) = row.presence(board.unix_now, board.limits);
-        let mut spans = vec![
-            Span::styled(
-                format!(" {:02} {:<19}", row.attendee.number, row.attendee.namespace),
-                if i == board.row {
-                    theme::strong()
-                } else {
-                    ratatui::style::Style::default()
-                },
-            ),
-            Span::styled(
-                format!(" {:<11}", presence.word()),
-                presence_style(presence),
-            ),
-        ];
-        for s in 0..steps {
-            let c = cell(row, s);
-            let mut style = cell_style(c);
-            if i == board.row && s == board.column {
-                style = style.patch(theme::selected());
-            }
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(c.mark(), style));
-        }
-        spans.push(Span::raw(format!(
-            "  {:>2}/{:<2} {}",
-            row.standing.done,
-            steps,
-            on_step(row, now, board.unix_now)
-        )));
-        if let Some(why) = why {
-            spans.push(Span::styled(format!("  {why}"), theme::dim()));
-        }
-        lines.push(Line::from(spans));
+        lines.push(grid_row(board, c, i, row, now));
     }
     if let (true, Some(state)) = (order.is_empty(), board.filter) {
         lines.push(Line::from(Span::styled(
@@ -233,13 +213,103 @@ fn grid(frame: &mut Frame, board: &Board, area: Rect, now: Instant) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// The columns for this room at `width` (see `class::board::columns`).
+fn grid_columns(board: &Board, width: usize) -> Columns {
+    let last = board.rows.iter().map(|r| r.attendee.number).max();
+    let name = board
+        .rows
+        .iter()
+        .map(|r| r.attendee.namespace.chars().count())
+        .max();
+    let step = board.rows.first().map_or(0, |r| {
+        r.lesson
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {}", i + 1, s.title).chars().count())
+            .max()
+            .unwrap_or(0)
+    });
+    Columns::fit(
+        width,
+        board.steps(),
+        last.unwrap_or(0),
+        name.unwrap_or(0),
+        step,
+    )
+}
+
+/// One attendee's row: who, state, a mark per step, how many done, the
+/// step they are on and for how long, and why (cut to its column).
+fn grid_row(board: &Board, c: &Columns, i: usize, row: &Row, now: Instant) -> Line<'static> {
+    let (presence, why) = row.presence(board.unix_now, board.limits);
+    let mut spans = vec![
+        Span::styled(
+            format!(
+                " {:0nw$} {:<w$}",
+                row.attendee.number,
+                row.attendee.namespace,
+                nw = c.number,
+                w = c.name
+            ),
+            if i == board.row {
+                theme::strong()
+            } else {
+                ratatui::style::Style::default()
+            },
+        ),
+        Span::styled(
+            format!(" {:<STATE$}", presence.word()),
+            presence_style(presence),
+        ),
+    ];
+    for s in 0..c.steps {
+        let mark = cell(row, s);
+        let mut style = cell_style(mark);
+        if i == board.row && s == board.column {
+            style = style.patch(theme::selected());
+        }
+        spans.push(Span::raw(" ".repeat(c.cell - 1)));
+        spans.push(Span::styled(mark.mark(), style));
+    }
+    let place = place(row, now, board.unix_now).filter(|_| row.failed.is_none());
+    let label = match place {
+        Some((s, _)) if c.titled => format!("{}. {}", s + 1, row.lesson.steps[s].title),
+        Some((s, _)) => format!("{}.", s + 1),
+        None if row.standing.done == row.reports.len() && c.titled => "all steps done".into(),
+        None if row.standing.done == row.reports.len() => "✓".into(),
+        // Every step reported, none failing, some undecided (a read refused).
+        None if row.reports.iter().all(Option::is_some) => "?".into(),
+        None => "…".into(),
+    };
+    let time = place.map(|(_, secs)| duration(secs)).unwrap_or_default();
+    let done = format!("{}/{}", row.standing.done, c.steps);
+    spans.push(Span::raw(format!(
+        "  {done:>dw$} {:<sw$} {time:>FOR$}  ",
+        cut(&label, c.step),
+        dw = c.done,
+        sw = c.step
+    )));
+    let reason = columns::reason(row, presence, why);
+    spans.push(Span::styled(cut(&reason, c.reason), theme::dim()));
+    Line::from(spans)
+}
+
 fn detail(frame: &mut Frame, board: &Board, area: Rect) {
     let Some(row) = board.rows.get(board.row) else {
         return;
     };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let mut lines = Vec::new();
+    // The reason whole, which the grid cuts to its column.
+    let (presence, why) = row.presence(board.unix_now, board.limits);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{}: ", presence.word()), presence_style(presence)),
+            Span::raw(columns::reason(row, presence, why)),
+        ]),
+        Line::from(""),
+    ];
     for (s, step) in row.lesson.steps.iter().enumerate() {
         let c = cell(row, s);
         let mut style = cell_style(c);

@@ -1,9 +1,13 @@
-//! The class board with 30 attendees at mixed steps, on the shared lab:
-//! startup (process start to every row decided), idle CPU over 60 s and
-//! resident memory, and the time from an attendee's apply (a neutral
+//! The class board with N attendees at mixed steps (30 by default), on the
+//! lab: startup (process start to every row decided), idle CPU over 60 s,
+//! resident memory, the watches it holds open on the API server and its TCP
+//! connections to it, and the time from an attendee's apply (a neutral
 //! client's POST with the attendee's own credentials) to their row moving on.
+//! The board is drawn at 100×30 for up to 30 attendees, 160×48 above.
 //!
 //! Run: cargo bench --bench class   (needs the lab; about 3 minutes)
+//!      CLASS_ATTENDEES=200 cargo bench --bench class   (needs room for about
+//!      260 Pods: `kubetutor lab nodes 3` gives 330; about 6 minutes)
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -17,7 +21,27 @@ use kube::Api;
 use kube::api::{DeleteParams, PostParams};
 use support::{Tui, cpu_seconds, header, row, rss_mib};
 
-const ATTENDEES: usize = 30;
+/// How many attendees: `CLASS_ATTENDEES`, else 30.
+fn attendees() -> usize {
+    std::env::var("CLASS_ATTENDEES").map_or(30, |n| {
+        n.parse()
+            .unwrap_or_else(|_| panic!("CLASS_ATTENDEES={n}: give a number of attendees"))
+    })
+}
+
+/// Watch requests in flight on the API server (every client's), from its
+/// metrics: the board's are the difference it makes.
+async fn watches(client: &kube::Client) -> u64 {
+    let request = http::Request::get("/metrics").body(Vec::new()).unwrap();
+    let text = client.request_text(request).await.expect("/metrics");
+    text.lines()
+        .filter(|l| {
+            l.starts_with("apiserver_longrunning_requests{") && l.contains("verb=\"WATCH\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
 const RUNS: usize = 20;
 const IDLE: Duration = Duration::from_secs(60);
 
@@ -40,9 +64,9 @@ fn as_attendee(kubeconfig: &Path, args: &[&str]) {
     );
 }
 
-/// The board's line for attendee `number`.
-fn line(screen: &str, class: &str, number: usize) -> String {
-    let needle = format!("{number:02} {class}-{number:02}");
+/// The board's line for attendee `number` (numbers padded to `width`).
+fn line(screen: &str, class: &str, number: usize, width: usize) -> String {
+    let needle = format!("{number:0width$} {class}-{number:02}");
     screen
         .lines()
         .find(|l| l.contains(&needle))
@@ -50,19 +74,39 @@ fn line(screen: &str, class: &str, number: usize) -> String {
         .to_string()
 }
 
+/// The row says the attendee is on step `step` (its number, with or without
+/// the title, in the step column).
+fn on_step(line: &str, step: usize) -> bool {
+    line.contains(&format!(" {step}. "))
+}
+
 #[tokio::main]
 async fn main() {
-    common::lab();
+    let attendees = attendees();
+    let width = attendees.to_string().len().max(2);
+    let (cols, rows) = if attendees <= 30 {
+        (100, 30)
+    } else {
+        (160, 48)
+    };
+    let lab = common::lab();
+    let admin_client = lab.client().await;
+    let port = lab
+        .config()
+        .await
+        .cluster_url
+        .port_u16()
+        .expect("the lab's API server port");
     let class = format!("bench{:04x}", rand::random::<u16>());
     let files = common::temp_dir("class-bench").join("files");
     println!("kubetutor class benchmark — {}", support::machine());
-    println!("command: cargo bench --bench class");
+    println!("command: CLASS_ATTENDEES={attendees} cargo bench --bench class");
     admin(&[
         "class",
         "create",
         &class,
         "--attendees",
-        &ATTENDEES.to_string(),
+        &attendees.to_string(),
         "--out",
         files.to_str().unwrap(),
     ]);
@@ -77,34 +121,47 @@ async fn main() {
         "pod-demo-sa",
         "takeaways",
     ];
-    for n in 1..=ATTENDEES {
-        let through = steps[n % steps.len()];
-        as_attendee(&kubeconfig(n), &["solve", "--through", through]);
-    }
+    // Four at a time: each solve is a short run of the CLI.
+    std::thread::scope(|scope| {
+        for lane in 0..4 {
+            let kubeconfig = &kubeconfig;
+            scope.spawn(move || {
+                for n in (1..=attendees).filter(|n| n % 4 == lane) {
+                    let through = steps[n % steps.len()];
+                    as_attendee(&kubeconfig(n), &["solve", "--through", through]);
+                }
+            });
+        }
+    });
     // Attendee 01 is the one whose apply is timed: on step 9, the RoleBinding.
     as_attendee(&kubeconfig(1), &["solve", "--through", "role"]);
 
+    let before = watches(&admin_client).await;
     let state = common::temp_dir("class-bench-state");
     let started = Instant::now();
     let board = Tui::spawn(
         &["class", "board", &class],
-        &common::lab().paths.kubeconfig(),
+        &lab.paths.kubeconfig(),
         &state,
-        180,
-        48,
+        cols,
+        rows,
     );
-    let last = format!("{ATTENDEES:02} {class}-{ATTENDEES:02}");
-    board.wait(Duration::from_secs(60), "every row decided", |s| {
-        s.contains(&last) && !s.contains("checking") && !s.contains("…")
+    let first = format!("{:0width$} {class}-01", 1);
+    let heading = format!("{attendees} attendees");
+    board.wait(Duration::from_secs(120), "every row decided", |s| {
+        s.contains(&first) && s.contains(&heading) && !s.contains("checking")
     });
     let startup = started.elapsed();
     std::thread::sleep(Duration::from_secs(5));
+    let held = watches(&admin_client).await.saturating_sub(before);
+    let connections = common::connections_to(board.pid(), port);
     let before = cpu_seconds(board.pid());
     std::thread::sleep(IDLE);
     let idle = cpu_seconds(board.pid()) - before;
     println!(
-        "\n  {ATTENDEES} attendees: board startup {:.2} s (process start → every row decided)\n  \
-         idle CPU {:.2} % of a core over {} s, RSS {:.1} MiB",
+        "\n  {attendees} attendees, board at {cols}×{rows}: startup {:.2} s (process start → every row decided)\n  \
+         idle CPU {:.2} % of a core over {} s, RSS {:.1} MiB\n  \
+         watches open on the API server: {held}; TCP connections to it: {connections}",
         startup.as_secs_f64(),
         idle / IDLE.as_secs_f64() * 100.0,
         IDLE.as_secs(),
@@ -119,6 +176,7 @@ async fn main() {
     .await
     .unwrap();
     let client = kubetutor::transport::client(&config).unwrap();
+    drop(admin_client);
     let namespace = format!("{class}-01");
     let bindings: Api<RoleBinding> = Api::namespaced(client, &namespace);
     let binding: RoleBinding =
@@ -133,10 +191,10 @@ async fn main() {
         board.wait(
             Duration::from_secs(10),
             "attendee 01 back on step 9",
-            move |s| line(s, &c, 1).contains("9. Bind the Role"),
+            move |s| on_step(&line(s, &c, 1, width), 9),
         );
         let c = class_name.clone();
-        board.arm(move |s| line(s, &c, 1).contains("10. A Pod that runs as demo-sa"));
+        board.arm(move |s| on_step(&line(s, &c, 1, width), 10));
         tokio::time::sleep(Duration::from_millis(200 + rand::random::<u64>() % 300)).await;
         let t0 = Instant::now();
         bindings

@@ -166,7 +166,7 @@ async fn main() {
             48,
         );
         board.wait(WAIT, "every row decided", |s| {
-            s.contains(&last) && !s.contains("checking") && !s.contains("…")
+            s.contains(&last) && !s.contains("checking")
         });
         std::thread::sleep(SETTLE);
         counts.push(connections_to(board.pid(), port));

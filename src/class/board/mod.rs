@@ -6,85 +6,17 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::time::Instant;
 
+pub mod columns;
 pub mod order;
+mod row;
+
+pub use row::{Row, cell};
 
 use super::presence::{Limits, Presence};
-use super::progress::{self, Cell, Standing};
+use super::progress::Cell;
 use super::record::Record;
-use super::roster::Attendee;
 use crate::engine::StepReport;
 use crate::engine::actor::{EngineCommand, EngineUpdate};
-use crate::engine::link::Link;
-use crate::engine::view::ClusterView;
-use crate::lesson::Lesson;
-
-/// One attendee's row.
-pub struct Row {
-    pub attendee: Attendee,
-    pub lesson: Lesson,
-    pub reports: Vec<Option<StepReport>>,
-    pub link: Option<Link>,
-    /// The engine could not start: why.
-    pub failed: Option<String>,
-    pub view: ClusterView,
-    pub standing: Standing,
-    /// Since when the attendee has been on `standing.current`.
-    pub since: Instant,
-    /// What their tutor published: None when nothing, Err when unreadable.
-    pub record: Option<Result<Record, String>>,
-}
-
-impl Row {
-    pub fn new(attendee: Attendee, lesson: Lesson, now: Instant) -> Row {
-        let steps = lesson.steps.len();
-        Row {
-            attendee,
-            lesson,
-            reports: vec![None; steps],
-            link: None,
-            failed: None,
-            view: ClusterView::default(),
-            standing: progress::standing(&vec![None; steps]),
-            since: now,
-            record: None,
-        }
-    }
-
-    /// The step the attendee is on: their tutor's when it says, else the
-    /// first that does not hold in the cluster.
-    pub fn on_step(&self) -> Option<usize> {
-        match &self.record {
-            Some(Ok(r)) if r.lesson == self.lesson.id => self.lesson.step_index(&r.step_id),
-            _ => self.standing.current,
-        }
-    }
-
-    /// Presence and reason at unix time `now` (see `presence::judge`).
-    pub fn presence(&self, now: i64, limits: Limits) -> (Presence, Option<String>) {
-        let record = self.record.as_ref().filter(|r| {
-            r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.lesson == self.lesson.id)
-        });
-        let cluster = super::status::cluster_side(
-            &self.lesson,
-            &self.reports,
-            record,
-            made_by_attendee(&self.view, &self.attendee.namespace),
-        );
-        super::presence::judge(record, &cluster, now, limits)
-    }
-
-    fn record(&mut self, report: StepReport, now: Instant) {
-        let index = report.index;
-        if index < self.reports.len() {
-            self.reports[index] = Some(report);
-        }
-        let standing = progress::standing(&self.reports);
-        if standing.current != self.standing.current {
-            self.since = now;
-        }
-        self.standing = standing;
-    }
-}
 
 /// What the instructor is asked before acting on an attendee's namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,12 +104,20 @@ impl Board {
         self.rows.first().map_or(0, |r| r.lesson.steps.len())
     }
 
-    /// The attendee who has been on one (unfinished) step the longest.
-    pub fn longest_on_a_step(&self) -> Option<&Row> {
+    /// The attendee who has been on one step the longest, among those
+    /// working or stuck: never one who has not started, is gone or is done.
+    pub fn longest_on_a_step(&self, now: Instant) -> Option<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.standing.current.is_some() && r.failed.is_none())
-            .min_by_key(|r| r.since)
+            .filter(|r| r.failed.is_none() && r.on_step().is_some())
+            .filter(|r| {
+                let (presence, _) = r.presence(self.unix_now, self.limits);
+                matches!(presence, Presence::Working | Presence::Stuck)
+            })
+            .max_by_key(|r| {
+                let seconds = r.seconds_on_step(now, self.unix_now);
+                (seconds, std::cmp::Reverse(r.attendee.number))
+            })
     }
 
     /// The room's answers to each prediction.
@@ -412,33 +352,7 @@ fn on_confirm_key(board: &mut Board, key: KeyEvent, confirm: Confirm) -> Vec<Boa
     }
 }
 
-/// The attendee's namespace shows objects they made: not the class's
-/// account, its admin binding and grants (`class create` names them), nor
-/// what every namespace has, nor objects elsewhere the lesson reads.
-fn made_by_attendee(view: &ClusterView, namespace: &str) -> bool {
-    let admin_binding = format!("{}-admin", super::ACCOUNT);
-    view.sections
-        .iter()
-        .filter(|s| s.namespace == namespace)
-        .flat_map(|s| &s.rows)
-        .any(|r| {
-            let name = r.name.as_str();
-            !matches!(
-                name,
-                "default" | "kube-root-ca.crt" | super::ACCOUNT | super::record::CONFIGMAP
-            ) && name != admin_binding
-                && !name.starts_with("kubetutor-")
-        })
-}
-
-/// The cell a row shows for a step.
-pub fn cell(row: &Row, step: usize) -> Cell {
-    row.standing
-        .cells
-        .get(step)
-        .copied()
-        .unwrap_or(Cell::Checking)
-}
-
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod tests;

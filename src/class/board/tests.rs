@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::checks::Outcome;
+use crate::class::roster::Attendee;
+use crate::lesson::Lesson;
 use std::path::Path;
 
 fn board(attendees: usize) -> Board {
@@ -72,7 +74,24 @@ fn rows_follow_their_engines_and_the_longest_on_a_step_is_found() {
         later,
     );
     assert_eq!(board.rows[0].standing.current, Some(4));
-    assert_eq!(board.longest_on_a_step().unwrap().attendee.number, 2);
+    // No tutor published and nothing made: no one has started, no one is named.
+    assert!(board.longest_on_a_step(later).is_none());
+    // Attendees 1 and 2 publish; 2 has been on their step longer. 3 has not started.
+    for (row, since) in [(0, 150), (1, 100)] {
+        let lesson = &board.rows[row].lesson;
+        board.rows[row].record = Some(Ok(Record {
+            lesson: lesson.id.clone(),
+            step: 5,
+            step_id: lesson.steps[4].id.clone(),
+            last_seen: 195,
+            step_since: since,
+            ..Record::default()
+        }));
+    }
+    update(&mut board, BoardMsg::Tick(200), later);
+    let longest = board.longest_on_a_step(later).unwrap();
+    assert_eq!(longest.attendee.number, 2);
+    assert_eq!(longest.seconds_on_step(later, 200), 100);
 }
 
 #[test]
