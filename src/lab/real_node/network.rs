@@ -109,7 +109,8 @@ fn chain(name: &str, parent: &str, rules: &[Vec<String>]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Removes our chains and the bridge; what is already gone is fine.
+/// Removes our chains and the bridge; what is already gone is fine. (The
+/// kubelet's and kube-proxy's chains: `chains.rs`.)
 pub fn down() -> Vec<String> {
     let mut problems = Vec::new();
     for (name, parent) in [(INPUT_CHAIN, "INPUT"), (FORWARD_CHAIN, "FORWARD")] {
@@ -122,43 +123,10 @@ pub fn down() -> Vec<String> {
             }
         }
     }
-    problems.extend(kubelet_chains());
     if succeeds("ip", &["link", "show", BRIDGE])
         && let Err(err) = run("ip", &["link", "del", BRIDGE])
     {
         problems.push(err.to_string());
-    }
-    problems
-}
-
-/// The chains the kubelet makes in both address families (its canaries, the
-/// hint kube-proxy reads, and KUBE-FIREWALL, which drops packets to 127/8 from
-/// other sources): `kube-proxy --cleanup` leaves them. Only the real node's
-/// kubelet makes them on this machine.
-const KUBELET_CHAINS: &[(&str, &str, &[&str])] = &[
-    ("filter", "KUBE-FIREWALL", &["INPUT", "OUTPUT"]),
-    ("filter", "KUBE-KUBELET-CANARY", &[]),
-    ("mangle", "KUBE-KUBELET-CANARY", &[]),
-    ("nat", "KUBE-KUBELET-CANARY", &[]),
-    ("mangle", "KUBE-IPTABLES-HINT", &[]),
-];
-
-fn kubelet_chains() -> Vec<String> {
-    let mut problems = Vec::new();
-    for program in ["iptables", "ip6tables"] {
-        for (table, chain, parents) in KUBELET_CHAINS {
-            if !succeeds(program, &["-w", "-t", table, "-n", "-L", chain]) {
-                continue;
-            }
-            for parent in *parents {
-                while succeeds(program, &["-w", "-t", table, "-D", parent, "-j", chain]) {}
-            }
-            for action in ["-F", "-X"] {
-                if let Err(err) = run(program, &["-w", "-t", table, action, chain]) {
-                    problems.push(err.to_string());
-                }
-            }
-        }
     }
     problems
 }
