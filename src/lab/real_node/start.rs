@@ -84,8 +84,20 @@ pub async fn start(
 
     for row in table(paths, build, &layout) {
         let component = row.component;
-        if component == NodeComponent::CoreDns && running(paths, component).is_none() {
+        let starting = running(paths, component).is_none();
+        if component == NodeComponent::CoreDns && starting {
             objects::coredns_rbac(client).await?;
+        }
+        if matches!(component, NodeComponent::Kubelet | NodeComponent::CoreDns)
+            && starting
+            && let Some(found) = network::ensure_gateway()
+                .with_context(|| format!("{} listens on {GATEWAY}", component.name()))?
+        {
+            progress(&format!(
+                "{:<24} set up again before {} starts: {found}",
+                super::BRIDGE,
+                component.name()
+            ));
         }
         start_once(paths, row, build, client, &made.cgroup_parent, progress).await?;
         // What the next component needs of this one.
