@@ -5,119 +5,18 @@
 //! from another interface.
 //!
 //! Skipped, with the reason written to the terminal (not captured by the test
-//! harness), where the machine cannot run a real node: not root, or the
-//! real-node build (`assets/lab/build-real-node.sh`) is not there. Set
-//! KUBETUTOR_REAL_NODE_SKIP to a reason to skip on purpose.
+//! harness), where the machine cannot run a real node (`common::real_lab`).
 
 mod common;
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use common::{KUBETUTOR, temp_dir};
-
-/// Written straight to stderr: libtest captures print!/eprint!, not this.
-fn say(text: &str) {
-    let _ = writeln!(std::io::stderr(), "real_node: {text}");
-}
-
-fn skip_reason() -> Option<String> {
-    if let Ok(reason) = std::env::var("KUBETUTOR_REAL_NODE_SKIP")
-        && !reason.is_empty()
-    {
-        return Some(reason);
-    }
-    // Root, the tools, a bridge, an overlay mount, iptables, cgroups: what
-    // the machine refuses is a reason to skip, with its own error.
-    if let Err(refused) = kubetutor::lab::real_node::check_machine() {
-        return Some(format!("{refused:#}"));
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/build-real-node.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("--check")
-        .output()
-        .expect("bash runs");
-    if !out.status.success() {
-        return Some(format!(
-            "the real node is not built ({}); build it with assets/lab/build-real-node.sh",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    None
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// A real-node lab in its own folder, stopped and purged when dropped.
-struct RealLab {
-    dir: PathBuf,
-}
-
-impl RealLab {
-    fn kubetutor(&self, args: &[&str]) -> Output {
-        Command::new(KUBETUTOR)
-            .args(args)
-            .env("KUBETUTOR_LAB_DIR", &self.dir)
-            .env("KUBECONFIG", self.dir.join("kubeconfig"))
-            .env("XDG_STATE_HOME", self.dir.join("state"))
-            .output()
-            .expect("kubetutor runs")
-    }
-
-    fn bin_dir(&self) -> PathBuf {
-        let state: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(self.dir.join("lab.json")).unwrap())
-                .unwrap();
-        PathBuf::from(state["bin_dir"].as_str().unwrap())
-    }
-
-    fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        common::run_kubectl(&self.bin_dir(), &self.dir.join("kubeconfig"), args, stdin)
-    }
-
-    fn kubectl_ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.kubectl(args, stdin);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed:\n{}",
-            text(&out)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn rss_kib(&self, component: &str) -> Option<u64> {
-        let record: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(self.dir.join("pids").join(format!("{component}.pid")))
-                .ok()?,
-        )
-        .ok()?;
-        let pid = record["pid"].as_i64()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-}
-
-impl Drop for RealLab {
-    fn drop(&mut self) {
-        let out = self.kubetutor(&["lab", "down", "--purge"]);
-        if !out.status.success() {
-            say(&format!("lab down --purge failed:\n{}", text(&out)));
-        }
-    }
-}
+use common::real_lab::{RealLab, say, skip_reason, text, toolbox_image};
+use common::temp_dir;
 
 /// The seed's Pods and RBAC from the lesson's solutions, with the one image
 /// the real node has (no registry is reachable): the toolbox, named as it is.
@@ -161,12 +60,7 @@ fn the_seed_runs_in_real_containers_on_the_real_node() {
         "lab up --real-node: {:.1} s",
         began.elapsed().as_secs_f64()
     ));
-    let image = String::from_utf8_lossy(&up.stderr)
-        .lines()
-        .find_map(|l| l.split("use the image ").nth(1))
-        .and_then(|rest| rest.split(':').take(2).collect::<Vec<_>>().join(":").into())
-        .expect("lab up names the toolbox image");
-    let image = image.trim().to_string();
+    let image = toolbox_image(&up);
 
     // The seed's Pods, with the toolbox image; the Pod says which image runs.
     let ns = "seed";

@@ -135,6 +135,38 @@ pub fn spawn_detached(
     log_file: &Path,
     pid_file: &Path,
 ) -> anyhow::Result<PidRecord> {
+    spawn(program, args, log_file, pid_file, None)
+}
+
+/// `spawn_detached`, the new process placed in the cgroup whose
+/// `cgroup.procs` is given before it runs a single instruction of `program`:
+/// it and everything it ever starts are then recorded by the kernel.
+pub fn spawn_detached_in_cgroup(
+    program: &Path,
+    args: &[String],
+    log_file: &Path,
+    pid_file: &Path,
+    cgroup_procs: &Path,
+) -> anyhow::Result<PidRecord> {
+    spawn(program, args, log_file, pid_file, Some(cgroup_procs))
+}
+
+fn spawn(
+    program: &Path,
+    args: &[String],
+    log_file: &Path,
+    pid_file: &Path,
+    cgroup_procs: Option<&Path>,
+) -> anyhow::Result<PidRecord> {
+    // Opened here: between fork and exec only async-signal-safe calls (a write).
+    let cgroup = cgroup_procs
+        .map(|path| {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))
+        })
+        .transpose()?;
     let mut log = fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -153,12 +185,16 @@ pub fn spawn_detached(
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
-    // SAFETY: setsid is async-signal-safe and touches no memory of this process.
+    // SAFETY: setsid and write are async-signal-safe and touch no memory of
+    // this process but the two bytes written.
     unsafe {
-        command.pre_exec(|| {
-            nix::unistd::setsid()
-                .map(drop)
-                .map_err(std::io::Error::from)
+        command.pre_exec(move || {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            if let Some(procs) = &cgroup {
+                // "0": the writing process itself.
+                nix::unistd::write(procs, b"0").map_err(std::io::Error::from)?;
+            }
+            Ok(())
         });
     }
     let child = command

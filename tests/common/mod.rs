@@ -204,6 +204,7 @@ spec:
 
 pub mod fixture;
 pub mod loopback_tls;
+pub mod real_lab;
 pub mod tmux;
 
 /// Pty tests run one at a time (they are timing-sensitive and share the CPU).

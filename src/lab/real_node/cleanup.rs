@@ -1,20 +1,16 @@
-//! What a stopped real node leaves on the machine, removed: its containers
-//! (runc state in the lab folder), containerd's shims (started with our
-//! socket's address), mounts under the lab folder, the kubelet's cgroups.
-//! Everything is found by the lab's own paths, never by a process name.
+//! What a stopped real node leaves in the lab folder, removed: its
+//! containers (runc state in the lab folder) and mounts under the folder.
+//! Everything is found by the lab's own paths, never by a process name or
+//! command line (containerd's shims and the cgroups: `cgroups.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
-
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 
 use super::NodeBuild;
 
-/// Force-deletes every container in our runc root, then kills the shims
-/// that served our containerd. Returns what could not be done.
+/// Force-deletes every container in our runc root. Returns what could not
+/// be done.
 pub fn containers(build: Option<&NodeBuild>, node_dir: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let root = node_dir.join("runc");
@@ -50,42 +46,7 @@ pub fn containers(build: Option<&NodeBuild>, node_dir: &Path) -> Vec<String> {
             }
         }
     }
-    let socket = node_dir.join("containerd/containerd.sock");
-    let shims = processes_mentioning(&socket.display().to_string());
-    for pid in &shims {
-        let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while shims
-        .iter()
-        .any(|p| Path::new(&format!("/proc/{p}")).exists())
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(50));
-    }
     problems
-}
-
-/// Pids whose command line contains `needle` (our containerd socket path:
-/// only the shims of this lab's containerd have it).
-fn processes_mentioning(needle: &str) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| *pid != me)
-        .filter(|pid| {
-            fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| {
-                    String::from_utf8_lossy(&c)
-                        .replace('\0', " ")
-                        .contains(needle)
-                })
-                .unwrap_or(false)
-        })
-        .collect()
 }
 
 /// Mount points under `dir`, deepest first, from /proc/self/mountinfo.
@@ -122,39 +83,4 @@ pub fn mounts(dir: &Path) -> Vec<String> {
         problems.push(format!("still mounted: {}", left.join(", ")));
     }
     problems
-}
-
-/// Removes the kubelet's `kubepods` cgroups (cgroupfs driver, cgroup v1 and
-/// the unified hierarchy), deepest first, once no process is left in them.
-pub fn cgroups() -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut dirs = Vec::new();
-    for controller in fs::read_dir("/sys/fs/cgroup")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let top = controller.path().join("kubepods");
-        if top.is_dir() {
-            collect_dirs(&top, &mut dirs);
-        }
-    }
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    for dir in dirs {
-        if let Err(e) = fs::remove_dir(&dir)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            problems.push(format!("removing cgroup {}: {e}", dir.display()));
-        }
-    }
-    problems
-}
-
-fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.push(dir.to_path_buf());
-    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            collect_dirs(&entry.path(), out);
-        }
-    }
 }

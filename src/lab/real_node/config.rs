@@ -15,6 +15,8 @@ pub struct NodeLayout<'a> {
     pub cni_bin: &'a Path,
     pub pause_image: &'a str,
     pub ca_file: &'a Path,
+    /// The lab's own cgroup (`made.rs`): the kubelet's `cgroupRoot`.
+    pub cgroup_parent: &'a str,
     /// 127.0.0.1 ports of the node's health endpoints.
     pub kubelet_healthz: u16,
     pub proxy_healthz: u16,
@@ -139,6 +141,8 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
     /// refuses v1 otherwise), the node's own DNS server on the bridge.
     /// `protectKernelDefaults: false`: the kubelet sets its kernel settings
     /// (true would make it refuse to start); `sysctls.rs` saves and restores them.
+    /// `cgroupRoot`: the Pods' `kubepods` under the lab's own cgroup, never at
+    /// the top of the hierarchy where another Kubernetes keeps its own.
     pub fn kubelet_config(&self) -> String {
         format!(
             r#"apiVersion: kubelet.config.k8s.io/v1beta1
@@ -158,6 +162,7 @@ authentication:
 authorization:
   mode: Webhook
 cgroupDriver: cgroupfs
+cgroupRoot: /{cgroup_parent}
 failCgroupV1: false
 failSwapOn: false
 containerRuntimeEndpoint: unix://{socket}
@@ -179,6 +184,7 @@ enableServer: true
 registerNode: true
 "#,
             healthz = self.kubelet_healthz,
+            cgroup_parent = self.cgroup_parent,
             ca = p(self.ca_file),
             socket = p(&self.containerd_socket()),
             resolv = p(&self.dir.join("resolv.conf")),
@@ -262,6 +268,7 @@ mod tests {
             cni_bin: &cni,
             pause_image: "kubetutor.local/pause:1",
             ca_file: &ca,
+            cgroup_parent: "kubetutor-lab-0a0b0c0d",
             kubelet_healthz: 1001,
             proxy_healthz: 1002,
             proxy_metrics: 1003,
@@ -303,6 +310,7 @@ mod tests {
         let kubelet = with(|l| l.kubelet_config());
         assert!(kubelet.contains(&format!("address: {GATEWAY}\n")));
         assert!(kubelet.contains("failCgroupV1: false"));
+        assert!(kubelet.contains("cgroupRoot: /kubetutor-lab-0a0b0c0d\n"));
         assert!(kubelet.contains("anonymous:\n    enabled: false"));
         let corefile = with(|l| l.corefile(Path::new("/k")));
         assert!(corefile.contains(&format!("bind {GATEWAY}")));

@@ -1,23 +1,29 @@
-//! `lab down` for the real node: its processes stopped, and everything it
-//! made on the machine removed (the details are in `cleanup`, `network`,
-//! `sysctls`); problems are collected, not stopping the rest.
+//! `lab down` for the real node: its processes stopped, and what it made on
+//! the machine removed — only that, as recorded when it started (`made.rs`):
+//! the processes and cgroups under the lab's own cgroup, the firewall chains
+//! that were not there before, our bridge; the kernel settings put back.
+//! Problems are collected, not stopping the rest.
 
 use std::fs;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::build::check_built;
-use super::{NodeComponent, cleanup, network, node_dir, pid_file, sysctls};
+use super::{NodeComponent, cgroups, chains, cleanup, made, network, node_dir, pid_file, sysctls};
 use crate::lab::paths::LabPaths;
 use crate::lab::process::{self, PidRecord};
 
 /// Stops the node and removes what it made on the machine: containers (runc),
-/// containerd's shims, mounts under the lab folder, kube-proxy's rules, our
-/// firewall chains, the bridge, the kubelet's cgroups. Problems are
-/// collected and reported, not stopping the rest of the cleanup.
+/// whatever is left in the lab's cgroup (containerd's shims), mounts under
+/// the lab folder, the kubelet's and kube-proxy's chains, our firewall
+/// chains, the bridge, the lab's cgroups. Problems are collected and
+/// reported, not stopping the rest of the cleanup.
 pub fn down(paths: &LabPaths, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
     let dir = node_dir(paths);
     let build = check_built().ok();
+    if made::drop_stale(&dir) {
+        progress("real node: its record is from before a reboot; nothing it made is left");
+    }
+    let made = made::load(&dir);
     let mut problems = Vec::new();
     for component in NodeComponent::ALL.into_iter().rev() {
         let file = pid_file(paths, component);
@@ -43,28 +49,30 @@ pub fn down(paths: &LabPaths, progress: &mut dyn FnMut(&str)) -> anyhow::Result<
     if build.is_none() {
         problems.extend(cleanup::containers(None, &dir));
     }
-    if let Some(build) = &build {
-        let output = Command::new(build.bin("kube-proxy"))
-            .arg("--cleanup")
-            .stdin(Stdio::null())
-            .output();
-        if let Ok(out) = output
-            && !out.status.success()
-        {
-            problems.push(format!(
-                "kube-proxy --cleanup: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
+    if let Some(made) = &made {
+        // containerd's shims and anything else a node process started.
+        problems.extend(cgroups::kill_all(&made.cgroup_parent));
     }
     problems.extend(cleanup::mounts(&dir));
+    if let Some(made) = &made {
+        problems.extend(chains::remove_made(&made.chains_before));
+    }
     problems.extend(network::down());
-    problems.extend(cleanup::cgroups());
+    match &made {
+        Some(made) => problems.extend(cgroups::remove(&made.cgroup_parent)),
+        None if dir.exists() => progress(
+            "real node: no record of what it made (node/made.json; a node started by an \
+             older kubetutor): its shims, the kubelet's and kube-proxy's chains and cgroups, \
+             if any, are left alone",
+        ),
+        None => {}
+    }
     problems.extend(sysctls::restore(&dir));
     if problems.is_empty() {
+        made::forget(&dir);
         progress(
-            "real node: containers, mounts, firewall chains and the bridge removed; \
-             kernel settings it changed restored",
+            "real node: containers, its processes, mounts, cgroups, firewall chains and the \
+             bridge removed; kernel settings it changed restored",
         );
         Ok(())
     } else {

@@ -11,11 +11,14 @@
 //! bridge. The kwok node stays, tainted, so Pods land on the real node.
 
 mod build;
+pub(crate) mod cgroups;
+pub(crate) mod chains;
 mod cleanup;
 pub(crate) mod config;
 mod down;
 mod images;
 mod machine;
+pub(crate) mod made;
 pub(crate) mod network;
 mod objects;
 mod start;
@@ -96,8 +99,20 @@ pub fn prepare(
     let build = locate(progress)?;
     let dir = node_dir(paths);
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    // Before anything of the node runs: what it changes, `down` puts back.
+    // Before anything of the node runs: what is already on the machine (so
+    // `down` removes only what the node made), and what it changes (`down`
+    // puts it back).
+    let made = made::ensure(&dir)?;
     sysctls::save(&dir)?;
+    let theirs = chains::fixed_present(&made.chains_before);
+    if !theirs.is_empty() {
+        progress(&format!(
+            "note: this machine had firewall chains of another Kubernetes before the lab's node \
+             started ({}); the node's kube-proxy and kubelet share them, and `lab down` leaves them",
+            theirs.join(", ")
+        ));
+    }
+    cgroups::create(&made.cgroup_parent).context("creating the real node's cgroups")?;
     let issued = pki::ensure_node_clients(paths)?;
     if !issued.is_empty() {
         progress(&format!("issued {} for the real node", issued.join(", ")));

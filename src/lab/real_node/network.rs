@@ -70,6 +70,14 @@ pub fn forward_rules() -> Vec<Vec<String>> {
 /// Creates the bridge with the gateway address (idempotent) and (re)writes
 /// our firewall chains, jumped to first from INPUT and FORWARD.
 pub fn up(apiserver_port: u16) -> anyhow::Result<()> {
+    bridge()?;
+    chain(INPUT_CHAIN, "INPUT", &input_rules(apiserver_port))?;
+    chain(FORWARD_CHAIN, "FORWARD", &forward_rules())?;
+    Ok(())
+}
+
+/// The bridge, up, with the gateway address (idempotent).
+fn bridge() -> anyhow::Result<()> {
     if !succeeds("ip", &["link", "show", BRIDGE]) {
         run("ip", &["link", "add", BRIDGE, "type", "bridge"])?;
     }
@@ -79,9 +87,42 @@ pub fn up(apiserver_port: u16) -> anyhow::Result<()> {
         run("ip", &["addr", "add", &cidr, "dev", BRIDGE])?;
     }
     run("ip", &["link", "set", BRIDGE, "up"])?;
-    chain(INPUT_CHAIN, "INPUT", &input_rules(apiserver_port))?;
-    chain(FORWARD_CHAIN, "FORWARD", &forward_rules())?;
     Ok(())
+}
+
+/// Whether a listener may bind the gateway address now: the kernel refuses
+/// ("cannot assign requested address") while the bridge is missing, down or
+/// without the address, and the kubelet and CoreDNS, which listen there, then
+/// exit as they start.
+fn gateway_bindable() -> Result<(), String> {
+    std::net::TcpListener::bind((GATEWAY, 0))
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// Before a component that listens on the bridge address starts: Ok(None)
+/// when the address can be bound; otherwise the bridge is set up again and
+/// Ok(Some(what was found)), or Err when even then it cannot be bound.
+pub fn ensure_gateway() -> anyhow::Result<Option<String>> {
+    let Err(refused) = gateway_bindable() else {
+        return Ok(None);
+    };
+    let link = run("ip", &["-o", "link", "show", BRIDGE])
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|_| "no such device".into());
+    let addresses = run("ip", &["-4", "-o", "addr", "show", "dev", BRIDGE]).unwrap_or_default();
+    let found = format!(
+        "binding {GATEWAY} failed ({refused}); {BRIDGE}: {link}; IPv4: {}",
+        if addresses.trim().is_empty() {
+            "none"
+        } else {
+            addresses.trim()
+        }
+    );
+    bridge()?;
+    gateway_bindable()
+        .map_err(|e| anyhow::anyhow!("{found}; after setting the bridge up again: still {e}"))?;
+    Ok(Some(found))
 }
 
 /// Our jumps first in INPUT and FORWARD again (kube-proxy inserts its own at
@@ -109,7 +150,8 @@ fn chain(name: &str, parent: &str, rules: &[Vec<String>]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Removes our chains and the bridge; what is already gone is fine.
+/// Removes our chains and the bridge; what is already gone is fine. (The
+/// kubelet's and kube-proxy's chains: `chains.rs`.)
 pub fn down() -> Vec<String> {
     let mut problems = Vec::new();
     for (name, parent) in [(INPUT_CHAIN, "INPUT"), (FORWARD_CHAIN, "FORWARD")] {
@@ -122,43 +164,10 @@ pub fn down() -> Vec<String> {
             }
         }
     }
-    problems.extend(kubelet_chains());
     if succeeds("ip", &["link", "show", BRIDGE])
         && let Err(err) = run("ip", &["link", "del", BRIDGE])
     {
         problems.push(err.to_string());
-    }
-    problems
-}
-
-/// The chains the kubelet makes in both address families (its canaries, the
-/// hint kube-proxy reads, and KUBE-FIREWALL, which drops packets to 127/8 from
-/// other sources): `kube-proxy --cleanup` leaves them. Only the real node's
-/// kubelet makes them on this machine.
-const KUBELET_CHAINS: &[(&str, &str, &[&str])] = &[
-    ("filter", "KUBE-FIREWALL", &["INPUT", "OUTPUT"]),
-    ("filter", "KUBE-KUBELET-CANARY", &[]),
-    ("mangle", "KUBE-KUBELET-CANARY", &[]),
-    ("nat", "KUBE-KUBELET-CANARY", &[]),
-    ("mangle", "KUBE-IPTABLES-HINT", &[]),
-];
-
-fn kubelet_chains() -> Vec<String> {
-    let mut problems = Vec::new();
-    for program in ["iptables", "ip6tables"] {
-        for (table, chain, parents) in KUBELET_CHAINS {
-            if !succeeds(program, &["-w", "-t", table, "-n", "-L", chain]) {
-                continue;
-            }
-            for parent in *parents {
-                while succeeds(program, &["-w", "-t", table, "-D", parent, "-j", chain]) {}
-            }
-            for action in ["-F", "-X"] {
-                if let Err(err) = run(program, &["-w", "-t", table, action, chain]) {
-                    problems.push(err.to_string());
-                }
-            }
-        }
     }
     problems
 }

@@ -16,7 +16,9 @@ use kube::{Api, Client};
 
 use super::build::NodeBuild;
 use super::config::NodeLayout;
-use super::{GATEWAY, NODE_NAME, NodeComponent, images, network, node_dir, objects, pid_file};
+use super::{
+    GATEWAY, NODE_NAME, NodeComponent, cgroups, images, made, network, node_dir, objects, pid_file,
+};
 use crate::lab::health::wait_ready;
 use crate::lab::paths::LabPaths;
 use crate::lab::process::{self, PidRecord};
@@ -61,12 +63,17 @@ pub async fn start(
     let ca_file = paths.pki_file("ca.crt");
     let cni_bin = build.cni();
     let bin = build.dir.join("bin");
+    let made = made::load(&dir).context(
+        "the real node's record (node/made.json) is missing: run `kubetutor lab down`, \
+         then `kubetutor lab up --real-node` again",
+    )?;
     let layout = NodeLayout {
         dir: &dir,
         bin: &bin,
         cni_bin: &cni_bin,
         pause_image: &pause_image,
         ca_file: &ca_file,
+        cgroup_parent: &made.cgroup_parent,
         kubelet_healthz: ports[0],
         proxy_healthz: ports[1],
         proxy_metrics: ports[2],
@@ -77,10 +84,22 @@ pub async fn start(
 
     for row in table(paths, build, &layout) {
         let component = row.component;
-        if component == NodeComponent::CoreDns && running(paths, component).is_none() {
+        let starting = running(paths, component).is_none();
+        if component == NodeComponent::CoreDns && starting {
             objects::coredns_rbac(client).await?;
         }
-        start_once(paths, row, build, client, progress).await?;
+        if matches!(component, NodeComponent::Kubelet | NodeComponent::CoreDns)
+            && starting
+            && let Some(found) = network::ensure_gateway()
+                .with_context(|| format!("{} listens on {GATEWAY}", component.name()))?
+        {
+            progress(&format!(
+                "{:<24} set up again before {} starts: {found}",
+                super::BRIDGE,
+                component.name()
+            ));
+        }
+        start_once(paths, row, build, client, &made.cgroup_parent, progress).await?;
         // What the next component needs of this one.
         match component {
             NodeComponent::Containerd => {
@@ -159,6 +178,7 @@ async fn start_once(
     row: Start,
     build: &NodeBuild,
     client: &Client,
+    cgroup_parent: &str,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<()> {
     let name = row.component.name();
@@ -167,11 +187,16 @@ async fn start_once(
         return Ok(());
     }
     let t0 = Instant::now();
-    let record = process::spawn_detached(
+    // In the lab's own cgroup: what it starts (containerd's shims, their
+    // containers' leftovers) is the lab's, and `lab down` finds it there.
+    let procs = cgroups::daemons_procs(cgroup_parent)
+        .context("no cgroup hierarchy is mounted on this machine")?;
+    let record = process::spawn_detached_in_cgroup(
         &row.program,
         &row.args,
         &paths.log_file(name),
         &pid_file(paths, row.component),
+        &procs,
     )?;
     let nodes: Api<Node> = Api::all(client.clone());
     let ready = &row.ready;

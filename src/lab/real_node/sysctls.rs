@@ -26,7 +26,8 @@ fn proc_path(key: &str) -> PathBuf {
     Path::new("/proc/sys").join(key)
 }
 
-fn file(node_dir: &Path) -> PathBuf {
+/// `node/sysctls-before.json`
+pub fn file(node_dir: &Path) -> PathBuf {
     node_dir.join("sysctls-before.json")
 }
 
