@@ -1,5 +1,5 @@
 //! The quota-limitrange race (issue 26): `kubetutor solve --lesson
-//! quota-limitrange --through limitrange` in fresh namespaces, counting the
+//! quota-limitrange --through defaults` in fresh namespaces, counting the
 //! runs whose Pod `plain` was stored without the LimitRange's defaults (the
 //! step that then never passes). Ignored by default: 100 runs take a few
 //! minutes on the shared lab.
@@ -80,7 +80,9 @@ async fn solving_quota_limitrange_in_fresh_namespaces_never_loses_the_defaults()
                 "-n",
                 &ns,
                 "--through",
-                "limitrange",
+                // The step whose solution creates Pod `plain` (the LimitRange
+                // is the step before).
+                "defaults",
             ])
             .env("KUBECONFIG", &kubeconfig)
             .env("XDG_STATE_HOME", &state)
