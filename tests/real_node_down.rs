@@ -154,6 +154,39 @@ fn lab_down_leaves_what_the_lab_did_not_make() {
         None,
     );
 
+    // A second real-node lab on this machine is refused before it starts
+    // anything: it would share the bridge and its address, and its `lab down`
+    // would take them from this one.
+    let second = RealLab {
+        dir: temp_dir("real-node-second"),
+    };
+    let refused = second.kubetutor(&["lab", "up", "--real-node"]);
+    let refused_text = text(&refused);
+    assert!(
+        !refused.status.success()
+            && refused_text.contains("another lab's real node runs on this machine")
+            && refused_text.contains(&format!(
+                "{}",
+                fs::canonicalize(&lab.dir).unwrap().display()
+            )),
+        "a second lab up --real-node beside a running one:\n{refused_text}"
+    );
+    let purge = second.kubetutor(&["lab", "down", "--purge"]);
+    assert!(
+        purge.status.success(),
+        "lab down --purge of the refused lab:\n{}",
+        text(&purge)
+    );
+    lab.kubectl_ok(
+        &[
+            "wait",
+            "--for=condition=Ready",
+            "pod/down-probe",
+            "--timeout=30s",
+        ],
+        None,
+    );
+
     let socket = lab.dir.join("node/containerd/containerd.sock");
     let mut foreign = Foreign::make(&socket);
     let made: Option<serde_json::Value> = fs::read_to_string(lab.dir.join("node/made.json"))

@@ -123,6 +123,10 @@ pub async fn up(
     }
     // A running real-node lab stays one when `up` repairs it.
     let real_node = options.real_node || (!fresh && was_real);
+    if real_node {
+        // Before this folder records a real node: one per machine.
+        real_node::check_no_other_node(paths.root())?;
+    }
     let bin_dir = match (&previous, fresh) {
         // Components already running keep the binaries they were started from,
         // while those are still there.

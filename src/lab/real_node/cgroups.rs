@@ -105,6 +105,11 @@ fn processes(parent: &str) -> Vec<i32> {
     pids
 }
 
+/// Whether any process runs in the lab's cgroups (its node is up).
+pub fn occupied(parent: &str) -> bool {
+    !processes(parent).is_empty()
+}
+
 /// SIGKILLs whatever is left in the lab's cgroups until none is left (a
 /// process that forks while being killed is caught on the next round).
 /// Returns what could not be done.

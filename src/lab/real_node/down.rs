@@ -8,7 +8,9 @@ use std::fs;
 use std::time::Duration;
 
 use super::build::check_built;
-use super::{NodeComponent, cgroups, chains, cleanup, made, network, node_dir, pid_file, sysctls};
+use super::{
+    NodeComponent, cgroups, chains, cleanup, made, network, node_dir, owner, pid_file, sysctls,
+};
 use crate::lab::paths::LabPaths;
 use crate::lab::process::{self, PidRecord};
 
@@ -57,7 +59,16 @@ pub fn down(paths: &LabPaths, progress: &mut dyn FnMut(&str)) -> anyhow::Result<
     if let Some(made) = &made {
         problems.extend(chains::remove_made(&made.chains_before));
     }
-    problems.extend(network::down());
+    // The bridge and our chains have machine-wide names: while another lab's
+    // real node runs they are its own (this folder's node never started, or
+    // was stopped before it did), and stay.
+    match owner::other_running(paths.root()) {
+        Some(other) => progress(&format!(
+            "real node: the bridge and firewall chains are in use by the real node of the lab              in {}: left",
+            other.display()
+        )),
+        None => problems.extend(network::down()),
+    }
     match &made {
         Some(made) => problems.extend(cgroups::remove(&made.cgroup_parent)),
         None if dir.exists() => progress(
@@ -70,6 +81,7 @@ pub fn down(paths: &LabPaths, progress: &mut dyn FnMut(&str)) -> anyhow::Result<
     problems.extend(sysctls::restore(&dir));
     if problems.is_empty() {
         made::forget(&dir);
+        owner::release(paths.root());
         progress(
             "real node: containers, its processes, mounts, cgroups, firewall chains and the \
              bridge removed; kernel settings it changed restored",

@@ -21,6 +21,7 @@ mod machine;
 pub(crate) mod made;
 pub(crate) mod network;
 mod objects;
+mod owner;
 mod start;
 pub(crate) mod sysctls;
 
@@ -35,6 +36,7 @@ pub use build::{BUILD_TIME, DIR_ENV, NodeBuild, check_built, locate, pod_image_f
 pub use down::down;
 pub use machine::{check_machine, is_root};
 pub use objects::forget;
+pub use owner::check as check_no_other_node;
 pub use start::{running, start};
 
 /// The real node's name (its kubelet's client certificate says system:node:<this>).
@@ -96,6 +98,9 @@ pub fn prepare(
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<NodeBuild> {
     check_machine()?;
+    // Before anything of this node exists: the machine-wide names it uses
+    // (bridge, address, chains) must not be another lab's.
+    owner::claim(paths.root())?;
     let build = locate(progress)?;
     let dir = node_dir(paths);
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
