@@ -5,6 +5,10 @@
 //! one pane at a time under a row of tabs (Tab moves between them).
 
 pub(crate) mod board;
+// The board drawn for a room (its render tests live with the drawing: the
+// class layer may not name ui).
+#[cfg(test)]
+mod board_layout_tests;
 mod board_room;
 mod checks;
 pub(crate) mod cluster_view;

@@ -353,6 +353,4 @@ fn on_confirm_key(board: &mut Board, key: KeyEvent, confirm: Confirm) -> Vec<Boa
 }
 
 #[cfg(test)]
-mod layout_tests;
-#[cfg(test)]
 mod tests;

@@ -11,8 +11,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::time::Instant;
 
-use super::{Board, BoardMsg, Row, update};
 use crate::checks::Outcome;
+use crate::class::board::{Board, BoardMsg, Row, update};
 use crate::class::record::{ApplyFailure, Record};
 use crate::class::roster::Attendee;
 use crate::engine::StepReport;
@@ -116,7 +116,7 @@ fn room(count: usize) -> Board {
 fn screen(board: &Board, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| crate::ui::board::draw(frame, board, Instant::now()))
+        .draw(|frame| super::board::draw(frame, board, Instant::now()))
         .unwrap();
     let buffer = terminal.backend().buffer();
     (0..buffer.area.height)
