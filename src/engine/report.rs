@@ -12,6 +12,33 @@ pub struct StepReport {
 }
 
 impl StepReport {
+    /// For tests: a report per step of `lesson`, every check passing before
+    /// step index `through`, and failing with `failing(index)` from it on.
+    #[cfg(test)]
+    pub fn all_through(
+        lesson: &crate::lesson::Lesson,
+        through: usize,
+        failing: impl Fn(usize) -> String,
+    ) -> Vec<StepReport> {
+        (0..lesson.steps.len())
+            .map(|index| StepReport {
+                index,
+                outcomes: lesson.steps[index]
+                    .checks
+                    .iter()
+                    .map(|check| {
+                        let outcome = if index < through {
+                            Outcome::pass("holds")
+                        } else {
+                            Outcome::fail(failing(index))
+                        };
+                        (check.clone(), outcome)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// A check only the API server answers failed: worth asking again shortly.
     /// Some check is the API server's own answer (a review, a request).
     pub fn asks_the_server(&self) -> bool {

@@ -35,6 +35,25 @@ fn presence_style(p: Presence) -> ratatui::style::Style {
     }
 }
 
+/// For tests: the board drawn at `width`×`height`, as text (one line per row).
+#[cfg(test)]
+pub fn drawn(board: &Board, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| draw(frame, board, Instant::now()))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
 pub fn draw(frame: &mut Frame, board: &Board, now: Instant) {
     let [head, body, selected, notice, keys] = Layout::vertical([
         Constraint::Length(2),

@@ -7,11 +7,8 @@
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::time::Instant;
 
-use crate::checks::Outcome;
 use crate::class::board::{Board, BoardMsg, Row, update};
 use crate::class::record::{ApplyFailure, Record};
 use crate::class::roster::Attendee;
@@ -39,28 +36,6 @@ fn state(n: usize) -> &'static str {
     ["not started", "working", "stuck", "gone", "done"][n % 5]
 }
 
-/// Reports that hold through step `through` (exclusive); the rest fail
-/// with `message`.
-fn reports(lesson: &Lesson, through: usize, message: &str) -> Vec<StepReport> {
-    (0..lesson.steps.len())
-        .map(|index| StepReport {
-            index,
-            outcomes: lesson.steps[index]
-                .checks
-                .iter()
-                .map(|c| {
-                    let o = if index < through {
-                        Outcome::pass("holds")
-                    } else {
-                        Outcome::fail(message)
-                    };
-                    (c.clone(), o)
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 fn room(count: usize) -> Board {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/serviceaccount-rbac");
     let now = Instant::now();
@@ -86,7 +61,9 @@ fn room(count: usize) -> Board {
             4 => (lesson.steps.len(), String::new()),
             _ => (bind, reason(n)),
         };
-        let started = EngineUpdate::Started(reports(&lesson, through, &message));
+        let started = EngineUpdate::Started(StepReport::all_through(&lesson, through, |_| {
+            message.clone()
+        }));
         update(&mut board, BoardMsg::Engine(i, started), now);
         let record = |last_seen: i64, step_since: i64| Record {
             lesson: lesson.id.clone(),
@@ -114,19 +91,7 @@ fn room(count: usize) -> Board {
 }
 
 fn screen(board: &Board, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| super::board::draw(frame, board, Instant::now()))
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
+    super::board::drawn(board, width, height)
 }
 
 fn press(board: &mut Board, code: KeyCode, times: usize) {

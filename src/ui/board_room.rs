@@ -69,8 +69,6 @@ pub fn projector(frame: &mut Frame, board: &Board, area: Rect) {
 #[cfg(test)]
 mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
     use tokio::time::Instant;
 
     use crate::class::board::{Board, BoardMsg, Row, update};
@@ -126,19 +124,7 @@ mod tests {
     }
 
     fn screen_of(board: &Board, width: u16, height: u16) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal
-            .draw(|frame| super::super::board::draw(frame, board, Instant::now()))
-            .unwrap();
-        let buffer = terminal.backend().buffer();
-        (0..buffer.area.height)
-            .map(|y| {
-                (0..buffer.area.width)
-                    .map(|x| buffer[(x, y)].symbol().to_string())
-                    .collect::<String>()
-                    + "\n"
-            })
-            .collect()
+        super::super::board::drawn(board, width, height)
     }
 
     fn press(board: &mut Board, c: char) {

@@ -1,7 +1,6 @@
 //! The board's update, without a terminal or a cluster.
 
 use super::*;
-use crate::checks::Outcome;
 use crate::class::roster::Attendee;
 use crate::lesson::Lesson;
 use std::path::Path;
@@ -25,24 +24,9 @@ fn board(attendees: usize) -> Board {
 }
 
 fn reports(board: &Board, done_through: usize) -> Vec<StepReport> {
-    let lesson = &board.rows[0].lesson;
-    (0..lesson.steps.len())
-        .map(|index| StepReport {
-            index,
-            outcomes: lesson.steps[index]
-                .checks
-                .iter()
-                .map(|c| {
-                    let o = if index < done_through {
-                        Outcome::pass("ok")
-                    } else {
-                        Outcome::fail(format!("step {} not yet", index + 1))
-                    };
-                    (c.clone(), o)
-                })
-                .collect(),
-        })
-        .collect()
+    StepReport::all_through(&board.rows[0].lesson, done_through, |index| {
+        format!("step {} not yet", index + 1)
+    })
 }
 
 fn key(code: KeyCode) -> BoardMsg {
