@@ -112,6 +112,18 @@ fn lab_processes(parent: &str) -> Vec<i32> {
         .collect()
 }
 
+/// Whether a process still runs: its /proc entry is there and it is not a
+/// zombie (a killed shim whose parent, the machine's init, has not reaped it
+/// yet keeps its entry, with state Z and an empty command line).
+fn runs(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // "pid (comm) S …": the state follows the last ')'.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
 fn cmdline(pid: i32) -> String {
     fs::read(format!("/proc/{pid}/cmdline"))
         .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
@@ -228,7 +240,7 @@ fn lab_down_leaves_what_the_lab_did_not_make() {
     );
     for pid in &shims {
         assert!(
-            !Path::new(&format!("/proc/{pid}")).exists(),
+            !runs(*pid),
             "shim {pid} still runs after lab down: {}",
             cmdline(*pid)
         );
