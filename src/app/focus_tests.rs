@@ -289,3 +289,39 @@ fn as_tabs_arriving_on_a_step_shows_its_text_and_old_output_is_ruled_off() {
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.focus, Pane::Checks);
 }
+
+#[test]
+fn as_tabs_a_digit_outside_the_lesson_shows_the_question_instead_of_answering_it() {
+    let mut app = app();
+    let asks = app
+        .lesson
+        .steps
+        .iter()
+        .position(|s| s.predict.is_some())
+        .unwrap();
+    app.unlocked = asks + 1;
+    app.current = asks;
+    app.narrow.set(true);
+    app.focus = Pane::Cluster;
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.steps[asks].acts.answer, None, "not answered unseen");
+    assert_eq!(app.focus, Pane::Lesson, "the question is shown");
+    let said = app
+        .notice
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(said.contains("The question is in the Lesson tab"), "{said}");
+
+    // Seen now: the same key answers.
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.steps[asks].acts.answer, Some(1));
+
+    // Wide, the question is always on screen: a digit answers from any pane.
+    let mut app = crate::app::first_lesson_app();
+    app.unlocked = asks + 1;
+    app.current = asks;
+    app.focus = Pane::Cluster;
+    press(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.steps[asks].acts.answer, Some(0));
+}

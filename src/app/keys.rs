@@ -19,7 +19,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("p / Ctrl-P", "previous step", "p: not in editor"),
     ("r / F6", "run the step's action (token, API call)", "r: not in editor"),
     ("s / F7", "shell with the Pod's view", "s: not in editor"),
-    ("1 … 9", "answer the step's prediction (before running it)", "not in editor"),
+    ("1 … 9", "answer the step's prediction (before running it)", "question on screen"),
     ("v / F8", "presenter: reveal the answer once the room has voted", "v: not in editor"),
     ("F9", "re-create what an apply cannot change (asks first)", "after that error"),
     ("h / F2", "show or hide hints and worked answers", "h: not in editor"),

@@ -116,6 +116,26 @@ pub fn toggle_presenter(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
+/// As tabs, the step's question shows only in the Lesson tab: a digit
+/// pressed elsewhere would answer a question the learner cannot see (or
+/// one meant to switch tabs, as in other tools).
+pub fn question_hidden(app: &App) -> bool {
+    app.narrow.get() && !app.presenter && app.focus != Pane::Lesson
+}
+
+/// Shows the question instead of answering it unseen.
+pub fn show_question(app: &mut App) -> Vec<Effect> {
+    app.focus = Pane::Lesson;
+    let choices = app.step().predict.as_ref().map_or(0, |p| p.choices.len());
+    app.notice = Some(
+        format!(
+            "The question is in the Lesson tab, under the step's text: read it, then press 1–{choices} to answer."
+        )
+        .into(),
+    );
+    Vec::new()
+}
+
 /// Arriving on a step (or after a reset, or presenter mode on or off)
 /// keeps the pane the learner was in. Only an editor with nothing to edit
 /// (a step without YAML) hands the focus to the lesson text, and says so:

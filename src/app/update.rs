@@ -129,7 +129,11 @@ fn outside_editor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('e') => nav::edit(app),
         KeyCode::Char('v') => reveal::reveal(app),
         KeyCode::Char(digit @ '1'..='9') if app.step().predict.is_some() => {
-            progress::on_answer(app, digit as usize - '1' as usize)
+            if nav::question_hidden(app) {
+                nav::show_question(app)
+            } else {
+                progress::on_answer(app, digit as usize - '1' as usize)
+            }
         }
         KeyCode::Enter if app.focus == Pane::Steps => nav::go_to(app, app.steps_cursor),
         _ => super::code::on_key(app, key.code)
