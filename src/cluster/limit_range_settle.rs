@@ -78,9 +78,23 @@ fn shows(effect: Effect, answer: &Result<Pod, kube::Error>) -> Option<bool> {
                 || status.message.contains("usage per Pod"),
         ),
         (Effect::Refusal, Ok(_)) => Some(false),
+        // A quota that needs requests or limits refuses the probe while
+        // LimitRanger has not filled them in yet: not yet (once it has, the
+        // defaults satisfy the quota, or the annotation shows).
+        (Effect::Defaults, Err(kube::Error::Api(status)))
+            if quota_wants_values(&status.message) =>
+        {
+            Some(false)
+        }
         // Refused by something else (a quota, Pod Security): cannot tell.
         _ => None,
     }
+}
+
+/// A ResourceQuota's refusal of a Pod that names no requests or limits it
+/// tracks: `failed quota: compute: must specify requests.cpu for: probe`.
+fn quota_wants_values(message: &str) -> bool {
+    message.contains("failed quota") && message.contains("must specify")
 }
 
 /// A Pod with one container that asks for nothing, and passes the
@@ -165,6 +179,22 @@ mod tests {
     fn range(limits: serde_json::Value) -> LimitRange {
         serde_json::from_value(json!({"metadata": {"name": "r"}, "spec": {"limits": limits}}))
             .unwrap()
+    }
+
+    #[test]
+    fn a_quota_refusing_the_empty_probe_means_the_defaults_are_not_applied_yet() {
+        let refused = |message: &str| {
+            Err(kube::Error::Api(Box::new(
+                kube::core::Status::failure(message, "Forbidden").with_code(403),
+            )))
+        };
+        let quota = refused(
+            "pods \"kubetutor-limitrange-probe\" is forbidden: failed quota: compute: must \
+             specify requests.cpu for: probe; requests.memory for: probe",
+        );
+        assert_eq!(shows(Effect::Defaults, &quota), Some(false), "keep waiting");
+        let pod_security = refused("violates PodSecurity \"restricted:latest\"");
+        assert_eq!(shows(Effect::Defaults, &pod_security), None, "cannot tell");
     }
 
     #[test]
