@@ -36,8 +36,35 @@ pub fn lab() -> &'static Lab {
             String::from_utf8_lossy(&output.stderr)
         );
         let bin_dir = lab::bin_dir(&paths).expect("lab.json names the bin folder");
-        Lab { paths, bin_dir }
+        let lab = Lab { paths, bin_dir };
+        lab.make_room();
+        lab
     })
+}
+
+/// Fake nodes the tests need at least: lessons_proof runs eight lesson cases
+/// at a time, beside the other suites' Pods (110 Pods per node).
+const TEST_NODES: u32 = 3;
+
+impl Lab {
+    /// At least `TEST_NODES` fake nodes, added (never removed: a benchmark may
+    /// have registered more, with Pods on them). On a thread of its own, so
+    /// that first use from inside a test's runtime works too.
+    fn make_room(&self) {
+        let paths = self.paths.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            runtime.block_on(async {
+                let config = lab::admin_config(&paths).await.expect("admin kubeconfig");
+                let client = kubetutor::transport::client(&config).expect("client");
+                lab::add_nodes(&client, TEST_NODES)
+                    .await
+                    .expect("the lab's fake nodes Ready")
+            })
+        })
+        .join()
+        .expect("adding the lab's fake nodes");
+    }
 }
 
 impl Lab {
