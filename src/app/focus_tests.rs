@@ -290,8 +290,8 @@ fn as_tabs_arriving_on_a_step_shows_its_text_and_old_output_is_ruled_off() {
     assert_eq!(app.focus, Pane::Checks);
 }
 
-#[test]
-fn as_tabs_a_digit_outside_the_lesson_shows_the_question_instead_of_answering_it() {
+/// The first lesson on its first step with a question (and that step's index).
+fn on_a_question() -> (App, usize) {
     let mut app = app();
     let asks = app
         .lesson
@@ -301,6 +301,12 @@ fn as_tabs_a_digit_outside_the_lesson_shows_the_question_instead_of_answering_it
         .unwrap();
     app.unlocked = asks + 1;
     app.current = asks;
+    (app, asks)
+}
+
+#[test]
+fn as_tabs_a_digit_outside_the_lesson_shows_the_question_instead_of_answering_it() {
+    let (mut app, asks) = on_a_question();
     app.narrow.set(true);
     app.focus = Pane::Cluster;
     press(&mut app, KeyCode::Char('2'));
@@ -318,9 +324,7 @@ fn as_tabs_a_digit_outside_the_lesson_shows_the_question_instead_of_answering_it
     assert_eq!(app.steps[asks].acts.answer, Some(1));
 
     // Wide, the question is always on screen: a digit answers from any pane.
-    let mut app = crate::app::first_lesson_app();
-    app.unlocked = asks + 1;
-    app.current = asks;
+    let (mut app, asks) = on_a_question();
     app.focus = Pane::Cluster;
     press(&mut app, KeyCode::Char('1'));
     assert_eq!(app.steps[asks].acts.answer, Some(0));

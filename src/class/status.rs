@@ -102,16 +102,13 @@ pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
     })
 }
 
-/// Every attendee evaluated, all at once, with what their tutors published.
+/// Every attendee evaluated, all at once, with what their tutors published;
+/// `lessons[i]` is attendee i's (`lesson_for`).
 pub async fn evaluate(
     config: &Config,
-    root: &Path,
     attendees: &[Attendee],
+    lessons: Vec<Lesson>,
 ) -> anyhow::Result<Vec<Evaluated>> {
-    let lessons = attendees
-        .iter()
-        .map(|a| lesson_for(root, a))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let client = crate::transport::client(config)?;
     let namespaces: Vec<String> = attendees.iter().map(|a| a.namespace.clone()).collect();
     let mut records = super::publish::read_all(&client, &namespaces).await?;

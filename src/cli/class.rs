@@ -262,12 +262,15 @@ pub fn run(
                 // Each lesson's checks run with the instructor's credentials:
                 // only a version accepted on this machine (lesson ids come
                 // from the cluster, so nothing is accepted here).
-                let state_dir = crate::app::saved::state_dir()?;
-                for attendee in &attendees {
-                    let lesson = class::status::lesson_for(&root, attendee)?;
-                    crate::app::saved::approved::require(&state_dir, &lesson)?;
-                }
-                let evaluated = class::status::evaluate(&config, &root, &attendees).await?;
+                let lessons = attendees
+                    .iter()
+                    .map(|a| class::status::lesson_for(&root, a))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                crate::app::saved::approved::require_all(
+                    &crate::app::saved::state_dir()?,
+                    &lessons,
+                )?;
+                let evaluated = class::status::evaluate(&config, &attendees, lessons).await?;
                 let now = class::publish::unix_now();
                 if output == "json" {
                     let json = class::status::json(&name, &evaluated, now, limits);

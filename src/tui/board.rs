@@ -46,16 +46,21 @@ pub fn run(
              `kubetutor class create {class} --attendees N`"
         );
         let now = Instant::now();
-        let state_dir = crate::app::saved::state_dir()?;
         let rows = attendees
             .into_iter()
             .map(|a| {
-                let lesson = status::lesson_for(lessons_root, &a)?;
-                // Its checks run with the instructor's credentials.
-                crate::app::saved::approved::require(&state_dir, &lesson)?;
-                Ok(Row::new(a.clone(), lesson, now))
+                Ok(Row::new(
+                    a.clone(),
+                    status::lesson_for(lessons_root, &a)?,
+                    now,
+                ))
             })
             .collect::<anyhow::Result<Vec<Row>>>()?;
+        // Their checks run with the instructor's credentials.
+        crate::app::saved::approved::require_all(
+            &crate::app::saved::state_dir()?,
+            rows.iter().map(|row| &row.lesson),
+        )?;
         Ok((config, rows))
     })?;
     let mut board = Board::new(class, rows, presenter);

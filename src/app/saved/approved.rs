@@ -48,7 +48,22 @@ pub fn where_remembered(state_dir: &Path) -> PathBuf {
 /// error unless this version of `lesson` needs no asking or was accepted on
 /// this machine (by `class create --accept-rights`, or in the tutor).
 /// The lesson id comes from the cluster, so it is never accepted here.
-pub fn require(state_dir: &Path, lesson: &Lesson) -> anyhow::Result<()> {
+/// Each lesson is checked once, however many attendees have it (the check
+/// hashes the lesson's files).
+pub fn require_all<'a>(
+    state_dir: &Path,
+    lessons: impl IntoIterator<Item = &'a Lesson>,
+) -> anyhow::Result<()> {
+    let mut checked = std::collections::BTreeSet::new();
+    for lesson in lessons {
+        if checked.insert(lesson.id.as_str()) {
+            require(state_dir, lesson)?;
+        }
+    }
+    Ok(())
+}
+
+fn require(state_dir: &Path, lesson: &Lesson) -> anyhow::Result<()> {
     let Some(ask) = to_ask(state_dir, lesson) else {
         return Ok(());
     };

@@ -279,16 +279,23 @@ pub fn due_for_renewal(paths: &LabPaths) -> Vec<(&'static str, OffsetDateTime)> 
     let now = OffsetDateTime::now_utc();
     let mut due: Vec<(&'static str, OffsetDateTime)> = [Ca::Lab.stem(), Ca::Etcd.stem()]
         .into_iter()
-        .chain(SERVERS.iter().map(|s| s.stem))
-        .chain(CLIENTS.iter().map(|c| c.file))
+        .chain(leaf_stems())
         .filter_map(|stem| {
             let pem = fs::read_to_string(dir.join(format!("{stem}.crt"))).ok()?;
             let end = expiry::not_after(&pem).ok()?;
-            (end - now < expiry::RENEW_WITHIN).then_some((stem, end))
+            expiry::needs_renewal(&pem, now).then_some((stem, end))
         })
         .collect();
     due.sort_by_key(|(_, end)| *end);
     due
+}
+
+/// Every leaf certificate's file stem: the serving ones, then the clients'.
+fn leaf_stems() -> impl Iterator<Item = &'static str> {
+    SERVERS
+        .iter()
+        .map(|s| s.stem)
+        .chain(CLIENTS.iter().map(|c| c.file))
 }
 
 /// Renews, with the same CA, every leaf certificate that expires within 30
@@ -304,12 +311,7 @@ fn renew_expiring(dir: &Path) -> anyhow::Result<PkiChange> {
         generate_afresh(dir)?;
         return Ok(PkiChange::Regenerated);
     }
-    let stems: Vec<&'static str> = SERVERS
-        .iter()
-        .map(|s| s.stem)
-        .chain(CLIENTS.iter().map(|c| c.file))
-        .filter(|stem| due(stem))
-        .collect();
+    let stems: Vec<&'static str> = leaf_stems().filter(|stem| due(stem)).collect();
     if stems.is_empty() {
         return Ok(PkiChange::Unchanged);
     }
@@ -388,11 +390,7 @@ fn generate(dir: &Path) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     new_ca(dir, Ca::Lab, now)?;
     new_ca(dir, Ca::Etcd, now)?;
-    for stem in SERVERS
-        .iter()
-        .map(|s| s.stem)
-        .chain(CLIENTS.iter().map(|c| c.file))
-    {
+    for stem in leaf_stems() {
         reissue(dir, stem, now)?;
     }
 

@@ -33,6 +33,16 @@ fn node_runs(lab_dir: &Path) -> bool {
     made::load(&dir).is_some_and(|made| cgroups::occupied(&made.cgroup_parent))
 }
 
+/// The folder named in the claim (`claimed`), when it is not ours and its
+/// node still runs.
+fn running_other<'a>(
+    claimed: Option<&'a Path>,
+    ours: &Path,
+    runs: impl Fn(&Path) -> bool,
+) -> Option<&'a Path> {
+    claimed.filter(|other| *other != ours && runs(other))
+}
+
 /// What to do about a claim: `claimed` is the folder named in the claim file
 /// (if any), `ours` this lab's. Ok when the bridge is ours to use (no claim,
 /// our own, or one whose node no longer runs); else the refusal.
@@ -41,8 +51,8 @@ pub fn verdict(
     ours: &Path,
     runs: impl Fn(&Path) -> bool,
 ) -> Result<(), String> {
-    match claimed {
-        Some(other) if other != ours && runs(other) => Err(format!(
+    match running_other(claimed, ours, runs) {
+        Some(other) => Err(format!(
             "another lab's real node runs on this machine (lab folder {other}); two real-node \
              labs would share the bridge kubetutor0 and its address 10.87.0.1, and the first \
              one's `lab down` would break the other. Stop it first: \
@@ -50,7 +60,7 @@ pub fn verdict(
              (KUBETUTOR_LAB_DIR={other})",
             other = other.display()
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -69,15 +79,14 @@ pub fn check(lab_dir: &Path) -> anyhow::Result<()> {
 /// The folder of another lab whose real node runs now, if any: `lab down`
 /// then leaves the bridge and the firewall chains, which are that node's.
 pub fn other_running(lab_dir: &Path) -> Option<PathBuf> {
-    let ours = identity(lab_dir);
-    claimed().filter(|other| *other != ours && node_runs(other))
+    running_other(claimed().as_deref(), &identity(lab_dir), node_runs).map(Path::to_path_buf)
 }
 
 /// Before the real node of the lab in `lab_dir` makes anything: refused
 /// while another lab's node runs; otherwise the claim is (re)written.
 pub fn claim(lab_dir: &Path) -> anyhow::Result<()> {
-    check(lab_dir)?;
     let ours = identity(lab_dir);
+    verdict(claimed().as_deref(), &ours, node_runs).map_err(anyhow::Error::msg)?;
     fs::create_dir_all(CLAIM_DIR).with_context(|| format!("creating {CLAIM_DIR}"))?;
     crate::files::write_private(&claim_file(), ours.as_os_str().as_encoded_bytes())
         .with_context(|| format!("writing {}", claim_file().display()))
@@ -85,9 +94,7 @@ pub fn claim(lab_dir: &Path) -> anyhow::Result<()> {
 
 /// After `lab down` removed the node: the claim goes, if it is this lab's.
 pub fn release(lab_dir: &Path) {
-    let ours = identity(lab_dir);
-    let claimed = fs::read_to_string(claim_file()).ok();
-    if claimed.is_some_and(|text| Path::new(text.trim()) == ours) {
+    if claimed().is_some_and(|claimed| claimed == identity(lab_dir)) {
         let _ = fs::remove_file(claim_file());
     }
 }
