@@ -35,9 +35,16 @@ pub const STREAMS_PER_CONNECTION: usize = 100;
 const PING_EVERY: Duration = Duration::from_secs(30);
 const PING_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Flow-control window shared by all streams of a connection: room for many
-/// watches at once, each stream keeping hyper's own 2 MiB window.
-const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+/// Flow-control window shared by all streams of a connection. Larger than
+/// the sum of the streams' own windows (hyper's 2 MiB each, 100 streams), so
+/// that streams whose data is not being read (a watch whose reader is busy)
+/// can never use up the connection's window and stall every other stream on
+/// it. At 16 MiB eight such streams could: a run of `lessons test` (eight
+/// cases at once) hung once that way, every case waiting on one idle
+/// connection (the likely cause; not reproduced). A
+/// window is credit, not memory: only data sent and unread is held. Go's
+/// HTTP/2 client uses 1 GiB for the same reason (transportDefaultConnFlow).
+const CONNECTION_WINDOW: u32 = 1 << 30;
 
 struct Conn {
     id: u64,
