@@ -1,6 +1,7 @@
 //! `kubetutor class status`: every attendee's steps, evaluated once by the
-//! engine in their namespace with the instructor's credentials; a table for
-//! people, JSON for scripts.
+//! engine in their namespace with the instructor's credentials (the
+//! engines share one set of watches, as on the board); a table for people,
+//! JSON for scripts.
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use super::presence::{self, ClusterSide, Limits, Presence};
 use super::progress::{self, Cell};
 use super::record::{self, Record};
 use super::roster::Attendee;
+use crate::engine::shared::{NotShared, SharedWatches};
 use crate::engine::{Engine, StepReport};
 use crate::lesson::Lesson;
 
@@ -102,45 +104,73 @@ pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
     })
 }
 
+/// Every attendee evaluated, and what it cost the API server.
+pub struct Evaluation {
+    pub attendees: Vec<Evaluated>,
+    /// Watch streams open while the engines were evaluating: as many for a
+    /// class of 200 as for one of 2 when they are shared.
+    pub watches: usize,
+    /// Why the engines did not share watches (each watched its own namespace).
+    pub not_shared: Option<String>,
+}
+
 /// Every attendee evaluated, all at once, with what their tutors published;
 /// `lessons[i]` is attendee i's (`lesson_for`).
 pub async fn evaluate(
     config: &Config,
     attendees: &[Attendee],
     lessons: Vec<Lesson>,
-) -> anyhow::Result<Vec<Evaluated>> {
+) -> anyhow::Result<Evaluation> {
     let client = crate::transport::client(config)?;
     let namespaces: Vec<String> = attendees.iter().map(|a| a.namespace.clone()).collect();
     let mut records = super::publish::read_all(&client, &namespaces).await?;
-    Ok(join_all(
-        attendees
-            .iter()
-            .zip(lessons)
-            .map(|(attendee, lesson)| async {
-                let (reports, has_objects) =
-                    match Engine::start(lesson.clone(), config.clone()).await {
-                        Ok(engine) => (
-                            Ok(engine.evaluate_all().await),
-                            made_by_attendee(engine.snapshot(), &attendee.namespace),
-                        ),
-                        Err(err) => (Err(format!("{err:#}")), false),
-                    };
-                Evaluated {
-                    attendee: attendee.clone(),
-                    lesson,
-                    reports,
-                    record: None,
-                    has_objects,
-                }
-            }),
-    )
+    let (shared, mut members, not_shared) = match SharedWatches::start(config, &lessons).await {
+        Ok((shared, members)) => (Some(shared), members.into_iter().map(Some).collect(), None),
+        Err(NotShared(why)) => (None, Vec::new(), Some(why)),
+    };
+    members.resize_with(lessons.len(), || None);
+    let engines = join_all(lessons.iter().zip(members).map(|(lesson, member)| {
+        let lesson = lesson.clone();
+        async move {
+            match member {
+                Some(member) => Engine::start_in_class(lesson, member).await,
+                None => Engine::start(lesson, config.clone()).await,
+            }
+        }
+    }))
+    .await;
+    let watches = crate::engine::watch::open_watches();
+    let evaluated = join_all(attendees.iter().zip(lessons).zip(engines).map(
+        |((attendee, lesson), engine)| async move {
+            let (reports, has_objects) = match engine {
+                Ok(engine) => (
+                    Ok(engine.evaluate_all().await),
+                    made_by_attendee(engine.snapshot(), &attendee.namespace),
+                ),
+                Err(err) => (Err(format!("{err:#}")), false),
+            };
+            Evaluated {
+                attendee: attendee.clone(),
+                lesson,
+                reports,
+                record: None,
+                has_objects,
+            }
+        },
+    ))
     .await
     .into_iter()
     .map(|mut e| {
         e.record = records.remove(&e.attendee.namespace);
         e
     })
-    .collect())
+    .collect();
+    drop(shared);
+    Ok(Evaluation {
+        attendees: evaluated,
+        watches,
+        not_shared,
+    })
 }
 
 /// The table `class status` prints: per attendee their presence, steps,
@@ -255,4 +285,14 @@ pub fn json(class: &str, evaluated: &[Evaluated], now: i64, limits: Limits) -> V
         })
         .collect();
     json!({"class": class, "attendees": attendees, "predictions": tallies(evaluated)})
+}
+
+/// `json`, with the watches the evaluation held open on the API server.
+pub fn json_with_watches(class: &str, evaluation: &Evaluation, now: i64, limits: Limits) -> Value {
+    let mut out = json(class, &evaluation.attendees, now, limits);
+    out["watches"] = evaluation.watches.into();
+    if let Some(why) = &evaluation.not_shared {
+        out["watchesNotShared"] = why.clone().into();
+    }
+    out
 }

@@ -270,17 +270,18 @@ pub fn run(
                     &crate::app::saved::state_dir()?,
                     &lessons,
                 )?;
-                let evaluated = class::status::evaluate(&config, &attendees, lessons).await?;
+                let evaluation = class::status::evaluate(&config, &attendees, lessons).await?;
+                let evaluated = &evaluation.attendees;
                 let now = class::publish::unix_now();
                 if output == "json" {
-                    let json = class::status::json(&name, &evaluated, now, limits);
+                    let json = class::status::json_with_watches(&name, &evaluation, now, limits);
                     println!("{}", serde_json::to_string_pretty(&json)?);
                 } else {
                     // Attendee names and the cluster's messages: no escapes.
                     print!(
                         "{}",
                         crate::lesson::untrusted::printable(&class::status::table(
-                            &evaluated, now, limits
+                            evaluated, now, limits
                         ))
                     );
                 }

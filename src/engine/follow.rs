@@ -39,6 +39,19 @@ pub struct Followed {
     _follower: Option<Follower>,
 }
 
+impl Followed {
+    /// A scope as it stands before its first list (or blind), followed by
+    /// `follower`, or by watches shared with other engines when None.
+    pub fn new(scope: Scope, state: State, follower: Option<Follower>) -> Followed {
+        Followed {
+            scope,
+            state,
+            listed_once: false,
+            _follower: follower,
+        }
+    }
+}
+
 pub struct Following {
     pub scopes: Vec<Followed>,
 }

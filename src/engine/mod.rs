@@ -19,6 +19,7 @@ pub mod rights;
 pub mod scope;
 pub(crate) mod settle;
 pub(crate) mod shape;
+pub mod shared;
 pub mod view;
 mod wait;
 pub(crate) mod watch;
@@ -78,7 +79,8 @@ pub struct Engine {
     pub lesson: Lesson,
     client: Client,
     config: Config,
-    kinds: Kinds,
+    /// Shared by a class's engines (discovery is the same for all).
+    kinds: Arc<Kinds>,
     scopes: LessonScopes,
     following: Following,
     /// Every followed object, projected (see `project`).
@@ -87,7 +89,9 @@ pub struct Engine {
     retry_now: Arc<Notify>,
     readiness: Readiness,
     readiness_rx: mpsc::UnboundedReceiver<Readiness>,
-    _health: AbortOnDrop,
+    /// Its own readiness poll; None in a class, whose one poll tells every
+    /// engine of a change (`shared`).
+    _health: Option<AbortOnDrop>,
     callers: Arc<Callers>,
     /// SubjectAccessReview is forbidden: ask LocalSubjectAccessReview.
     local_reviews: bool,
@@ -98,7 +102,38 @@ pub struct Engine {
     pending: Pending,
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// What is settled with the API server before a lesson's engine runs.
+struct Prepared {
+    missing_rights: Vec<rights::MissingRight>,
+    created_namespace: Option<String>,
+}
+
+impl Prepared {
+    /// Says what the cluster lacks for the lesson (an error), makes its
+    /// namespace if need be, and asks which of its declared rights the
+    /// user lacks.
+    async fn for_lesson(
+        client: &Client,
+        kinds: &Kinds,
+        lesson: &Lesson,
+    ) -> anyhow::Result<Prepared> {
+        let missing = crate::cluster::capabilities::missing(client, &lesson.requires).await;
+        if !missing.is_empty() {
+            return Err(crate::cluster::capabilities::LessonRefused(
+                crate::cluster::capabilities::refusal(&lesson.id, &missing),
+            )
+            .into());
+        }
+        let created_namespace = namespace::ensure(client, kinds, lesson).await?;
+        let missing_rights = rights::missing_rights(client, kinds, lesson).await;
+        Ok(Prepared {
+            missing_rights,
+            created_namespace,
+        })
+    }
+}
+
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -112,18 +147,30 @@ impl Engine {
     /// proofs). Fails only when the API server cannot be reached at all.
     pub async fn start(lesson: Lesson, config: Config) -> anyhow::Result<Engine> {
         let deadline = Instant::now() + START_BUDGET;
-        let mut engine = Engine::connect(lesson, config).await?;
-        while !engine.following.all_listed_once() {
-            match tokio::time::timeout_at(deadline, engine.feed.recv()).await {
-                Ok(Some(event)) => engine.absorb(event),
+        let engine = Engine::connect(lesson, config).await?;
+        Ok(engine.first_lists(deadline).await)
+    }
+
+    /// `start` for an engine of a class, fed by the class's shared watches.
+    pub async fn start_in_class(lesson: Lesson, member: shared::Member) -> anyhow::Result<Engine> {
+        let deadline = Instant::now() + START_BUDGET;
+        let engine = Engine::join(lesson, member).await?;
+        Ok(engine.first_lists(deadline).await)
+    }
+
+    /// Absorbs every first list that arrives before `deadline`.
+    async fn first_lists(mut self, deadline: Instant) -> Engine {
+        while !self.following.all_listed_once() {
+            match tokio::time::timeout_at(deadline, self.feed.recv()).await {
+                Ok(Some(event)) => self.absorb(event),
                 Ok(None) | Err(_) => break,
             }
         }
-        if engine.pending.trim {
+        if self.pending.trim {
             memory::give_back();
         }
-        engine.pending = Pending::default();
-        Ok(engine)
+        self.pending = Pending::default();
+        self
     }
 
     /// Connects, discovers kinds, asks what the user may see and starts
@@ -140,15 +187,7 @@ impl Engine {
             .await
             .map_err(|_| unreachable(&"no answer within 5 s"))?
             .map_err(|e| unreachable(&health::short_error(&e)))?;
-        let missing = crate::cluster::capabilities::missing(&client, &lesson.requires).await;
-        if !missing.is_empty() {
-            return Err(crate::cluster::capabilities::LessonRefused(
-                crate::cluster::capabilities::refusal(&lesson.id, &missing),
-            )
-            .into());
-        }
-        let created_namespace = namespace::ensure(&client, &kinds, &lesson).await?;
-        let missing_rights = rights::missing_rights(&client, &kinds, &lesson).await;
+        let prepared = Prepared::for_lesson(&client, &kinds, &lesson).await?;
         let scopes = LessonScopes::of(&lesson);
         let (feed_tx, feed) = mpsc::unbounded_channel();
         let retry_now = Arc::new(Notify::new());
@@ -165,7 +204,41 @@ impl Engine {
         );
         let (readiness_tx, readiness_rx) = mpsc::unbounded_channel();
         let health = AbortOnDrop(health::spawn(client.clone(), readiness_tx));
-        let engine = Engine {
+        let member = shared::Member {
+            client,
+            config,
+            kinds: Arc::new(kinds),
+            following,
+            feed,
+            retry_now,
+            readiness_rx,
+            local_reviews,
+        };
+        let mut engine = Engine::assemble(lesson, member, prepared);
+        engine._health = Some(health);
+        Ok(engine)
+    }
+
+    /// The engine of `lesson` in a class, over what the class's shared
+    /// watches follow for it (`member`).
+    async fn join(lesson: Lesson, member: shared::Member) -> anyhow::Result<Engine> {
+        let prepared = Prepared::for_lesson(&member.client, &member.kinds, &lesson).await?;
+        Ok(Engine::assemble(lesson, member, prepared))
+    }
+
+    fn assemble(lesson: Lesson, member: shared::Member, prepared: Prepared) -> Engine {
+        let shared::Member {
+            client,
+            config,
+            kinds,
+            following,
+            feed,
+            retry_now,
+            readiness_rx,
+            local_reviews,
+        } = member;
+        let scopes = LessonScopes::of(&lesson);
+        Engine {
             lesson,
             client,
             config,
@@ -177,14 +250,13 @@ impl Engine {
             retry_now,
             readiness: Ok(()),
             readiness_rx,
-            _health: health,
+            _health: None,
             callers: Arc::new(Callers::new()),
             local_reviews,
-            missing_rights,
-            created_namespace,
+            missing_rights: prepared.missing_rights,
+            created_namespace: prepared.created_namespace,
             pending: Pending::default(),
-        };
-        Ok(engine)
+        }
     }
 
     /// Its connection to the API server, for what else the tutor writes
@@ -234,7 +306,8 @@ impl Engine {
             | Feed::Applied { id, .. }
             | Feed::Deleted { id, .. }
             | Feed::Failed { id, .. }
-            | Feed::Refused { id, .. } => *id,
+            | Feed::Refused { id, .. }
+            | Feed::Shared { id, .. } => *id,
         };
         let Some(followed) = self.following.scopes.get_mut(id) else {
             return;
@@ -253,6 +326,23 @@ impl Engine {
                 }
                 self.pending.steps.extend(self.scopes.depending_on(&scope));
                 self.pending.resynced |= after_failure;
+            }
+            Feed::Shared {
+                objects, change, ..
+            } => {
+                self.store.share(objects);
+                match change {
+                    watch::SharedChange::Listed => {
+                        let after_failure = followed.listed_once;
+                        followed.listed_once = true;
+                        followed.state = State::Synced;
+                        self.pending.steps.extend(self.scopes.depending_on(&scope));
+                        self.pending.resynced |= after_failure;
+                    }
+                    watch::SharedChange::Object(key) => {
+                        self.pending.steps.extend(self.scopes.affected([&key]));
+                    }
+                }
             }
             Feed::Applied { object, .. } => {
                 let key = self.store.insert(object);

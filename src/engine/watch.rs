@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -20,7 +21,7 @@ use tokio::time::Instant;
 
 use super::project::project;
 use super::scope::Scope;
-use crate::checks::snapshot::{ObjectKey, key_of};
+use crate::checks::snapshot::{ObjectKey, SharedObjects, key_of};
 
 /// Objects per page when listing.
 const LIST_PAGE: u32 = 100;
@@ -56,6 +57,22 @@ pub enum Feed {
         id: usize,
         message: String,
     },
+    /// A scope kept in the map a class's engines share (`engine::shared`):
+    /// the map as it is now, and what changed in it.
+    Shared {
+        id: usize,
+        objects: SharedObjects,
+        change: SharedChange,
+    },
+}
+
+/// What changed in a shared scope.
+#[derive(Debug, Clone)]
+pub enum SharedChange {
+    /// Every object of the scope is in the map, as just listed.
+    Listed,
+    /// This object was added, changed or deleted.
+    Object(ObjectKey),
 }
 
 /// Retry delay after the `attempt`-th failure in a row (0-based), an
@@ -112,7 +129,7 @@ pub struct Spec {
 }
 
 impl Spec {
-    fn api(&self, client: &Client) -> Api<DynamicObject> {
+    pub fn api(&self, client: &Client) -> Api<DynamicObject> {
         if self.scope.namespace.is_empty() {
             Api::all_with(client.clone(), &self.resource)
         } else {
@@ -120,7 +137,7 @@ impl Spec {
         }
     }
 
-    fn project(&self, object: DynamicObject) -> Value {
+    pub fn project(&self, object: DynamicObject) -> Value {
         let whole = self.whole.contains(super::scope::EVERY_NAME)
             || self.whole.contains(&object.name_any());
         project(&self.scope.kind, object, whole)
@@ -156,66 +173,90 @@ fn failure(scope: &Scope, err: &watcher::Error) -> String {
     }
 }
 
-/// Starts a watch of `spec.scope`. After any failure it waits (see
-/// `retry_delay`, cut short by `retry_now`) and lists again from scratch, so
-/// a `Listed` event always means "in sync again".
-pub fn watch(
-    client: &Client,
-    spec: Spec,
-    feed: mpsc::UnboundedSender<Feed>,
+/// Watch streams open in this process now (a watch being listed or
+/// waiting to retry counts): what a class's board reports, measured where
+/// the watches are made.
+static OPEN_WATCHES: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of watch streams this process has open now.
+pub fn open_watches() -> usize {
+    OPEN_WATCHES.load(Ordering::Relaxed)
+}
+
+/// Counts one watch stream as open while it lives.
+struct OpenWatch;
+
+impl OpenWatch {
+    fn new() -> OpenWatch {
+        OPEN_WATCHES.fetch_add(1, Ordering::Relaxed);
+        OpenWatch
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        OPEN_WATCHES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a watch does with what it hears. One scope's follower sends it to
+/// its engine (`OneScope`); a class's watches share it out among the
+/// engines of many namespaces (`engine::shared`). Each method but `begin`
+/// and `listed` says false when nobody listens any more (the watch ends).
+pub trait Sink: Send + 'static {
+    /// A list begins (the first, or again after a failure).
+    fn begin(&mut self);
+    /// One object of the list.
+    fn listed(&mut self, object: DynamicObject);
+    /// The list is complete: in sync.
+    fn synced(&mut self) -> bool;
+    fn applied(&mut self, object: DynamicObject) -> bool;
+    fn deleted(&mut self, object: DynamicObject) -> bool;
+    /// Watching failed; the next try is in `retry_in`.
+    fn failed(&mut self, message: String, retry_in: Duration) -> bool;
+    /// The server refuses: the watch ends.
+    fn refused(&mut self, message: String);
+}
+
+/// Lists and watches what `config` selects of `api`, telling `sink`. After
+/// any failure it waits (see `retry_delay`, cut short by `retry_now`) and
+/// lists again from scratch, so `synced` always means "in sync again".
+/// `scope` names what is watched in messages.
+pub fn follow(
+    api: Api<DynamicObject>,
+    config: watcher::Config,
+    scope: Scope,
+    mut sink: impl Sink,
     retry_now: Arc<Notify>,
 ) -> Follower {
-    let api = spec.api(client);
-    // Pages of 100: a list of thousands of objects is decoded a hundred at a
-    // time, so the memory it passes through stays small (and the heap's holes too).
-    let mut config = watcher::Config::default().page_size(LIST_PAGE);
-    if let Some(name) = &spec.scope.name {
-        config = config.fields(&format!("metadata.name={name}"));
-    }
     Follower(tokio::spawn(async move {
-        let id = spec.id;
         let mut outage = Outage::default();
         loop {
+            let _open = OpenWatch::new();
             let mut stream = std::pin::pin!(watcher(api.clone(), config.clone()));
-            let mut listing = Vec::new();
             while let Some(event) = stream.next().await {
-                let sent = match event {
+                let listening = match event {
                     Ok(watcher::Event::Init) => {
-                        listing.clear();
-                        Ok(())
+                        sink.begin();
+                        true
                     }
                     Ok(watcher::Event::InitApply(object)) => {
-                        listing.push(spec.project(object));
-                        Ok(())
+                        sink.listed(object);
+                        true
                     }
                     Ok(watcher::Event::InitDone) => {
                         outage.over();
-                        let objects = std::mem::take(&mut listing);
-                        feed.send(Feed::Listed { id, objects })
+                        sink.synced()
                     }
-                    Ok(watcher::Event::Apply(object)) => feed.send(Feed::Applied {
-                        id,
-                        object: spec.project(object),
-                    }),
-                    Ok(watcher::Event::Delete(object)) => feed.send(Feed::Deleted {
-                        id,
-                        key: key_of(&spec.project(object)),
-                    }),
+                    Ok(watcher::Event::Apply(object)) => sink.applied(object),
+                    Ok(watcher::Event::Delete(object)) => sink.deleted(object),
                     Err(err) => {
                         if let Some(message) = refusal(&err) {
-                            let _ = feed.send(Feed::Refused { id, message });
+                            sink.refused(message);
                             return;
                         }
                         let retry_in = outage.next_delay();
-                        let message = failure(&spec.scope, &err);
-                        if feed
-                            .send(Feed::Failed {
-                                id,
-                                message,
-                                retry_in,
-                            })
-                            .is_err()
-                        {
+                        if !sink.failed(failure(&scope, &err), retry_in) {
                             return;
                         }
                         tokio::select! {
@@ -225,12 +266,93 @@ pub fn watch(
                         break; // a fresh watcher lists again
                     }
                 };
-                if sent.is_err() {
+                if !listening {
                     return; // the engine is gone
                 }
             }
         }
     }))
+}
+
+/// The watcher configuration for `scope`: pages of 100, so a list of
+/// thousands of objects is decoded a hundred at a time and the memory it
+/// passes through stays small (and the heap's holes too); one name by a
+/// field selector.
+pub fn config_for(scope: &Scope) -> watcher::Config {
+    let config = watcher::Config::default().page_size(LIST_PAGE);
+    match &scope.name {
+        Some(name) => config.fields(&format!("metadata.name={name}")),
+        None => config,
+    }
+}
+
+/// One scope's follower, for one engine.
+struct OneScope {
+    spec: Spec,
+    feed: mpsc::UnboundedSender<Feed>,
+    listing: Vec<Value>,
+}
+
+impl Sink for OneScope {
+    fn begin(&mut self) {
+        self.listing.clear();
+    }
+
+    fn listed(&mut self, object: DynamicObject) {
+        self.listing.push(self.spec.project(object));
+    }
+
+    fn synced(&mut self) -> bool {
+        let objects = std::mem::take(&mut self.listing);
+        let id = self.spec.id;
+        self.feed.send(Feed::Listed { id, objects }).is_ok()
+    }
+
+    fn applied(&mut self, object: DynamicObject) -> bool {
+        let object = self.spec.project(object);
+        let id = self.spec.id;
+        self.feed.send(Feed::Applied { id, object }).is_ok()
+    }
+
+    fn deleted(&mut self, object: DynamicObject) -> bool {
+        let key = key_of(&self.spec.project(object));
+        let id = self.spec.id;
+        self.feed.send(Feed::Deleted { id, key }).is_ok()
+    }
+
+    fn failed(&mut self, message: String, retry_in: Duration) -> bool {
+        let id = self.spec.id;
+        self.feed
+            .send(Feed::Failed {
+                id,
+                message,
+                retry_in,
+            })
+            .is_ok()
+    }
+
+    fn refused(&mut self, message: String) {
+        let id = self.spec.id;
+        let _ = self.feed.send(Feed::Refused { id, message });
+    }
+}
+
+/// Starts a watch of `spec.scope` for one engine (see `follow`).
+pub fn watch(
+    client: &Client,
+    spec: Spec,
+    feed: mpsc::UnboundedSender<Feed>,
+    retry_now: Arc<Notify>,
+) -> Follower {
+    let api = spec.api(client);
+    let config = config_for(&spec.scope);
+    let scope = spec.scope.clone();
+    let sink = OneScope {
+        spec,
+        feed,
+        listing: Vec::new(),
+    };
+    follow(api, config, scope, sink, retry_now)
 }
 
 /// Follows one named object that may be read but not watched: GET every

@@ -1,6 +1,8 @@
 //! The class board's runtime, beside the tutor's and built from the same
 //! kit: the terminal guard, the event source, and one engine per attendee
-//! (the instructor's credentials, the attendee's namespace). State changes
+//! (the instructor's credentials, the attendee's namespace), all fed by one
+//! set of watches for the class (`engine::shared`), or each by its own when
+//! the instructor may not watch a kind in every namespace. State changes
 //! only in `class::board::update`; drawing only in `ui::board`.
 
 use std::path::Path;
@@ -17,6 +19,7 @@ use crate::class::board::{Board, BoardEffect, BoardMsg, Row, update};
 use crate::class::{roster, status};
 use crate::cluster::connect::Target;
 use crate::engine::Engine;
+use crate::engine::shared::{NotShared, SharedWatches};
 
 /// How often the "on this step for" times move.
 const TICK: Duration = Duration::from_secs(1);
@@ -80,13 +83,31 @@ async fn event_loop(
 ) -> anyhow::Result<()> {
     terminal.draw(|frame| crate::ui::board::draw(frame, &board, Instant::now()))?;
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<BoardMsg>();
-    let commands: Vec<_> = board
-        .rows
-        .iter()
+    let lessons: Vec<_> = board.rows.iter().map(|row| row.lesson.clone()).collect();
+    // Kept for as long as the board runs: the class's watches.
+    let (_shared, mut members) = match SharedWatches::start(&config, &lessons).await {
+        Ok((shared, members)) => (Some(shared), members.into_iter().map(Some).collect()),
+        Err(NotShared(why)) => {
+            tracing::warn!("the board's engines do not share watches: {why}");
+            board.watching = Some(why);
+            (None, Vec::new())
+        }
+    };
+    members.resize_with(lessons.len(), || None);
+    let commands: Vec<_> = lessons
+        .into_iter()
+        .zip(members)
         .enumerate()
-        .map(|(index, row)| {
+        .map(|(index, (lesson, member))| {
+            let config = config.clone();
+            let start = async move {
+                match member {
+                    Some(member) => Engine::start_in_class(lesson, member).await,
+                    None => Engine::start(lesson, config).await,
+                }
+            };
             engine::spawn(
-                Engine::start(row.lesson.clone(), config.clone()),
+                start,
                 msg_tx.clone(),
                 move |update| BoardMsg::Engine(index, update),
                 move |err| BoardMsg::EngineFailed(index, format!("{err:#}")),

@@ -83,6 +83,13 @@ pub fn draw(frame: &mut Frame, board: &Board, now: Instant) {
             Paragraph::new(Span::styled(format!(" {text}"), theme::warn())),
             notice,
         );
+    } else if let Some(why) = &board.watching {
+        // Said until a notice takes the line: the board costs the API
+        // server a set of watches per attendee.
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {why}"), theme::dim())),
+            notice,
+        );
     }
     frame.render_widget(Paragraph::new(Span::styled(KEYS, theme::dim())), keys);
     if let Some(confirm) = &board.confirm {

@@ -1,6 +1,7 @@
 //! The class board's state and its one place of change, `update` (The Elm
 //! Architecture, as the learner's TUI): a row per attendee, a column per
-//! step, fed by one engine per attendee namespace. Its runtime is
+//! step, fed by one engine per attendee namespace (sharing one set of
+//! watches for the class). Its runtime is
 //! `tui::board`, beside the tutor's.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -59,6 +60,9 @@ pub struct Board {
     pub sort: order::Sort,
     /// Only the attendees in this state show (`f` switches; None: everyone).
     pub filter: Option<Presence>,
+    /// Why each attendee's namespace is watched by an engine of its own
+    /// instead of one set of watches for the class (the status line says it).
+    pub watching: Option<String>,
 }
 
 #[derive(Debug)]
@@ -97,6 +101,7 @@ impl Board {
             reveal: false,
             sort: order::Sort::default(),
             filter: None,
+            watching: None,
         }
     }
 
