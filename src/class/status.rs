@@ -56,6 +56,17 @@ pub fn cluster_side(
     has_objects: bool,
 ) -> ClusterSide {
     let standing = progress::standing(reports);
+    cluster_side_of(lesson, &standing, reports, record, has_objects)
+}
+
+/// `cluster_side`, with the reports' standing already worked out.
+pub fn cluster_side_of(
+    lesson: &Lesson,
+    standing: &progress::Standing,
+    reports: &[Option<StepReport>],
+    record: Option<&Result<Record, String>>,
+    has_objects: bool,
+) -> ClusterSide {
     let on_screen = match record {
         Some(Ok(r)) => lesson.step_index(&r.step_id),
         _ => standing.current,
@@ -133,7 +144,7 @@ pub async fn evaluate(
         let lesson = lesson.clone();
         async move {
             match member {
-                Some(member) => Engine::start_in_class(lesson, member).await,
+                Some(member) => Engine::start_in_class(lesson.into(), member).await,
                 None => Engine::start(lesson, config.clone()).await,
             }
         }

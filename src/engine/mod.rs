@@ -76,7 +76,8 @@ struct Pending {
 }
 
 pub struct Engine {
-    pub lesson: Lesson,
+    /// Shared with the board's row of a class's attendee (one copy each).
+    pub lesson: Arc<Lesson>,
     client: Client,
     config: Config,
     /// Shared by a class's engines (discovery is the same for all).
@@ -152,7 +153,10 @@ impl Engine {
     }
 
     /// `start` for an engine of a class, fed by the class's shared watches.
-    pub async fn start_in_class(lesson: Lesson, member: shared::Member) -> anyhow::Result<Engine> {
+    pub async fn start_in_class(
+        lesson: Arc<Lesson>,
+        member: shared::Member,
+    ) -> anyhow::Result<Engine> {
         let deadline = Instant::now() + START_BUDGET;
         let engine = Engine::join(lesson, member).await?;
         Ok(engine.first_lists(deadline).await)
@@ -213,20 +217,25 @@ impl Engine {
             retry_now,
             readiness_rx,
             local_reviews,
+            preparing: None,
         };
-        let mut engine = Engine::assemble(lesson, member, prepared);
+        let mut engine = Engine::assemble(Arc::new(lesson), member, prepared);
         engine._health = Some(health);
         Ok(engine)
     }
 
     /// The engine of `lesson` in a class, over what the class's shared
     /// watches follow for it (`member`).
-    async fn join(lesson: Lesson, member: shared::Member) -> anyhow::Result<Engine> {
+    async fn join(lesson: Arc<Lesson>, member: shared::Member) -> anyhow::Result<Engine> {
+        let _turn = match &member.preparing {
+            Some(preparing) => preparing.clone().acquire_owned().await.ok(),
+            None => None,
+        };
         let prepared = Prepared::for_lesson(&member.client, &member.kinds, &lesson).await?;
         Ok(Engine::assemble(lesson, member, prepared))
     }
 
-    fn assemble(lesson: Lesson, member: shared::Member, prepared: Prepared) -> Engine {
+    fn assemble(lesson: Arc<Lesson>, member: shared::Member, prepared: Prepared) -> Engine {
         let shared::Member {
             client,
             config,
@@ -236,6 +245,7 @@ impl Engine {
             retry_now,
             readiness_rx,
             local_reviews,
+            preparing: _,
         } = member;
         let scopes = LessonScopes::of(&lesson);
         Engine {

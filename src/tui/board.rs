@@ -20,6 +20,7 @@ use crate::class::{roster, status};
 use crate::cluster::connect::Target;
 use crate::engine::Engine;
 use crate::engine::shared::{NotShared, SharedWatches};
+use crate::lesson::Lesson;
 
 /// How often the "on this step for" times move.
 const TICK: Duration = Duration::from_secs(1);
@@ -62,7 +63,7 @@ pub fn run(
         // Their checks run with the instructor's credentials.
         crate::app::saved::approved::require_all(
             &crate::app::saved::state_dir()?,
-            rows.iter().map(|row| &row.lesson),
+            rows.iter().map(|row| &*row.lesson),
         )?;
         Ok((config, rows))
     })?;
@@ -103,7 +104,7 @@ async fn event_loop(
             let start = async move {
                 match member {
                     Some(member) => Engine::start_in_class(lesson, member).await,
-                    None => Engine::start(lesson, config).await,
+                    None => Engine::start(Lesson::clone(&lesson), config).await,
                 }
             };
             engine::spawn(

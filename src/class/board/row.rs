@@ -2,6 +2,8 @@
 //! published, and what follows from both (the step they are on, for how
 //! long, their presence and its reason).
 
+use std::sync::Arc;
+
 use tokio::time::Instant;
 
 use crate::class::presence::{Limits, Presence};
@@ -16,7 +18,8 @@ use crate::lesson::Lesson;
 /// One attendee's row.
 pub struct Row {
     pub attendee: Attendee,
-    pub lesson: Lesson,
+    /// Shared with the attendee's engine: one copy of their lesson.
+    pub lesson: Arc<Lesson>,
     pub reports: Vec<Option<StepReport>>,
     pub link: Option<Link>,
     /// The engine could not start: why.
@@ -34,7 +37,7 @@ impl Row {
         let steps = lesson.steps.len();
         Row {
             attendee,
-            lesson,
+            lesson: Arc::new(lesson),
             reports: vec![None; steps],
             link: None,
             failed: None,
@@ -69,8 +72,11 @@ impl Row {
         let record = self.record.as_ref().filter(|r| {
             r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.lesson == self.lesson.id)
         });
-        let cluster = crate::class::status::cluster_side(
+        // The standing kept up to date by `record`: presence is asked of
+        // every row several times a frame.
+        let cluster = crate::class::status::cluster_side_of(
             &self.lesson,
+            &self.standing,
             &self.reports,
             record,
             made_by_attendee(&self.view, &self.attendee.namespace),

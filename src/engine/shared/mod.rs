@@ -12,13 +12,14 @@
 
 mod sinks;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use kube::api::{Api, DynamicObject};
 use kube::discovery::ApiResource;
 use kube::{Client, Config};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 
 use super::follow::{Followed, Following, State};
 use super::health::{self, Readiness};
@@ -45,7 +46,14 @@ pub struct Member {
     pub(super) retry_now: Arc<Notify>,
     pub(super) readiness_rx: mpsc::UnboundedReceiver<Readiness>,
     pub(super) local_reviews: bool,
+    /// Engines of a class prepare a few at a time (`PREPARING_AT_ONCE`).
+    pub(super) preparing: Option<Arc<Semaphore>>,
 }
+
+/// A class's engines each ask the API server a few questions before they
+/// run (the lesson's rights, its namespace's labels): this many at once, so
+/// 200 attendees do not open a thousand streams in one burst.
+const PREPARING_AT_ONCE: usize = 32;
 
 /// Why a class's engines cannot share watches (each engine then watches its
 /// own namespace), in words for the board's status line.
@@ -75,10 +83,11 @@ impl SharedWatches {
     /// Starts the shared watches for these lessons, one per attendee, each
     /// in its own namespace; `members[i]` is what the engine of
     /// `lessons[i]` is built from (`Engine::start_in_class`).
-    pub async fn start(
+    pub async fn start<L: Borrow<Lesson>>(
         config: &Config,
-        lessons: &[Lesson],
+        lessons: &[L],
     ) -> Result<(SharedWatches, Vec<Member>), NotShared> {
+        let lessons: Vec<&Lesson> = lessons.iter().map(Borrow::borrow).collect();
         let client = crate::transport::client(config).map_err(|e| NotShared(format!("{e:#}")))?;
         let kinds = tokio::time::timeout(START_BUDGET, Kinds::discover(&client))
             .await
@@ -91,7 +100,7 @@ impl SharedWatches {
                 ))
             })?;
         let namespaces: BTreeSet<&str> = lessons.iter().map(|l| l.namespace.as_str()).collect();
-        let scopes: Vec<LessonScopes> = lessons.iter().map(LessonScopes::of).collect();
+        let scopes: Vec<LessonScopes> = lessons.iter().map(|l| LessonScopes::of(l)).collect();
         let watch_sets: Vec<Vec<Scope>> = scopes.iter().map(LessonScopes::watch_set).collect();
         let across = |scope: &Scope| in_the_class(scope, &namespaces);
 
@@ -142,6 +151,7 @@ impl SharedWatches {
         > = BTreeMap::new();
         let mut readiness_senders = Vec::new();
         let kinds = Arc::new(kinds);
+        let preparing = Arc::new(Semaphore::new(PREPARING_AT_ONCE));
         let mut members = Vec::with_capacity(lessons.len());
         for (lesson_scopes, watch_set) in scopes.iter().zip(watch_sets) {
             let (feed_tx, feed) = mpsc::unbounded_channel();
@@ -205,6 +215,7 @@ impl SharedWatches {
                 retry_now: member_retry,
                 readiness_rx,
                 local_reviews,
+                preparing: Some(preparing.clone()),
             });
         }
 
