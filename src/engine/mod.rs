@@ -148,11 +148,12 @@ impl Engine {
             .into());
         }
         let created_namespace = namespace::ensure(&client, &kinds, &lesson).await?;
-        let missing_rights = rights::missing_rights(&client, &kinds, &lesson).await;
         let scopes = LessonScopes::of(&lesson);
         let (feed_tx, feed) = mpsc::unbounded_channel();
         let retry_now = Arc::new(Notify::new());
-        let (following, local_reviews) = tokio::join!(
+        // The rights questions go out with the watches, not before them:
+        // both are round trips the first answer waits for.
+        let (following, local_reviews, missing_rights) = tokio::join!(
             Following::start(
                 &client,
                 &kinds,
@@ -161,7 +162,8 @@ impl Engine {
                 &feed_tx,
                 &retry_now,
             ),
-            async { !rights::may_review_anyone(&client).await }
+            async { !rights::may_review_anyone(&client).await },
+            rights::missing_rights(&client, &kinds, &lesson),
         );
         let (readiness_tx, readiness_rx) = mpsc::unbounded_channel();
         let health = AbortOnDrop(health::spawn(client.clone(), readiness_tx));
