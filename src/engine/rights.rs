@@ -173,17 +173,13 @@ async fn lacking(
                 .next()
         }
         Need::LabelNamespace(_) => {
-            let Some((resource, _)) = kinds.by_kind("Namespace") else {
-                return None;
-            };
+            let (resource, _) = kinds.by_kind("Namespace")?;
             let scope = Scope::named("Namespace", "", ns);
             (!may(client, "patch", &resource, &scope).await)
                 .then(|| format!("your kubeconfig may not label namespace {ns}"))
         }
         Need::ClusterRoles(_) => {
-            let Some((resource, _)) = kinds.by_kind("ClusterRole") else {
-                return None;
-            };
+            let (resource, _) = kinds.by_kind("ClusterRole")?;
             (!may(client, "create", &resource, &Scope::all("ClusterRole", "")).await)
                 .then(|| "your kubeconfig may not create ClusterRoles".to_string())
         }
