@@ -8,6 +8,9 @@
 //! do), requests go in HTTP/1.1 on a kept-alive connection. Real execs over
 //! the transport: tests/real_node.rs.
 //!
+//! Responses nobody reads (a watch whose reader is busy) never stall the
+//! other requests on their connection.
+//!
 //! One test at a time: each counts this process's connections.
 
 mod common;
@@ -89,6 +92,54 @@ async fn watches_share_one_connection_and_a_second_opens_past_100_streams() {
         .expect("a list answers while 120 watches are open")
         .unwrap();
     drop((held, more));
+}
+
+#[tokio::test]
+async fn responses_nobody_reads_leave_the_connection_to_the_others() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let lab = common::lab();
+    let config = lab.config().await;
+    let port = port(&config);
+    let admin = lab.client().await;
+    let namespace = common::TestNamespace::create(&admin, "transport").await;
+    let maps: Api<ConfigMap> = Api::namespaced(admin.clone(), &namespace.name);
+    // Three ConfigMaps of 900 kB: every list of them is 2.7 MB, more than
+    // the 2 MiB a stream may hold unread.
+    for i in 0..3 {
+        let map: ConfigMap = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("big-{i}")},
+            "data": {"filler": "x".repeat(900_000)},
+        }))
+        .unwrap();
+        maps.create(&Default::default(), &map).await.unwrap();
+    }
+    // Ten lists whose answers are never read: 10 × 2 MiB of data sent and
+    // unread, more than a connection window of 16 MiB (the old setting,
+    // under which this test hangs) could hold.
+    let url = format!("/api/v1/namespaces/{}/configmaps", namespace.name);
+    let mut unread = Vec::new();
+    for _ in 0..10 {
+        let request = http::Request::get(&url).body(Vec::new()).unwrap();
+        unread.push(
+            admin
+                .send(request.map(kube::client::Body::from))
+                .await
+                .unwrap(),
+        );
+    }
+    // Let the server fill what the windows allow.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let listed = tokio::time::timeout(Duration::from_secs(15), maps.list(&Default::default()))
+        .await
+        .expect("a list is answered in full while ten answers lie unread")
+        .unwrap();
+    let big = listed
+        .items
+        .iter()
+        .filter(|m| m.metadata.name.as_deref().unwrap_or("").starts_with("big-"));
+    assert_eq!(big.count(), 3);
+    assert_eq!(settle(port, |n| n == 1).await, 1, "all on one connection");
+    drop(unread);
 }
 
 #[tokio::test]

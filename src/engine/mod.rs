@@ -103,35 +103,27 @@ pub struct Engine {
     pending: Pending,
 }
 
-/// What is settled with the API server before a lesson's engine runs.
+/// What the API server said before a lesson's engine runs.
 struct Prepared {
     missing_rights: Vec<rights::MissingRight>,
     created_namespace: Option<String>,
 }
 
-impl Prepared {
-    /// Says what the cluster lacks for the lesson (an error), makes its
-    /// namespace if need be, and asks which of its declared rights the
-    /// user lacks.
-    async fn for_lesson(
-        client: &Client,
-        kinds: &Kinds,
-        lesson: &Lesson,
-    ) -> anyhow::Result<Prepared> {
-        let missing = crate::cluster::capabilities::missing(client, &lesson.requires).await;
-        if !missing.is_empty() {
-            return Err(crate::cluster::capabilities::LessonRefused(
-                crate::cluster::capabilities::refusal(&lesson.id, &missing),
-            )
-            .into());
-        }
-        let created_namespace = namespace::ensure(client, kinds, lesson).await?;
-        let missing_rights = rights::missing_rights(client, kinds, lesson).await;
-        Ok(Prepared {
-            missing_rights,
-            created_namespace,
-        })
+/// Says what the cluster lacks for the lesson (an error), and makes its
+/// namespace if need be: Some(line) when it was made now.
+async fn prepare(
+    client: &Client,
+    kinds: &Kinds,
+    lesson: &Lesson,
+) -> anyhow::Result<Option<String>> {
+    let missing = crate::cluster::capabilities::missing(client, &lesson.requires).await;
+    if !missing.is_empty() {
+        return Err(crate::cluster::capabilities::LessonRefused(
+            crate::cluster::capabilities::refusal(&lesson.id, &missing),
+        )
+        .into());
     }
+    namespace::ensure(client, kinds, lesson).await
 }
 
 pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -191,11 +183,13 @@ impl Engine {
             .await
             .map_err(|_| unreachable(&"no answer within 5 s"))?
             .map_err(|e| unreachable(&health::short_error(&e)))?;
-        let prepared = Prepared::for_lesson(&client, &kinds, &lesson).await?;
+        let created_namespace = prepare(&client, &kinds, &lesson).await?;
         let scopes = LessonScopes::of(&lesson);
         let (feed_tx, feed) = mpsc::unbounded_channel();
         let retry_now = Arc::new(Notify::new());
-        let (following, local_reviews) = tokio::join!(
+        // The rights questions go out with the watches, not before them:
+        // both are round trips the first answer waits for.
+        let (following, local_reviews, missing_rights) = tokio::join!(
             Following::start(
                 &client,
                 &kinds,
@@ -204,7 +198,8 @@ impl Engine {
                 &feed_tx,
                 &retry_now,
             ),
-            async { !rights::may_review_anyone(&client).await }
+            async { !rights::may_review_anyone(&client).await },
+            rights::missing_rights(&client, &kinds, &lesson),
         );
         let (readiness_tx, readiness_rx) = mpsc::unbounded_channel();
         let health = AbortOnDrop(health::spawn(client.clone(), readiness_tx));
@@ -219,6 +214,10 @@ impl Engine {
             local_reviews,
             preparing: None,
         };
+        let prepared = Prepared {
+            missing_rights,
+            created_namespace,
+        };
         let mut engine = Engine::assemble(Arc::new(lesson), member, prepared);
         engine._health = Some(health);
         Ok(engine)
@@ -231,7 +230,12 @@ impl Engine {
             Some(preparing) => preparing.clone().acquire_owned().await.ok(),
             None => None,
         };
-        let prepared = Prepared::for_lesson(&member.client, &member.kinds, &lesson).await?;
+        let created_namespace = prepare(&member.client, &member.kinds, &lesson).await?;
+        let missing_rights = rights::missing_rights(&member.client, &member.kinds, &lesson).await;
+        let prepared = Prepared {
+            missing_rights,
+            created_namespace,
+        };
         Ok(Engine::assemble(lesson, member, prepared))
     }
 

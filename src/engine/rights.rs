@@ -125,52 +125,65 @@ pub async fn missing_rights(
     kinds: &crate::cluster::kinds::Kinds,
     lesson: &crate::lesson::Lesson,
 ) -> Vec<MissingRight> {
-    use crate::lesson::rights::Need;
-    let ns = lesson.namespace.as_str();
-    let mut missing = Vec::new();
-    for (index, right) in lesson.rights.iter().enumerate() {
-        let lacking = match right.need() {
-            Some(Need::Manage(kinds_named)) => {
-                let mut lacking = None;
-                for kind in kinds_named {
-                    let Some((resource, _)) = kinds.by_kind(&kind) else {
-                        continue;
-                    };
-                    if !may(client, "create", &resource, &Scope::all(&kind, ns)).await {
-                        lacking = Some(format!(
-                            "your kubeconfig may not create {} in namespace {ns}",
-                            crate::k8s_names::plural(&kind)
-                        ));
-                        break;
-                    }
-                }
-                lacking
-            }
-            Some(Need::LabelNamespace(_)) => {
-                let Some((resource, _)) = kinds.by_kind("Namespace") else {
-                    continue;
-                };
-                let scope = Scope::named("Namespace", "", ns);
-                (!may(client, "patch", &resource, &scope).await)
-                    .then(|| format!("your kubeconfig may not label namespace {ns}"))
-            }
-            Some(Need::ClusterRoles(_)) => {
-                let Some((resource, _)) = kinds.by_kind("ClusterRole") else {
-                    continue;
-                };
-                (!may(client, "create", &resource, &Scope::all("ClusterRole", "")).await)
-                    .then(|| "your kubeconfig may not create ClusterRoles".to_string())
-            }
-            None => None,
-        };
-        if let Some(what) = lacking {
-            missing.push(MissingRight {
+    // Asked all at once: each is a round trip, and the tutor's first answer
+    // waits for them.
+    let asked = lesson
+        .rights
+        .iter()
+        .map(|right| lacking(client, kinds, &lesson.namespace, right));
+    futures::future::join_all(asked)
+        .await
+        .into_iter()
+        .zip(&lesson.rights)
+        .enumerate()
+        .filter_map(|(index, (lacking, right))| {
+            lacking.map(|what| MissingRight {
                 right: index,
                 sentence: lacks_sentence(&what, &right.why, &lesson.id),
+            })
+        })
+        .collect()
+}
+
+/// What the user lacks of one declared right, said plainly; None when held
+/// (or when it cannot be asked).
+async fn lacking(
+    client: &Client,
+    kinds: &crate::cluster::kinds::Kinds,
+    ns: &str,
+    right: &crate::lesson::model::Right,
+) -> Option<String> {
+    use crate::lesson::rights::Need;
+    match right.need()? {
+        Need::Manage(kinds_named) => {
+            let asked = kinds_named.iter().map(|kind| async move {
+                let (resource, _) = kinds.by_kind(kind)?;
+                (!may(client, "create", &resource, &Scope::all(kind, ns)).await).then(|| {
+                    format!(
+                        "your kubeconfig may not create {} in namespace {ns}",
+                        crate::k8s_names::plural(kind)
+                    )
+                })
             });
+            // The first kind lacking, in the lesson's order.
+            futures::future::join_all(asked)
+                .await
+                .into_iter()
+                .flatten()
+                .next()
+        }
+        Need::LabelNamespace(_) => {
+            let (resource, _) = kinds.by_kind("Namespace")?;
+            let scope = Scope::named("Namespace", "", ns);
+            (!may(client, "patch", &resource, &scope).await)
+                .then(|| format!("your kubeconfig may not label namespace {ns}"))
+        }
+        Need::ClusterRoles(_) => {
+            let (resource, _) = kinds.by_kind("ClusterRole")?;
+            (!may(client, "create", &resource, &Scope::all("ClusterRole", "")).await)
+                .then(|| "your kubeconfig may not create ClusterRoles".to_string())
         }
     }
-    missing
 }
 
 /// For the lesson picker: each lesson (id) whose declared rights the user
@@ -186,17 +199,19 @@ pub async fn lessons_lacking(
     else {
         return Vec::new();
     };
-    let mut lacking = Vec::new();
-    for lesson in lessons.iter().filter(|l| !l.rights.is_empty()) {
-        if let Some(first) = missing_rights(client, &kinds, lesson)
+    let with_rights = lessons.iter().filter(|l| !l.rights.is_empty());
+    let asked = with_rights.map(|lesson| async {
+        let first = missing_rights(client, &kinds, lesson)
             .await
             .into_iter()
-            .next()
-        {
-            lacking.push((lesson.id.clone(), first.sentence));
-        }
-    }
-    lacking
+            .next();
+        first.map(|first| (lesson.id.clone(), first.sentence))
+    });
+    futures::future::join_all(asked)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// "your kubeconfig may not …: the lesson needs it (why). Ask the

@@ -22,6 +22,12 @@ const SETUP_SEEN: Duration = Duration::from_secs(10);
 /// A step that turns green must stay green this long: a learner who saw it
 /// flash green, then red, was not done.
 const HOLDS_FOR: Duration = Duration::from_millis(1500);
+/// Every request a case makes (applies, kubectl, the scratch namespace's
+/// creation and removal) together get this long on top of the waits above.
+/// A case past its budget is hung — a request that never answers, a watch
+/// that never delivers — and is reported as broken, naming what it was
+/// doing, instead of stalling the whole run in silence.
+const REQUESTS_SLACK: Duration = Duration::from_secs(120);
 
 /// What is tried on the step.
 #[derive(Debug, Clone)]
@@ -50,6 +56,14 @@ impl Answer {
             Answer::Template => Expect::Fail,
             Answer::Example(_, e) => e.expect,
         }
+    }
+
+    /// The longest a case on step `step` with this answer may take when
+    /// every wait runs to its end.
+    fn budget(&self, step: usize) -> Duration {
+        let setups = SETUP_SEEN * (step as u32 + 2);
+        let replays = REPLAY_TIMEOUT * step as u32;
+        setups + replays + Duration::from_secs(self.seconds()) + HOLDS_FOR + REQUESTS_SLACK
     }
 
     fn seconds(&self) -> u64 {
@@ -92,6 +106,7 @@ pub struct Case<'a> {
 
 impl Case<'_> {
     /// Runs the case in `namespace` (created here, removed afterwards).
+    /// A case that outlives its budget is broken, saying where it stopped.
     pub async fn run(
         &self,
         admin: &kube::Client,
@@ -99,10 +114,25 @@ impl Case<'_> {
         kinds: &Kinds,
         namespace: &str,
     ) -> Verdict {
+        let budget = self.answer.budget(self.step);
+        let phase = Phase::default();
+        let run = self.run_phased(admin, admin_config, kinds, namespace, &phase);
+        within(budget, &phase, run).await
+    }
+
+    async fn run_phased(
+        &self,
+        admin: &kube::Client,
+        admin_config: &kube::Config,
+        kinds: &Kinds,
+        namespace: &str,
+        phase: &Phase,
+    ) -> Verdict {
         let lesson = match Lesson::load_for(self.dir, Some(namespace), self.pod_image) {
             Ok(lesson) => lesson,
             Err(errors) => return broken(format!("the lesson does not load: {}", errors[0])),
         };
+        phase.set("creating the scratch namespace");
         let scratch =
             match Scratch::create(admin, admin_config, kinds, namespace, self.who, &lesson).await {
                 Ok(scratch) => scratch,
@@ -112,29 +142,38 @@ impl Case<'_> {
             Answer::Example(i, _) => lesson.steps[self.step].examples[*i].reason.clone(),
             _ => None,
         };
-        let verdict = self.in_scratch(lesson, &scratch).await;
+        let verdict = self.in_scratch(lesson, &scratch, phase).await;
+        phase.set("removing the scratch namespace");
         scratch.remove().await;
         Verdict { reason, ..verdict }
     }
 
-    async fn in_scratch(&self, lesson: Lesson, scratch: &Scratch) -> Verdict {
+    async fn in_scratch(&self, lesson: Lesson, scratch: &Scratch, phase: &Phase) -> Verdict {
+        phase.set("starting the engine");
         let mut engine = match Engine::start(lesson, scratch.config.clone()).await {
             Ok(engine) => engine,
             Err(err) => return broken(format!("the engine did not start: {err:#}")),
         };
+        phase.set("applying the lesson's setup");
         match engine.setup().await {
             Ok(created) => engine.await_seen(&created, SETUP_SEEN).await,
             Err(err) => return broken(format!("the lesson's setup failed: {err}")),
         }
         for earlier in 0..self.step {
+            phase.set(format!(
+                "replaying step {}",
+                engine.lesson.steps[earlier].id
+            ));
             if let Err(why) = replay(&mut engine, earlier).await {
                 return broken(why);
             }
         }
+        phase.set("applying the step's setup");
         match engine.setup_step(self.step).await {
             Ok(created) => engine.await_seen(&created, SETUP_SEEN).await,
             Err(err) => return broken(format!("the step's setup failed: {err}")),
         }
+        phase.set("giving the answer");
         if let Err(refused) = self.give_answer(&engine).await {
             return Verdict {
                 got: Got::Fail,
@@ -143,6 +182,7 @@ impl Case<'_> {
             };
         }
         let seconds = Duration::from_secs(self.answer.seconds());
+        phase.set("waiting for the step's verdict");
         match engine.wait_until_passed(self.step, seconds).await {
             Ok(report) => {
                 let later = engine.report_after(self.step, HOLDS_FOR).await;
@@ -280,6 +320,42 @@ pub fn agrees(expected: Expect, verdict: &Verdict) -> Result<(), String> {
     }
 }
 
+/// The case's verdict, or a broken one naming `phase` when it outlives
+/// `budget`.
+async fn within(
+    budget: Duration,
+    phase: &Phase,
+    case: impl std::future::Future<Output = Verdict>,
+) -> Verdict {
+    match tokio::time::timeout(budget, case).await {
+        Ok(verdict) => verdict,
+        Err(_) => broken(format!(
+            "the case did not finish within {} s; it was {} (a request or watch that never answered)",
+            budget.as_secs(),
+            phase.now()
+        )),
+    }
+}
+
+/// What a case is doing, for the message of a case that hangs.
+#[derive(Default)]
+struct Phase(std::sync::Mutex<String>);
+
+impl Phase {
+    fn set(&self, what: impl Into<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = what.into();
+    }
+
+    fn now(&self) -> String {
+        let what = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if what.is_empty() {
+            "loading the lesson".into()
+        } else {
+            what.clone()
+        }
+    }
+}
+
 fn broken(why: String) -> Verdict {
     Verdict {
         got: Got::Broken,
@@ -301,4 +377,52 @@ fn messages(report: &StepReport) -> String {
     }
     failing.extend(passing);
     failing.join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_case_that_never_answers_is_broken_naming_where_it_stopped() {
+        let phase = Phase::default();
+        let hung = async {
+            phase.set("replaying step token");
+            std::future::pending::<Verdict>().await
+        };
+        let verdict = within(Duration::from_millis(50), &phase, hung).await;
+        assert_eq!(verdict.got, Got::Broken);
+        assert!(
+            verdict.said.contains("did not finish within")
+                && verdict.said.contains("replaying step token"),
+            "{}",
+            verdict.said
+        );
+    }
+
+    #[tokio::test]
+    async fn a_case_that_answers_in_time_keeps_its_verdict() {
+        let phase = Phase::default();
+        let slow = async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Verdict {
+                got: Got::Pass,
+                reason: None,
+                said: "ok".into(),
+            }
+        };
+        let verdict = within(Duration::from_secs(30), &phase, slow).await;
+        assert_eq!(verdict.got, Got::Pass);
+    }
+
+    #[test]
+    fn the_budget_covers_every_wait_of_the_case() {
+        let step = 4;
+        let answer = Answer::Solution;
+        let waits = REPLAY_TIMEOUT * step as u32
+            + SETUP_SEEN * (step as u32 + 1)
+            + Duration::from_secs(answer.seconds())
+            + HOLDS_FOR;
+        assert!(answer.budget(step) > waits);
+    }
 }

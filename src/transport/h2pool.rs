@@ -41,9 +41,10 @@ const PING_TIMEOUT: Duration = Duration::from_secs(15);
 /// can never use up the connection's window and stall every other stream on
 /// it. At 16 MiB eight such streams could: a run of `lessons test` (eight
 /// cases at once) hung once that way, every case waiting on one idle
-/// connection (the likely cause; not reproduced). A
-/// window is credit, not memory: only data sent and unread is held. Go's
-/// HTTP/2 client uses 1 GiB for the same reason (transportDefaultConnFlow).
+/// connection; tests/transport.rs reproduces it with ten unread lists (it
+/// hangs at 16 MiB). A window is credit, not memory: only data sent and
+/// unread is held. Go's HTTP/2 client uses 1 GiB for the same reason
+/// (transportDefaultConnFlow).
 const CONNECTION_WINDOW: u32 = 1 << 30;
 
 struct Conn {
