@@ -180,5 +180,6 @@ async fn an_instructor_who_may_not_watch_every_namespace_gets_an_engine_per_atte
     );
     // The engines of their own see what the shared watches see.
     assert_eq!(attendees_of(&by_limited), attendees_of(&by_admin));
-    assert_eq!(by_admin["attendees"][1]["current"]["id"], "role");
+    // Attendee 02 solved through the Role: the binding is next.
+    assert_eq!(by_admin["attendees"][1]["current"]["id"], "rolebinding");
 }
