@@ -276,4 +276,17 @@ mod tests {
         }
         assert!(screen_of(&board, 100, 30).contains("everyone"));
     }
+
+    #[test]
+    fn the_status_line_says_why_each_attendee_has_watches_of_their_own() {
+        let mut board = room();
+        let why = "one engine per attendee: you may not list and watch Pods in every namespace";
+        assert!(!screen_of(&board, 120, 30).contains(why));
+        board.watching = Some(why.into());
+        assert!(screen_of(&board, 120, 30).contains(why));
+        // A notice about an attendee takes the line while it is shown.
+        board.notice = Some("02: applied Role pod-reader".into());
+        let screen = screen_of(&board, 120, 30);
+        assert!(screen.contains("applied Role pod-reader") && !screen.contains(why));
+    }
 }
