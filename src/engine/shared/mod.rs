@@ -31,7 +31,7 @@ use crate::checks::snapshot::SharedObjects;
 use crate::cluster::kinds::Kinds;
 use crate::k8s_names::plural;
 use crate::lesson::Lesson;
-use sinks::{Across, Outside, Route};
+use sinks::{Across, Outside, Reader, Route};
 
 /// What one engine of a class is given: the class's connection and
 /// discovery, its scopes as the shared watches follow them, and where their
@@ -145,10 +145,7 @@ impl SharedWatches {
 
         let retry_now = Arc::new(Notify::new());
         let mut routes: BTreeMap<String, Vec<Route>> = BTreeMap::new();
-        let mut readers: BTreeMap<
-            Scope,
-            (BTreeSet<String>, Vec<(mpsc::UnboundedSender<Feed>, usize)>),
-        > = BTreeMap::new();
+        let mut readers: BTreeMap<Scope, (BTreeSet<String>, Vec<Reader>)> = BTreeMap::new();
         let mut readiness_senders = Vec::new();
         let kinds = Arc::new(kinds);
         let preparing = Arc::new(Semaphore::new(PREPARING_AT_ONCE));

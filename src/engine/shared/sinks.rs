@@ -39,6 +39,10 @@ impl Route {
     }
 }
 
+/// An engine that reads a scope outside the class's namespaces, and the
+/// scope's index there.
+pub type Reader = (UnboundedSender<Feed>, usize);
+
 /// Where an object of `kind` belongs: its namespace, or, for a
 /// cluster-scoped kind (a class's Namespaces), its name.
 fn place(namespace: &str, name: &str) -> String {
@@ -182,8 +186,7 @@ pub struct Outside {
     scope: Scope,
     whole: BTreeSet<String>,
     objects: Arc<Mutex<SharedObjects>>,
-    /// Each engine that reads the scope, and the scope's index there.
-    readers: Vec<(UnboundedSender<Feed>, usize)>,
+    readers: Vec<Reader>,
     listing: Vec<Value>,
 }
 
@@ -192,7 +195,7 @@ impl Outside {
         scope: Scope,
         whole: BTreeSet<String>,
         objects: Arc<Mutex<SharedObjects>>,
-        readers: Vec<(UnboundedSender<Feed>, usize)>,
+        readers: Vec<Reader>,
     ) -> Outside {
         Outside {
             scope,
