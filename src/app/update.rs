@@ -5,8 +5,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::{
-    App, Connection, Effect, Msg, Overlay, Pane, actions, editor, keys::is_ctrl, limited, menu,
-    nav, overlay, paste, progress, publish, quit, reset, reveal, scroll, shown_keys,
+    App, Connection, Effect, Msg, Overlay, Pane, actions, editor, keys::is_ctrl, lab, limited,
+    menu, nav, overlay, paste, progress, publish, quit, reset, reveal, scroll, shown_keys,
 };
 use crate::engine::actor::EngineUpdate;
 
@@ -23,7 +23,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 fn route(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
-        Msg::Key(_) | Msg::Resize => Vec::new(),
+        Msg::Key(_) | Msg::Resize | Msg::Tick => Vec::new(),
+        Msg::Lab(phase) => lab::on_phase(app, phase),
         Msg::Mouse(mouse) => scroll::on_mouse(app, mouse),
         Msg::Paste(text) => paste::on_paste(app, text),
         Msg::Focus(pane) => nav::focus(app, pane),
