@@ -99,34 +99,40 @@ impl BuildProgress {
         }
     }
 
-    /// "building the lab: kube-apiserver (3 of 6) · 2 min 10 s · about 4 min
+    /// "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s · about 4 min
     /// left by the last build here", as of `now`.
     pub fn line(&self, now: Instant) -> String {
         let elapsed = now.saturating_duration_since(self.began);
         let what = match (&self.building, self.total) {
-            (_, 0) => "building the lab: starting the Go build".to_string(),
+            (_, 0) => "waiting for the lab: its build starts".to_string(),
             (Some(component), total) => {
                 format!(
-                    "building the lab: {component} ({} of {total})",
+                    "waiting for the lab: building {component} ({} of {total})",
                     self.done + 1
                 )
             }
-            (None, total) => format!("building the lab: {} of {total} built", self.done),
+            (None, total) => format!("waiting for the lab: {} of {total} built", self.done),
         };
-        let left = match self.estimate {
-            None if self.total == 0 => String::new(),
-            None => " · first build on this machine: about 10 min on 2 cores".to_string(),
+        let time = match self.estimate {
+            None if self.total == 0 => clock(elapsed),
+            None => format!(
+                "{} (first build here: about 10 min on 2 cores)",
+                clock(elapsed)
+            ),
             Some(estimate) if estimate > elapsed => format!(
-                " · about {} left (last build here: {})",
-                rounded_up(estimate - elapsed),
+                "{} of about {} (the last build here)",
+                clock(elapsed),
                 clock(estimate)
             ),
-            Some(estimate) => format!(" · longer than the last build here ({})", clock(estimate)),
+            Some(estimate) => format!(
+                "{}, longer than the last build here ({})",
+                clock(elapsed),
+                clock(estimate)
+            ),
         };
-        format!("{what} · {}{left}", clock(elapsed))
+        format!("{what} · {time}")
     }
 }
-
 /// "2 min 05 s", or "40 s" under a minute.
 pub fn clock(duration: Duration) -> String {
     let seconds = duration.as_secs();
@@ -134,15 +140,6 @@ pub fn clock(duration: Duration) -> String {
         format!("{seconds} s")
     } else {
         format!("{} min {:02} s", seconds / 60, seconds % 60)
-    }
-}
-
-/// A time left, as a person would say it: whole minutes, rounded up; "under
-/// a minute" at the end.
-fn rounded_up(duration: Duration) -> String {
-    match duration.as_secs().div_ceil(60) {
-        0 | 1 => "a minute".to_string(),
-        minutes => format!("{minutes} min"),
     }
 }
 
@@ -201,7 +198,7 @@ mod tests {
         let mut progress = BuildProgress::new(Instant::now());
         assert_eq!(
             at(&progress, 2),
-            "building the lab: starting the Go build · 2 s"
+            "waiting for the lab: its build starts · 2 s"
         );
         for event in [
             "@plan 6 411",
@@ -215,25 +212,20 @@ mod tests {
         }
         assert_eq!(
             at(&progress, 130),
-            "building the lab: kube-apiserver (3 of 6) · 2 min 10 s · \
-             about 5 min left (last build here: 6 min 51 s)"
+            "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s of \
+             about 6 min 51 s (the last build here)"
         );
-        // The last stretch is not "0 min".
-        assert_eq!(
-            at(&progress, 400),
-            "building the lab: kube-apiserver (3 of 6) · 6 min 40 s · \
-             about a minute left (last build here: 6 min 51 s)"
-        );
-        // Slower than last time: no negative time left.
+        // Slower than last time: said so, never a negative time.
         assert_eq!(
             at(&progress, 500),
-            "building the lab: kube-apiserver (3 of 6) · 8 min 20 s · \
+            "waiting for the lab: building kube-apiserver (3 of 6) · 8 min 20 s, \
              longer than the last build here (6 min 51 s)"
         );
         progress.apply(&BuildEvent::parse("@done 3 kube-apiserver 200").unwrap());
         assert_eq!(progress.done, 3);
         assert!(
-            at(&progress, 300).starts_with("building the lab: 3 of 6 built · 5 min 00 s"),
+            at(&progress, 300)
+                .starts_with("waiting for the lab: 3 of 6 built · 5 min 00 s of about"),
             "{}",
             at(&progress, 300)
         );
@@ -246,8 +238,8 @@ mod tests {
         progress.apply(&BuildEvent::parse("@start 1 etcd").unwrap());
         assert_eq!(
             at(&progress, 45),
-            "building the lab: etcd (1 of 6) · 45 s · first build on this machine: \
-             about 10 min on 2 cores"
+            "waiting for the lab: building etcd (1 of 6) · 45 s (first build here: about \
+             10 min on 2 cores)"
         );
     }
 }

@@ -189,10 +189,8 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     let title = if app.waiting_for_lab() {
-        format!(
-            " Steps {done}/{} · waiting for the lab ",
-            app.lesson.steps.len()
-        )
+        // ⧗ as on the steps that wait; the status bar says for what.
+        format!(" Steps {done}/{} · ⧗ lab ", app.lesson.steps.len())
     } else {
         format!(" Steps {done}/{} ", app.lesson.steps.len())
     };
