@@ -89,6 +89,16 @@ struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // A test that failed early may leave its build waiting for a file.
+        if let Some(pid) = std::fs::read_to_string(self.0.join("build.pid"))
+            .ok()
+            .and_then(|pid| pid.trim().parse().ok())
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
         let out = common::kubetutor(
             &["lab", "down"],
             &[("KUBETUTOR_LAB_DIR", self.0.join("lab").to_str().unwrap())],
