@@ -33,8 +33,8 @@ pub const CACHE_ENV: &str = "KUBETUTOR_LAB_CACHE";
 pub const BUILD_COMMAND: &str = "kubetutor lab build";
 
 /// What a first build costs, said before it starts so nobody thinks it hangs.
-pub const BUILD_TIME: &str = "about 10–15 minutes on 2 cores and a few GB of RAM the first time; \
-                              later builds find the cache and return at once";
+pub const BUILD_TIME: &str = "about 7 minutes on 2 cores (more on a busy machine) and a few GB \
+                              of RAM the first time; later builds find the cache and return at once";
 
 /// build.sh's exit status for `--check` when the binaries are not built yet.
 const NOT_BUILT: i32 = 3;

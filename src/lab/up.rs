@@ -66,6 +66,10 @@ pub async fn up(
     up_then(paths, options, progress, &mut || {}, &mut bins::locate).await
 }
 
+/// Finds (or builds) the lab's binaries, saying what it does to `progress`:
+/// `bins::locate` for the CLI.
+pub type Locate<'a> = dyn FnMut(&mut dyn FnMut(&str)) -> anyhow::Result<std::path::PathBuf> + 'a;
+
 /// `up`, which calls `kubeconfig_written` once the admin kubeconfig names the
 /// lab's API server (its port chosen, its certificates made), before the
 /// binaries are looked for; `locate` finds (or builds) them. The tutor opens
@@ -75,7 +79,7 @@ pub async fn up_then(
     options: &UpOptions,
     progress: &mut dyn FnMut(&str),
     kubeconfig_written: &mut dyn FnMut(),
-    locate: &mut dyn FnMut(&mut dyn FnMut(&str)) -> anyhow::Result<std::path::PathBuf>,
+    locate: &mut Locate<'_>,
 ) -> anyhow::Result<UpReport> {
     let began = Instant::now();
     // The folder holds the admin kubeconfig (a system:masters key): 0700.

@@ -134,8 +134,10 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
         match runtime.block_on(event_loop(
             &mut terminal,
             app,
-            &tutor.target,
-            tutor.lab.clone(),
+            Cluster {
+                target: &tutor.target,
+                lab: tutor.lab.clone(),
+            },
             &loaded_lessons,
             Saving {
                 path: &saved_path,
@@ -192,18 +194,16 @@ fn lesson_titles(
 /// id). Progress and drafts are saved however it ends: a quit, a signal, or
 /// an error such as the terminal going away (SIGHUP's usual companion: reads
 /// and writes on a hung-up terminal fail before the signal is handled).
-#[allow(clippy::too_many_arguments)]
 async fn event_loop(
     terminal: &mut Terminal,
     mut app: App,
-    target: &Target,
-    lab: Option<LabWatch>,
+    cluster: Cluster<'_>,
     lessons: &[crate::lesson::Lesson],
     saving: Saving<'_>,
     state_dir: &Path,
     farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    let result = run_lesson(terminal, &mut app, target, lab, lessons, saving, state_dir).await;
+    let result = run_lesson(terminal, &mut app, cluster, lessons, saving, state_dir).await;
     if saving.lock.is_writer() {
         saving.saver.flush(app.saved_state());
     }
@@ -214,12 +214,12 @@ async fn event_loop(
 async fn run_lesson(
     terminal: &mut Terminal,
     app: &mut App,
-    target: &Target,
-    mut lab: Option<LabWatch>,
+    cluster: Cluster<'_>,
     lessons: &[crate::lesson::Lesson],
     saving: Saving<'_>,
     state_dir: &Path,
 ) -> anyhow::Result<Option<String>> {
+    let Cluster { target, mut lab } = cluster;
     let saved_path = saving.path;
     if let Some(lab) = &mut lab {
         // Where the lab stands now (a failure is told again in this
@@ -372,6 +372,13 @@ async fn run_lesson(
         }
         terminal.draw(|frame| crate::ui::draw(frame, app))?;
     }
+}
+
+/// The cluster a lesson runs on: its target, and with `--lab` the lab's
+/// phase (the engine starts once it is up).
+struct Cluster<'a> {
+    target: &'a Target,
+    lab: Option<LabWatch>,
 }
 
 /// The lab's phase channel (`--lab`).
