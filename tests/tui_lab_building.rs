@@ -196,3 +196,45 @@ fn a_quit_during_the_build_restores_the_terminal_and_stops_the_build() {
     let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err();
     assert!(gone, "the build (pid {pid}) was stopped:\n{screen}");
 }
+
+#[test]
+fn a_failed_build_is_shown_whole_with_its_log_and_what_to_do() {
+    let _one_at_a_time = common::pty_lock();
+    let scratch = Scratch(common::temp_dir("lab-failed"));
+    let script = scratch.0.join("build.sh");
+    // What build.sh says when a module cannot be downloaded.
+    std::fs::write(
+        &script,
+        r#"#!/usr/bin/env bash
+if [ "${1:-}" = --check ]; then echo /nowhere; exit 3; fi
+echo "@plan 1 -" >&2
+echo "@start 1 etcd" >&2
+echo "lab build: [1/1] etcd: building" >&2
+echo "go: go.etcd.io/etcd/server/v3@v3.6.16: dial tcp: lookup proxy.golang.org: no such host" >&2
+echo "lab build: error: etcd failed (command: go build; the Go tool's output: /c/lab/build.log). Check that the Go module proxy is reachable, then run kubetutor lab build again." >&2
+exit 1
+"#,
+    )
+    .unwrap();
+    let tmux = tutor(&scratch.0, &script);
+    let screen = tmux.wait_for("the lab did not start", WAIT);
+    let output = common::tmux::pane_text(&screen, "Output");
+    let words = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "lookup proxy.golang.org: no such host",
+        "the Go tool's output: /c/lab/build.log",
+        "then run kubetutor lab build again",
+        "fix the cause and run `kubetutor lab build` again",
+    ] {
+        assert!(
+            words.contains(said),
+            "the Output pane lacks {said:?}:\n{screen}"
+        );
+    }
+    assert!(
+        !screen.contains("waiting for the lab"),
+        "nothing waits any more:\n{screen}"
+    );
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+}

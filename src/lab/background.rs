@@ -145,7 +145,13 @@ fn run(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    // Before the kubeconfig there is no tutor yet (a lock held by another
+    // `lab` command, new certificates): those lines go to the terminal.
+    let tutor_open = std::cell::Cell::new(false);
     let mut progress = |line: &str| {
+        if !tutor_open.get() {
+            eprintln!("lab: {line}");
+        }
         tracing::info!("lab: {line}");
         // Until the binaries are there, the phase is the build's own.
         if matches!(*phase.borrow(), LabPhase::Starting(_)) {
@@ -153,6 +159,7 @@ fn run(
         }
     };
     let mut kubeconfig_written = || {
+        tutor_open.set(true);
         let _ = written.send(Ok(()));
     };
     let mut locate = |progress: &mut dyn FnMut(&str)| -> anyhow::Result<std::path::PathBuf> {
