@@ -4,6 +4,7 @@
 //! runtime is asked to start the lesson's engine.
 
 use super::{App, Connection, Effect, consent};
+use crate::engine::actor::EngineCommand;
 use crate::lab::background::LabPhase;
 
 /// Said in the Checks pane of a step while the lab is on its way.
@@ -40,6 +41,32 @@ pub fn on_phase(app: &mut App, phase: LabPhase) -> Vec<Effect> {
     app.lab = Some(phase);
     effects
 }
+
+/// What the learner asked of the cluster while the lab is not up is not
+/// sent (there is nowhere to send it); they are told, and the editor keeps
+/// their text.
+///
+/// A step's setup asked on arriving at it is dropped quietly: the engine
+/// sets up the step the learner is on when it starts.
+pub fn hold_back(app: &mut App, effects: &mut Vec<Effect>) {
+    let mut asked = false;
+    effects.retain(|effect| match effect {
+        Effect::Engine(EngineCommand::SetupStep(_)) => false,
+        Effect::Engine(_) => {
+            asked = true;
+            false
+        }
+        _ => true,
+    });
+    if asked {
+        app.applying = false;
+        app.notice = Some(NOT_SENT.into());
+    }
+}
+
+/// Said when something for the cluster was asked before the lab is up.
+pub const NOT_SENT: &str = "The lab is not up yet (the status bar says how far it is): nothing \
+                            was sent; your text stays in the editor.";
 
 impl App {
     /// The lab is still building or starting: nothing can reach it yet.
@@ -84,6 +111,36 @@ mod tests {
         update(&mut app, Msg::Lab(building()));
         app.connection = Connection::NotStarted(consent::DECLINED.into());
         assert!(update(&mut app, Msg::Lab(LabPhase::Ready)).is_empty());
+    }
+
+    #[test]
+    fn an_apply_before_the_lab_is_up_sends_nothing_and_keeps_the_text() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut app = first_lesson_app();
+        update(&mut app, Msg::Lab(building()));
+        app.steps[app.current].editor = crate::app::new_editor("kind: ServiceAccount");
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let effects = update(&mut app, Msg::Key(ctrl_s));
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Engine(_))),
+            "{effects:?}"
+        );
+        assert!(!app.applying, "no answer will come: not waiting for one");
+        assert_eq!(app.notice.as_deref(), Some(NOT_SENT));
+        assert_eq!(app.editor().lines(), ["kind: ServiceAccount"]);
+        // Arriving at a step with setup objects is not "something sent".
+        app.notice = None;
+        let mut effects = vec![Effect::Engine(EngineCommand::SetupStep(3)), Effect::Save];
+        hold_back(&mut app, &mut effects);
+        assert!(matches!(effects[..], [Effect::Save]), "{effects:?}");
+        assert_eq!(app.notice, None);
+        // Once the lab is up, the same key sends it.
+        update(&mut app, Msg::Lab(LabPhase::Ready));
+        let effects = update(&mut app, Msg::Key(ctrl_s));
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Engine(_))),
+            "{effects:?}"
+        );
     }
 
     #[test]

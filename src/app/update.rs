@@ -12,6 +12,9 @@ use crate::engine::actor::EngineUpdate;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = route(app, msg);
+    if app.waiting_for_lab() {
+        lab::hold_back(app, &mut effects);
+    }
     if app.focus == Pane::Output {
         app.output_unseen = false;
     }

@@ -314,13 +314,7 @@ async fn run_lesson(
                     let sent = commands
                         .as_ref()
                         .is_some_and(|c: &mpsc::UnboundedSender<_>| c.send(command).is_ok());
-                    if !sent && app.waiting_for_lab() {
-                        app.notice = Some(
-                            "The lab is not up yet (the status bar says how far it is): nothing \
-                             was sent; your text stays in the editor."
-                                .into(),
-                        );
-                    } else if !sent {
+                    if !sent {
                         app.notice = Some("Not connected to a cluster: nothing was sent.".into());
                     }
                 }
