@@ -200,7 +200,9 @@ if missing "${kube_binaries[@]}"; then
 fi
 # A failed prefetch is not an error: the build itself downloads again and
 # says what failed.
-trap 'kill "${prefetch_pids[@]}" 2>/dev/null; rm -rf "$tmp_bin"' EXIT
+# (`|| true`: under set -e a failing command in the trap, such as killing a
+# prefetch that has already ended, would turn a good build's exit into 1.)
+trap 'kill "${prefetch_pids[@]}" 2>/dev/null || true; rm -rf "$tmp_bin"' EXIT
 
 if missing etcd; then
     (cd "$lab_dir/etcd" && step etcd go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
