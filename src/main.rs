@@ -201,15 +201,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let Some(command) = cli.command else {
         let mut cluster = cli.cluster;
-        if cli.lab {
-            cli::lab::run(cli::lab::LabAction::Up {
-                port: None,
-                real_node: false,
-            })?;
-            cluster.kubeconfig = Some(kubetutor::lab::LabPaths::from_env()?.kubeconfig());
-        }
+        // `--lab`: the tutor opens as soon as the lab's kubeconfig is written
+        // (a second); the lab builds and starts behind it.
+        let lab = if cli.lab {
+            let paths = kubetutor::lab::LabPaths::from_env()?;
+            let lab = kubetutor::lab::background::Background::start(paths.clone())?;
+            cluster.kubeconfig = Some(paths.kubeconfig());
+            Some(lab)
+        } else {
+            None
+        };
         let lesson = cli.lesson.with_context_defaults(&cluster);
-        return kubetutor::tui::run(kubetutor::tui::Tutor {
+        let tutor = kubetutor::tui::run(kubetutor::tui::Tutor {
             target: cluster.target(),
             chosen: cluster.chosen.clone(),
             lesson: lesson.lesson_id().to_string(),
@@ -218,7 +221,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lessons_dir: lesson.lessons_dir.clone(),
             presenter: cli.presenter,
             accept_rights: lesson.accept_rights,
+            lab: lab.as_ref().map(|lab| lab.phase()),
         });
+        // The terminal is restored by now: say what became of the lab.
+        if let Some(said) = lab.and_then(|lab| lab.finish()) {
+            eprintln!("kubetutor: {said}.");
+        }
+        return tutor;
     };
     match command {
         Command::Lab { action } => cli::lab::run(action),

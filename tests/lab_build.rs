@@ -151,3 +151,57 @@ fn without_go_and_without_a_cache_it_says_what_to_install() {
     std::fs::remove_dir_all(&cwd).unwrap();
     std::fs::remove_dir_all(&cache).unwrap();
 }
+
+/// build.sh builds only what is missing, says one line per component with
+/// its time (the Go tool's own lines go to its log), tells kubetutor its
+/// progress in lines `BuildEvent` reads, and exits 0 with the folder on its
+/// last line (a trap once turned a good build's status into 1). Only
+/// kubectl is missing here, and Go's build cache holds it compiled: seconds.
+#[test]
+fn a_build_says_a_line_per_component_and_its_progress_and_succeeds() {
+    use kubetutor::lab::build_progress::BuildEvent;
+    let cache = common::temp_dir("build-one");
+    let built = PathBuf::from(checkout_bin_dir());
+    let bin = cache
+        .join(built.parent().unwrap().file_name().unwrap())
+        .join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for artifact in kubetutor::lab::bins::ARTIFACTS {
+        if *artifact != "kubectl" {
+            std::os::unix::fs::symlink(built.join(artifact), bin.join(artifact)).unwrap();
+        }
+    }
+    let out = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/build.sh"))
+        .env("KUBETUTOR_LAB_CACHE", &cache)
+        .env("KUBETUTOR_LAB_PROGRESS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().last(),
+        bin.to_str()
+    );
+    assert!(bin.join("kubectl").is_file(), "{stderr}");
+    assert!(
+        stderr.contains("lab build: [1/1] kubectl: done in "),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("go: ")),
+        "the Go tool's lines go to the log:\n{stderr}"
+    );
+    let events: Vec<BuildEvent> = stderr.lines().filter_map(BuildEvent::parse).collect();
+    assert!(
+        matches!(&events[..], [
+            BuildEvent::Plan { total: 1, .. },
+            BuildEvent::Start { index: 1, component: started },
+            BuildEvent::Done { index: 1, component: done, .. },
+        ] if started == "kubectl" && done == "kubectl"),
+        "{events:?}\n{stderr}"
+    );
+    let times = std::fs::read_to_string(cache.join("build-times")).unwrap();
+    assert!(times.starts_with("kubectl "), "{times}");
+    std::fs::remove_dir_all(&cache).unwrap();
+}

@@ -74,45 +74,84 @@ fi
 
 mkdir -p "$bin_dir"
 tmp_bin=$(mktemp -d "$cache_root/$key/tmp.XXXXXX")
+# A stopped build (SIGTERM from kubetutor on quit) leaves only whole,
+# installed binaries: the one being built was still in $tmp_bin.
 trap 'rm -rf "$tmp_bin"' EXIT
+trap 'exit 143' TERM INT
 
 started=$(date +%s)
 # The Go tool's own lines (hundreds of "go: downloading") go to a log; the
-# terminal gets one line per component, a line every 30 s while it builds,
-# and the time the same component took on this machine last time.
+# terminal gets one line per component ("[2/6] kwok: done in 0 min 41 s"), a
+# line every 30 s while it builds, and the time the same component took on
+# this machine last time (kept in $times). With KUBETUTOR_LAB_PROGRESS=1 it
+# also writes "@plan", "@start" and "@done" lines for kubetutor, which shows
+# them as a progress line (src/lab/build_progress.rs) and not as text.
 log="$cache_root/$key/build.log"
 times="$cache_root/build-times"
 : >"$log"
 say "the Go tool's output goes to $log"
+machine() { [ "${KUBETUTOR_LAB_PROGRESS:-}" != 1 ] || printf '@%s\n' "$*" >&2; }
 last_time() {
     [ -f "$times" ] || return 0
     sed -n "s/^$1 //p" "$times" | tail -n1
 }
+minutes() { printf '%d min %d s' $(($1 / 60)) $(($1 % 60)); }
+
+# The components this build makes, in order; the total and the estimate
+# (the sum of each one's last time here) are said before the first starts.
+plan=()
+missing etcd && plan+=(etcd)
+missing kwok kwok-stages.yaml && plan+=(kwok)
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    missing "$b" && plan+=("$b")
+done
+estimate=0
+for id in "${plan[@]}"; do
+    last=$(last_time "$id")
+    if [ -z "$last" ]; then
+        estimate=-
+        break
+    fi
+    estimate=$((estimate + last))
+done
+if [ "$estimate" = - ]; then
+    say "${#plan[@]} components to build (${plan[*]}); no earlier build on this machine to estimate from"
+else
+    say "${#plan[@]} components to build (${plan[*]}); the last build on this machine took $(minutes "$estimate")"
+fi
+machine plan "${#plan[@]}" "$estimate"
+index=0
+
+# step ID COMMAND…: builds component ID (the caller, in a subshell, counts
+# it in $index afterwards).
 step() {
-    local id=$1 name=$2
-    shift 2
+    local id=$1
+    shift
+    local n=$((index + 1))
+    local label="[$n/${#plan[@]}] $id"
     local t0 last estimate="" pid rc=0
     t0=$(date +%s)
     last=$(last_time "$id")
     if [ -n "$last" ]; then
-        estimate=" (last time on this machine: $((last / 60)) min $((last % 60)) s)"
+        estimate=" (last time on this machine: $(minutes "$last"))"
     fi
-    say "$name: building$estimate"
-    printf '\n== %s: %s\n' "$name" "$*" >>"$log"
+    say "$label: building$estimate"
+    machine start "$n" "$id"
+    printf '\n== %s: %s\n' "$id" "$*" >>"$log"
     "$@" >>"$log" 2>&1 &
     pid=$!
     while ! wait_for "$pid" 30; do
-        local took=$(($(date +%s) - t0))
-        say "$name: still building, $((took / 60)) min $((took % 60)) s$estimate"
+        say "$label: still building, $(minutes $(($(date +%s) - t0)))$estimate"
     done
     wait "$pid" || rc=$?
     if [ "$rc" -ne 0 ]; then
         tail -n 30 "$log" >&2
-        die "$name failed (command: $*; its output: $log). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
+        die "$id failed (command: $*; the Go tool's output: $log). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
     fi
     local took=$(($(date +%s) - t0))
     printf '%s %s\n' "$id" "$took" >>"$times"
-    say "$name: done in $((took / 60)) min $((took % 60)) s"
+    say "$label: done in $(minutes "$took")"
+    machine done "$n" "$id" "$took"
 }
 # Waits up to $2 seconds for process $1 to end: 0 when it has (its status
 # is collected by the caller's wait), 1 when it still runs.
@@ -146,15 +185,36 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
 done
 
+# Downloading is network, compiling is CPU: the Kubernetes and kwok modules
+# download (go list loads exactly what the builds will need) while etcd
+# compiles, instead of each build waiting for its own downloads. Go's module
+# cache is safe for concurrent use.
+prefetch_pids=()
+if missing kwok || missing kwok-stages.yaml; then
+    (cd "$lab_dir/kwok" && go list -deps sigs.k8s.io/kwok/cmd/kwok >/dev/null 2>>"$log.prefetch") &
+    prefetch_pids+=($!)
+fi
+if missing "${kube_binaries[@]}"; then
+    (cd "$lab_dir/kube" && go list -deps "${kube_binaries[@]/#/k8s.io/kubernetes/cmd/}" >/dev/null 2>>"$log.prefetch") &
+    prefetch_pids+=($!)
+fi
+# A failed prefetch is not an error: the build itself downloads again and
+# says what failed.
+# (`|| true`: under set -e a failing command in the trap, such as killing a
+# prefetch that has already ended, would turn a good build's exit into 1.)
+trap 'kill "${prefetch_pids[@]}" 2>/dev/null || true; rm -rf "$tmp_bin"' EXIT
+
 if missing etcd; then
-    (cd "$lab_dir/etcd" && step etcd "etcd ${ETCD_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
+    (cd "$lab_dir/etcd" && step etcd go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
+    index=$((index + 1))
     install_artifacts etcd
 fi
-if missing kwok; then
-    (cd "$lab_dir/kwok" && step kwok "kwok ${KWOK_VERSION}" go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
+for pid in "${prefetch_pids[@]}"; do wait "$pid" || true; done
+cat "$log.prefetch" >>"$log" 2>/dev/null && rm -f "$log.prefetch"
+if missing kwok || missing kwok-stages.yaml; then
+    (cd "$lab_dir/kwok" && step kwok go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
+    index=$((index + 1))
     install_artifacts kwok
-fi
-if missing kwok-stages.yaml; then
     kwok_src=$(cd "$lab_dir/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
     [ -d "$kwok_src" ] || die "could not find the source of sigs.k8s.io/kwok ${KWOK_VERSION} in the module cache"
     for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
@@ -164,11 +224,15 @@ if missing kwok-stages.yaml; then
     done >"$tmp_bin/kwok-stages.yaml"
     install_artifacts kwok-stages.yaml
 fi
-# One go build for the four Kubernetes commands shares the compile cache.
-if missing "${kube_binaries[@]}"; then
-    (cd "$lab_dir/kube" && step kubernetes "kubernetes ${KUBERNETES_VERSION} (apiserver, controller-manager, scheduler, kubectl; the longest step)" \
-        go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/" "${kube_binaries[@]/#/k8s.io/kubernetes/cmd/}")
-    install_artifacts "${kube_binaries[@]}"
-fi
+# One go build per Kubernetes command, so each says its own time; they share
+# Go's build cache, so the packages the first compiled are not compiled
+# again, and each installs as soon as it links (a stopped build keeps them).
+for b in "${kube_binaries[@]}"; do
+    if missing "$b"; then
+        (cd "$lab_dir/kube" && step "$b" go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/$b" "k8s.io/kubernetes/cmd/$b")
+        index=$((index + 1))
+        install_artifacts "$b"
+    fi
+done
 say "lab binaries ready in $bin_dir ($(($(date +%s) - started)) s)"
 echo "$bin_dir"

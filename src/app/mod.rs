@@ -14,6 +14,7 @@ mod editor;
 mod focus_tests;
 mod indent;
 pub mod keys;
+mod lab;
 mod limited;
 mod menu;
 mod nav;
@@ -42,6 +43,7 @@ use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
 pub use acts::StepActs;
 pub use editor::new_editor;
+pub use lab::WAITING as LAB_WAITING;
 pub use menu::MenuItem;
 pub use overlay::{Overlay, Overlays};
 pub use paste::question as paste_question;
@@ -75,6 +77,10 @@ pub enum Msg {
     ActsElsewhere(Vec<acts_log::Entry>),
     /// The class's progress record could not be written: why (said once).
     ProgressNotPublished(String),
+    /// `--lab`: the lab's build or start moved on (`lab::background`).
+    Lab(crate::lab::background::LabPhase),
+    /// A second passed while the lab builds: its elapsed time moves.
+    Tick,
 }
 
 /// What `update` asks the runtime to do.
@@ -96,6 +102,8 @@ pub enum Effect {
     /// The learner accepted what the lesson declares (`consent`): remember
     /// this version, then start the lesson.
     AcceptRights(crate::lesson::consent::Ask),
+    /// The lab is up: start the lesson's engine (it waited for the lab).
+    StartEngine,
     Quit,
 }
 
@@ -304,6 +312,8 @@ pub struct App {
     pub publishing: bool,
     /// The record last handed out for publishing.
     pub published: Option<crate::class::record::Record>,
+    /// `--lab`: where the lab stands (None: the cluster was not ours to start).
+    pub lab: Option<crate::lab::background::LabPhase>,
 }
 
 impl App {
@@ -363,6 +373,7 @@ impl App {
             limited_explained: Vec::new(),
             publishing: false,
             published: None,
+            lab: None,
         };
         app.focus = app.home_pane();
         editor::sync_cursor(&mut app);

@@ -5,13 +5,16 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::{
-    App, Connection, Effect, Msg, Overlay, Pane, actions, editor, keys::is_ctrl, limited, menu,
-    nav, overlay, paste, progress, publish, quit, reset, reveal, scroll, shown_keys,
+    App, Connection, Effect, Msg, Overlay, Pane, actions, editor, keys::is_ctrl, lab, limited,
+    menu, nav, overlay, paste, progress, publish, quit, reset, reveal, scroll, shown_keys,
 };
 use crate::engine::actor::EngineUpdate;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = route(app, msg);
+    if app.waiting_for_lab() {
+        lab::hold_back(app, &mut effects);
+    }
     if app.focus == Pane::Output {
         app.output_unseen = false;
     }
@@ -23,7 +26,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 fn route(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
-        Msg::Key(_) | Msg::Resize => Vec::new(),
+        Msg::Key(_) | Msg::Resize | Msg::Tick => Vec::new(),
+        Msg::Lab(phase) => lab::on_phase(app, phase),
         Msg::Mouse(mouse) => scroll::on_mouse(app, mouse),
         Msg::Paste(text) => paste::on_paste(app, text),
         Msg::Focus(pane) => nav::focus(app, pane),

@@ -8,7 +8,9 @@
 //! component and show its log. Components are judged by their health
 //! endpoints (`probe.rs`), never by their pids alone.
 
+pub mod background;
 pub mod bins;
+pub mod build_progress;
 pub mod components;
 mod down;
 mod expiry;

@@ -63,6 +63,24 @@ pub async fn up(
     options: &UpOptions,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<UpReport> {
+    up_then(paths, options, progress, &mut || {}, &mut bins::locate).await
+}
+
+/// Finds (or builds) the lab's binaries, saying what it does to `progress`:
+/// `bins::locate` for the CLI.
+pub type Locate<'a> = dyn FnMut(&mut dyn FnMut(&str)) -> anyhow::Result<std::path::PathBuf> + 'a;
+
+/// `up`, which calls `kubeconfig_written` once the admin kubeconfig names the
+/// lab's API server (its port chosen, its certificates made), before the
+/// binaries are looked for; `locate` finds (or builds) them. The tutor opens
+/// on that kubeconfig while the build goes on (`background`).
+pub async fn up_then(
+    paths: &LabPaths,
+    options: &UpOptions,
+    progress: &mut dyn FnMut(&str),
+    kubeconfig_written: &mut dyn FnMut(),
+    locate: &mut Locate<'_>,
+) -> anyhow::Result<UpReport> {
     let began = Instant::now();
     // The folder holds the admin kubeconfig (a system:masters key): 0700.
     crate::files::create_private_dir(paths.root())?;
@@ -75,7 +93,6 @@ pub async fn up(
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let _lock = lock(paths, progress)?;
-    let bin_dir = bins::locate(progress)?;
     let change = pki::ensure(paths)?;
     let restart = components_to_restart(&change);
     match change {
@@ -127,13 +144,18 @@ pub async fn up(
         // Before this folder records a real node: one per machine.
         real_node::check_no_other_node(paths.root())?;
     }
+    // Written before the binaries are found, which may mean a build of
+    // minutes: the port (and so the server the tutor keys progress by) is
+    // known from here on, and stays the same when the build is done.
+    kubeconfig::write_all(paths, ports.apiserver)?;
+    kubeconfig_written();
     let bin_dir = match (&previous, fresh) {
         // Components already running keep the binaries they were started from,
         // while those are still there.
         (Some(state), false) if bins::check_complete(&state.bin_dir).is_ok() => {
             state.bin_dir.clone()
         }
-        _ => bin_dir,
+        _ => locate(progress)?,
     };
     LabState {
         bin_dir: bin_dir.clone(),
@@ -146,7 +168,6 @@ pub async fn up(
     } else {
         None
     };
-    kubeconfig::write_all(paths, ports.apiserver)?;
     std::fs::write(paths.kubetutor_stages(), KUBETUTOR_STAGES)?;
     let admin = admin_config(paths).await?;
     let mut run = Run {

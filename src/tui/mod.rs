@@ -62,6 +62,9 @@ pub struct Tutor {
     /// `--accept-rights`: the first lesson's declarations are accepted
     /// (remembered) without asking.
     pub accept_rights: bool,
+    /// `--lab`: the lab coming up in the background; the engine starts once
+    /// it is up (the target is its kubeconfig, written already).
+    pub lab: Option<tokio::sync::watch::Receiver<crate::lab::background::LabPhase>>,
 }
 
 pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
@@ -131,7 +134,10 @@ pub fn run(tutor: Tutor) -> anyhow::Result<ExitCode> {
         match runtime.block_on(event_loop(
             &mut terminal,
             app,
-            &tutor.target,
+            Cluster {
+                target: &tutor.target,
+                lab: tutor.lab.clone(),
+            },
             &loaded_lessons,
             Saving {
                 path: &saved_path,
@@ -191,13 +197,13 @@ fn lesson_titles(
 async fn event_loop(
     terminal: &mut Terminal,
     mut app: App,
-    target: &Target,
+    cluster: Cluster<'_>,
     lessons: &[crate::lesson::Lesson],
     saving: Saving<'_>,
     state_dir: &Path,
     farewell: &mut Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    let result = run_lesson(terminal, &mut app, target, lessons, saving, state_dir).await;
+    let result = run_lesson(terminal, &mut app, cluster, lessons, saving, state_dir).await;
     if saving.lock.is_writer() {
         saving.saver.flush(app.saved_state());
     }
@@ -208,12 +214,19 @@ async fn event_loop(
 async fn run_lesson(
     terminal: &mut Terminal,
     app: &mut App,
-    target: &Target,
+    cluster: Cluster<'_>,
     lessons: &[crate::lesson::Lesson],
     saving: Saving<'_>,
     state_dir: &Path,
 ) -> anyhow::Result<Option<String>> {
+    let Cluster { target, mut lab } = cluster;
     let saved_path = saving.path;
+    if let Some(lab) = &mut lab {
+        // Where the lab stands now (a failure is told again in this
+        // lesson's Output pane); the engine start below waits for it.
+        let phase = lab.borrow_and_update().clone();
+        app::update(app, Msg::Lab(phase));
+    }
     // The first frame comes before any network round trip.
     terminal.draw(|frame| crate::ui::draw(frame, app))?;
     if std::env::var_os(PANIC_HOOK_ENV).is_some() {
@@ -227,7 +240,7 @@ async fn run_lesson(
     // declares (`app::consent`): before that, nothing reaches the cluster.
     let mut not_started = Some(client_tx);
     let mut commands = None;
-    if !app::consent::waiting(app) {
+    if !app::consent::waiting(app) && !app.waiting_for_lab() {
         commands = start_lesson(app, target, &mut not_started, &msg_tx);
     }
     // The lesson picker's rights marks and the publisher share it too.
@@ -240,6 +253,9 @@ async fn run_lesson(
     let mut acts_elsewhere = app::acts_log::Reader::new(saved_path);
     let mut acts_tick = tokio::time::interval(ACTS_LOG_EVERY);
     acts_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // While the lab builds, the status bar's elapsed time moves each second.
+    let mut lab_tick = tokio::time::interval(LAB_TICK);
+    lab_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
         let msg = tokio::select! {
@@ -261,6 +277,15 @@ async fn run_lesson(
                 Input::Closed => return Ok(None),
             },
             Some(msg) = msg_rx.recv() => msg,
+            changed = lab_changed(&mut lab), if lab.is_some() => match changed {
+                Some(phase) => Msg::Lab(phase),
+                // The lab's thread is done and said its last.
+                None => {
+                    lab = None;
+                    continue;
+                }
+            },
+            _ = lab_tick.tick(), if app.waiting_for_lab() => Msg::Tick,
             _ = acts_tick.tick() => {
                 let entries = acts_elsewhere.read_new();
                 if entries.is_empty() {
@@ -303,7 +328,13 @@ async fn run_lesson(
                             .into(),
                         );
                     }
-                    commands = start_lesson(app, target, &mut not_started, &msg_tx);
+                    if !app.waiting_for_lab() {
+                        commands = start_lesson(app, target, &mut not_started, &msg_tx);
+                    }
+                }
+                Effect::StartEngine => {
+                    commands =
+                        commands.or_else(|| start_lesson(app, target, &mut not_started, &msg_tx));
                 }
                 Effect::Save => {
                     save_at.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
@@ -335,6 +366,27 @@ async fn run_lesson(
         }
         terminal.draw(|frame| crate::ui::draw(frame, app))?;
     }
+}
+
+/// The cluster a lesson runs on: its target, and with `--lab` the lab's
+/// phase (the engine starts once it is up).
+struct Cluster<'a> {
+    target: &'a Target,
+    lab: Option<LabWatch>,
+}
+
+/// The lab's phase channel (`--lab`).
+type LabWatch = tokio::sync::watch::Receiver<crate::lab::background::LabPhase>;
+
+/// How often the status bar's build time moves.
+const LAB_TICK: Duration = Duration::from_secs(1);
+
+/// The lab's next phase; None once its thread has ended and every phase
+/// was seen.
+async fn lab_changed(lab: &mut Option<LabWatch>) -> Option<crate::lab::background::LabPhase> {
+    let lab = lab.as_mut()?;
+    lab.changed().await.ok()?;
+    Some(lab.borrow_and_update().clone())
 }
 
 /// Asks the API server, in the background and on the engine's connection,

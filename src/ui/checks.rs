@@ -43,6 +43,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         return lines;
     }
     match app.report() {
+        None if app.waiting_for_lab() && !app.step().checks.is_empty() => lines.push(Line::from(
+            Span::styled(crate::app::LAB_WAITING, theme::dim()),
+        )),
         None => lines.push(Line::from(Span::styled("checking…", theme::dim()))),
         Some(report) if report.outcomes.is_empty() => lines.push(Line::from(Span::styled(
             "✓ Nothing to check: read on.",

@@ -222,6 +222,12 @@ fn notice_line(app: &App) -> Paragraph<'static> {
 
 fn status_line(app: &App) -> Paragraph<'static> {
     let connection = match &app.connection {
+        // Building or starting, the lab's progress is what there is to say.
+        _ if app.waiting_for_lab() => app
+            .lab
+            .as_ref()
+            .map(|lab| lab.line(std::time::Instant::now()))
+            .unwrap_or_default(),
         Connection::Connecting => "connecting…".to_string(),
         Connection::Link(link @ Link::Connected { limited }) if !limited.is_empty() => {
             format!("{} (the Output pane says what this means)", link.describe())

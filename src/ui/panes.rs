@@ -165,6 +165,9 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
                 ("◇", theme::warn())
             } else if app.undecided(i) {
                 ("?", theme::warn())
+            } else if app.waiting_for_lab() && i != app.current && !step.checks.is_empty() {
+                // Needs the cluster, which is not up yet: waiting, not failing.
+                ("⧗", theme::dim())
             } else if i > app.unlocked {
                 ("·", theme::dim())
             } else if i == app.current {
@@ -185,7 +188,12 @@ fn steps(frame: &mut Frame, app: &App, area: Rect) {
             ))
         })
         .collect();
-    let title = format!(" Steps {done}/{} ", app.lesson.steps.len());
+    let title = if app.waiting_for_lab() {
+        // ⧗ as on the steps that wait; the status bar says for what.
+        format!(" Steps {done}/{} · ⧗ lab ", app.lesson.steps.len())
+    } else {
+        format!(" Steps {done}/{} ", app.lesson.steps.len())
+    };
     frame.render_widget(
         Paragraph::new(lines).block(block(app, Pane::Steps, title)),
         area,
