@@ -226,7 +226,7 @@ mod tests {
         let r = seen(0, 0);
         let (presence, why) = judge(Some(&r), &failing("x"), 700, LIMITS);
         assert_eq!(presence, Presence::Gone);
-        assert_eq!(why.unwrap(), "last seen 11m40s ago");
+        assert_eq!(why.unwrap(), "last seen 11m ago");
         let done = ClusterSide {
             all_done: true,
             has_objects: true,

@@ -79,11 +79,13 @@ pub fn reason(report: &StepReport) -> Option<&str> {
         .map(|(_, o)| o.message.as_str())
 }
 
-/// "3m05s", "1h02m".
+/// "<1m", "3m", "1h02m": whole minutes, which is what an instructor
+/// reads off a board (who has been on a step for long), and what lets an
+/// idle board of 200 redraw a few times a minute instead of every second.
 pub fn duration(seconds: u64) -> String {
     match seconds {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s if s < 60 => "<1m".to_string(),
+        s if s < 3600 => format!("{}m", s / 60),
         s => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
     }
 }
@@ -137,8 +139,8 @@ mod tests {
             report(1, Outcome::pass("ok")),
         ]);
         assert_eq!((s.done, s.current), (2, None));
-        assert_eq!(duration(59), "59s");
-        assert_eq!(duration(185), "3m05s");
+        assert_eq!(duration(59), "<1m");
+        assert_eq!(duration(185), "3m");
         assert_eq!(duration(3720), "1h02m");
     }
 }

@@ -103,7 +103,7 @@ pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
     crate::lesson::catalog::check_id(&attendee.lesson)
         .map_err(|why| anyhow::anyhow!("{} names no lesson to open: {why}", attendee.label()))?;
     let dir = root.join(&attendee.lesson);
-    Lesson::load(&dir, Some(&attendee.namespace)).map_err(|errors| {
+    let lesson = Lesson::load(&dir, Some(&attendee.namespace)).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
             "lesson {} (of {}) does not load from {}:\n{}",
@@ -112,7 +112,10 @@ pub fn lesson_for(root: &Path, attendee: &Attendee) -> anyhow::Result<Lesson> {
             root.display(),
             list.join("\n")
         )
-    })
+    })?;
+    // One copy per attendee: without the texts and examples only a
+    // learner's screen and `lessons test` read.
+    Ok(lesson.for_instructor())
 }
 
 /// Every attendee evaluated, and what it cost the API server.

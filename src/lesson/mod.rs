@@ -16,6 +16,7 @@ pub mod model;
 mod named_file;
 pub(crate) mod needs;
 pub(crate) mod rights;
+mod slim;
 mod text;
 pub mod untrusted;
 pub mod vars;

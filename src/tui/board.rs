@@ -22,8 +22,11 @@ use crate::engine::Engine;
 use crate::engine::shared::{NotShared, SharedWatches};
 use crate::lesson::Lesson;
 
-/// How often the "on this step for" times move.
-const TICK: Duration = Duration::from_secs(1);
+/// How often the clock is read: the board shows whole minutes on a step
+/// and judges "stuck" and "gone" in minutes, so a few seconds late is
+/// unseen, and an idle board wakes seldom (and draws only when what it
+/// shows moved: `Board::dirty`).
+const TICK: Duration = Duration::from_secs(5);
 /// How often the attendees' progress records are read when they cannot be
 /// watched (they are written at most once a second).
 const RECORDS_EVERY: Duration = Duration::from_secs(2);
@@ -83,6 +86,7 @@ async fn event_loop(
     config: kube::Config,
 ) -> anyhow::Result<()> {
     terminal.draw(|frame| crate::ui::board::draw(frame, &board, Instant::now()))?;
+    board.dirty = false;
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<BoardMsg>();
     let lessons: Vec<_> = board.rows.iter().map(|row| row.lesson.clone()).collect();
     // Kept for as long as the board runs: the class's watches.
@@ -146,7 +150,10 @@ async fn event_loop(
                 }
             }
         }
-        terminal.draw(|frame| crate::ui::board::draw(frame, &board, now))?;
+        if board.dirty {
+            terminal.draw(|frame| crate::ui::board::draw(frame, &board, now))?;
+            board.dirty = false;
+        }
     }
 }
 
@@ -187,6 +194,8 @@ fn spawn_record_reader(
 
 /// Watches the progress ConfigMaps; false when it could not list them
 /// before any answer (the caller polls instead), true when the board is gone.
+/// A listing goes to the board whole; after it, each change alone (one
+/// attendee's record read, not the room's, on each heartbeat).
 async fn watch_records(
     client: &kube::Client,
     namespaces: &[String],
@@ -196,35 +205,39 @@ async fn watch_records(
     use k8s_openapi::api::core::v1::ConfigMap;
     use kube::ResourceExt;
     use kube::runtime::watcher;
+    use std::collections::BTreeMap;
     let (labels, fields) = crate::class::publish::selectors();
     let config = watcher::Config::default().labels(&labels).fields(&fields);
     let api: kube::Api<ConfigMap> = kube::Api::all(client.clone());
+    let ours = |cm: &ConfigMap| cm.namespace().filter(|ns| namespaces.contains(ns));
     let mut listed_once = false;
-    let mut held: std::collections::BTreeMap<String, ConfigMap> = Default::default();
     loop {
         let mut stream = std::pin::pin!(watcher(api.clone(), config.clone()));
-        let mut listing = Vec::new();
+        let mut listing = BTreeMap::new();
         while let Some(event) = stream.next().await {
-            match event {
-                Ok(watcher::Event::Init) => listing.clear(),
-                Ok(watcher::Event::InitApply(cm)) => listing.push(cm),
+            let msg = match event {
+                Ok(watcher::Event::Init) => {
+                    listing.clear();
+                    continue;
+                }
+                Ok(watcher::Event::InitApply(cm)) => {
+                    if let Some(ns) = ours(&cm) {
+                        listing.insert(ns, crate::class::publish::record_of(&cm));
+                    }
+                    continue;
+                }
                 Ok(watcher::Event::InitDone) => {
                     listed_once = true;
-                    held = std::mem::take(&mut listing)
-                        .into_iter()
-                        .filter_map(|cm| Some((cm.namespace()?, cm)))
-                        .collect();
+                    BoardMsg::Records(std::mem::take(&mut listing))
                 }
-                Ok(watcher::Event::Apply(cm)) => {
-                    if let Some(ns) = cm.namespace() {
-                        held.insert(ns, cm);
-                    }
-                }
-                Ok(watcher::Event::Delete(cm)) => {
-                    if let Some(ns) = cm.namespace() {
-                        held.remove(&ns);
-                    }
-                }
+                Ok(watcher::Event::Apply(cm)) => match ours(&cm) {
+                    Some(ns) => BoardMsg::Record(ns, Some(crate::class::publish::record_of(&cm))),
+                    None => continue,
+                },
+                Ok(watcher::Event::Delete(cm)) => match ours(&cm) {
+                    Some(ns) => BoardMsg::Record(ns, None),
+                    None => continue,
+                },
                 Err(err) => {
                     tracing::warn!("watching the attendees' progress: {err}");
                     if !listed_once {
@@ -232,16 +245,8 @@ async fn watch_records(
                     }
                     break; // a fresh watcher lists again, after a pause
                 }
-            }
-            if !listed_once {
-                continue;
-            }
-            let records = held
-                .iter()
-                .filter(|(ns, _)| namespaces.contains(ns))
-                .map(|(ns, cm)| (ns.clone(), crate::class::publish::record_of(cm)))
-                .collect();
-            if messages.send(BoardMsg::Records(records)).is_err() {
+            };
+            if messages.send(msg).is_err() {
                 return true;
             }
         }

@@ -9,7 +9,7 @@ use crate::class::presence::Presence;
 
 /// "not started", the longest state word.
 pub const STATE: usize = 11;
-/// "15m25s", the longest time on a step the board shows below a day.
+/// "23h59m", the longest time on a step the board shows below a day.
 pub const FOR: usize = 6;
 /// Below this the step cells narrow from three columns to two.
 const WIDE_REASON: usize = 40;

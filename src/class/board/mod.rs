@@ -63,17 +63,30 @@ pub struct Board {
     /// Why each attendee's namespace is watched by an engine of its own
     /// instead of one set of watches for the class (the status line says it).
     pub watching: Option<String>,
+    /// Something on screen may have changed since the last frame: the
+    /// runtime draws only then.
+    pub dirty: bool,
+    /// What the clock and the heartbeats move, as last drawn (`clock_face`);
+    /// None after any other change.
+    face: Option<Vec<Face>>,
 }
+
+/// One row's part of the screen that changes with time alone: its
+/// presence, the reason shown and the time on its step, as shown.
+type Face = (Presence, Option<String>, String);
 
 #[derive(Debug)]
 pub enum BoardMsg {
     Key(KeyEvent),
     Engine(usize, EngineUpdate),
     EngineFailed(usize, String),
-    /// A second passed (unix seconds now): the "on this step for" times move.
+    /// Time passed (unix seconds now): the "on this step for" times move.
     Tick(i64),
-    /// What the attendees' tutors published, by namespace.
+    /// What every attendee's tutor published, by namespace (a listing).
     Records(std::collections::BTreeMap<String, Result<Record, String>>),
+    /// What one attendee's tutor published (a change, or a heartbeat that
+    /// only says it is still there), by namespace; None when removed.
+    Record(String, Option<Result<Record, String>>),
     Resize,
     Signal,
 }
@@ -102,7 +115,26 @@ impl Board {
             sort: order::Sort::default(),
             filter: None,
             watching: None,
+            dirty: true,
+            face: None,
         }
+    }
+
+    /// Each row's `Face` at `now`: compared on a tick or a heartbeat, so
+    /// an idle board draws when a shown minute or a presence moves, not
+    /// every second.
+    fn clock_face(&self, now: Instant) -> Vec<Face> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let (presence, why) = row.presence(self.unix_now, self.limits);
+                let on_step = row
+                    .on_step()
+                    .map(|_| super::progress::duration(row.seconds_on_step(now, self.unix_now)))
+                    .unwrap_or_default();
+                (presence, why, on_step)
+            })
+            .collect()
     }
 
     pub fn steps(&self) -> usize {
@@ -182,6 +214,56 @@ impl Board {
 }
 
 pub fn update(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect> {
+    // A tick, and most records (each tutor's heartbeat once a minute: three
+    // a second for a room of 200), move nothing but the clock's part of
+    // the screen; everything else may move anything.
+    let quiet = match &msg {
+        BoardMsg::Tick(_) => true,
+        BoardMsg::Records(records) => board
+            .rows
+            .iter()
+            .all(|row| only_seen_again(&row.record, records.get(&row.attendee.namespace))),
+        BoardMsg::Record(namespace, record) => board
+            .rows
+            .iter()
+            .filter(|row| row.attendee.namespace == *namespace)
+            .all(|row| only_seen_again(&row.record, record.as_ref())),
+        _ => false,
+    };
+    let effects = apply(board, msg, now);
+    if quiet {
+        let face = board.clock_face(now);
+        if board.face.as_ref() != Some(&face) {
+            board.face = Some(face);
+            board.dirty = true;
+        }
+    } else {
+        board.face = None;
+        board.dirty = true;
+    }
+    effects
+}
+
+/// Whether `new` says no more than `old` did, apart from when it was
+/// written (a heartbeat).
+fn only_seen_again(
+    old: &Option<Result<Record, String>>,
+    new: Option<&Result<Record, String>>,
+) -> bool {
+    match (old, new) {
+        (Some(Ok(old)), Some(Ok(new))) => {
+            Record {
+                last_seen: new.last_seen,
+                ..old.clone()
+            } == *new
+        }
+        (Some(Err(old)), Some(Err(new))) => old == new,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn apply(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect> {
     match msg {
         BoardMsg::Key(key) if key.kind != KeyEventKind::Release => on_key(board, key),
         BoardMsg::Key(_) | BoardMsg::Resize => Vec::new(),
@@ -192,6 +274,16 @@ pub fn update(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect
         BoardMsg::Records(mut records) => {
             for row in &mut board.rows {
                 row.record = records.remove(&row.attendee.namespace);
+            }
+            Vec::new()
+        }
+        BoardMsg::Record(namespace, record) => {
+            if let Some(row) = board
+                .rows
+                .iter_mut()
+                .find(|row| row.attendee.namespace == namespace)
+            {
+                row.record = record;
             }
             Vec::new()
         }

@@ -139,3 +139,81 @@ fn solving_an_attendees_step_asks_first_then_applies_and_runs() {
     assert!(update(&mut board, key(KeyCode::Esc), now).is_empty());
     assert_eq!(board.confirm, None);
 }
+
+/// Whether the update asked for a frame (and takes the request, as the
+/// runtime does when it draws).
+fn drew(board: &mut Board) -> bool {
+    std::mem::take(&mut board.dirty)
+}
+
+#[test]
+fn an_idle_board_draws_when_a_shown_minute_or_a_record_moves_not_on_every_tick() {
+    let mut board = board(2);
+    let t0 = Instant::now();
+    let r = reports(&board, 6);
+    update(
+        &mut board,
+        BoardMsg::Engine(0, EngineUpdate::Started(r)),
+        t0,
+    );
+    assert!(drew(&mut board), "an engine's report is drawn");
+    let lesson = board.rows[0].lesson.clone();
+    let record = |last_seen: i64, step: usize| Record {
+        lesson: lesson.id.clone(),
+        step: step + 1,
+        step_id: lesson.steps[step].id.clone(),
+        last_seen,
+        step_since: 1000,
+        ..Record::default()
+    };
+    let ns = board.rows[0].attendee.namespace.clone();
+    update(
+        &mut board,
+        BoardMsg::Record(ns.clone(), Some(Ok(record(1000, 6)))),
+        t0,
+    );
+    assert!(drew(&mut board), "a first record is drawn");
+
+    update(&mut board, BoardMsg::Tick(1010), t0);
+    assert!(drew(&mut board), "the first tick after a change draws");
+    // 1010 → 1050: still "<1m" on the step, nothing moves.
+    for unix in [1015, 1020, 1050] {
+        update(&mut board, BoardMsg::Tick(unix), t0);
+        assert!(
+            !drew(&mut board),
+            "tick at {unix} drew the same screen again"
+        );
+    }
+    // A heartbeat (only last_seen moves) draws nothing; a changed record does.
+    update(
+        &mut board,
+        BoardMsg::Record(ns.clone(), Some(Ok(record(1055, 6)))),
+        t0,
+    );
+    assert!(!drew(&mut board), "a heartbeat drew");
+    update(&mut board, BoardMsg::Tick(1061), t0);
+    assert!(drew(&mut board), "a minute on the step is shown");
+    assert_eq!(
+        crate::class::progress::duration(board.rows[0].seconds_on_step(t0, board.unix_now)),
+        "1m"
+    );
+    update(
+        &mut board,
+        BoardMsg::Record(ns.clone(), Some(Ok(record(1062, 7)))),
+        t0,
+    );
+    assert!(drew(&mut board), "a record on another step is drawn");
+    // Gone: ten minutes without a heartbeat is shown when it happens.
+    update(&mut board, BoardMsg::Tick(1062 + 601), t0);
+    assert!(drew(&mut board));
+    assert_eq!(
+        board.rows[0].presence(board.unix_now, board.limits).0,
+        Presence::Gone
+    );
+    // A listing that says what the board holds already draws nothing.
+    let same = [(ns, Ok(record(1062, 7)))].into();
+    update(&mut board, BoardMsg::Records(same), t0);
+    assert!(!drew(&mut board), "the same listing drew");
+    update(&mut board, key(KeyCode::Down), t0);
+    assert!(drew(&mut board), "a key is drawn");
+}
