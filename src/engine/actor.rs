@@ -85,11 +85,15 @@ impl Engine {
         updates: UnboundedSender<EngineUpdate>,
     ) {
         let send = |u: EngineUpdate| updates.send(u).is_ok();
+        // Each long call below is awaited boxed: this loop lives as long as
+        // the engine, at the size of its largest state, and a class board
+        // runs one per attendee (13 KB each unboxed, mostly states of
+        // commands that run for a moment).
         // Steps whose scopes have listed are answered now; each other step
         // is answered as soon as its own scopes list (absorb queues it).
         let steps = self.lesson.steps.len();
         let mut reports: Vec<Option<StepReport>> = vec![None; steps];
-        let first = self.evaluate_steps(&self.ready_of(0..steps)).await;
+        let first = Box::pin(self.evaluate_steps(&self.ready_of(0..steps))).await;
         for report in &first {
             reports[report.index] = Some(report.clone());
         }
@@ -115,21 +119,21 @@ impl Engine {
                 command = commands.recv() => match command {
                     None => return,
                     Some(EngineCommand::Apply(text)) => {
-                        let result = self.apply(&text).await;
+                        let result = Box::pin(self.apply(&text)).await;
                         if !send(EngineUpdate::Applied(result)) { return; }
                     }
                     Some(EngineCommand::Recreate { kind, name, text }) => {
-                        let result = self.recreate(&kind, &name, &text).await;
+                        let result = Box::pin(self.recreate(&kind, &name, &text)).await;
                         if !send(EngineUpdate::Applied(result)) { return; }
                     }
                     Some(EngineCommand::RevealToken(account)) => {
-                        let lines = crate::cluster::describe::token(&self.client, self.namespace(), &account, true).await;
+                        let lines = Box::pin(crate::cluster::describe::token(&self.client, self.namespace(), &account, true)).await;
                         let title = format!("Token for ServiceAccount {account}, revealed (it is a password)");
                         if !send(EngineUpdate::Action(ActionOutput { title, lines, step: None })) { return; }
                     }
                     Some(EngineCommand::PlanReset(from)) => {
                         reset_from = from;
-                        let plan = reset::plan_keeping(&self.client, &self.kinds, &self.lesson, from).await;
+                        let plan = Box::pin(reset::plan_keeping(&self.client, &self.kinds, &self.lesson, from)).await;
                         let said = plan.as_ref().map(|p| (p.doomed.iter().map(ToString::to_string).collect(), p.kept.clone())).map_err(Clone::clone);
                         planned = plan.map(|p| p.doomed).unwrap_or_default();
                         if !send(EngineUpdate::ResetPlan(said)) { return; }
@@ -137,9 +141,9 @@ impl Engine {
                     Some(EngineCommand::ExecuteReset) => {
                         let doomed = std::mem::take(&mut planned);
                         let mut progress = |event| { let _ = updates.send(EngineUpdate::ResetProgress(event)); };
-                        let mut result = reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress).await;
+                        let mut result = Box::pin(reset::execute(&self.client, &doomed, RESET_TIMEOUT, &mut progress)).await;
                         let keys = self.lesson.namespace_label_keys(reset_from);
-                        match crate::cluster::namespace_labels::restore(&self.client, self.namespace(), &self.lesson.id, &keys, reset_from == 0).await {
+                        match Box::pin(crate::cluster::namespace_labels::restore(&self.client, self.namespace(), &self.lesson.id, &keys, reset_from == 0)).await {
                             Ok(said) => {
                                 for line in said {
                                     let _ = updates.send(EngineUpdate::ResetProgress(reset::ResetEvent::Restored(line)));
@@ -148,10 +152,10 @@ impl Engine {
                             Err(why) => result = Err(result.err().unwrap_or_default().into_iter().chain([why]).collect()),
                         }
                         let keys: Vec<_> = doomed.iter().map(|d| (d.kind.clone(), d.namespace.clone(), d.name.clone())).collect();
-                        self.await_absent(&keys, RESET_SEEN).await;
+                        Box::pin(self.await_absent(&keys, RESET_SEEN)).await;
                         if !send(EngineUpdate::ResetDone(result)) { return; }
                         // The learner starts over: every step's report, not just those that changed.
-                        let again = self.evaluate_steps(&self.ready_of(0..steps)).await;
+                        let again = Box::pin(self.evaluate_steps(&self.ready_of(0..steps))).await;
                         self.take_pending_steps();
                         for report in &again {
                             reports[report.index] = Some(report.clone());
@@ -160,7 +164,7 @@ impl Engine {
                     }
                     Some(EngineCommand::SetupStep(index)) => {
                         // Said in the output pane; not an apply of the learner's.
-                        let lines = match self.setup_step(index).await {
+                        let lines = match Box::pin(self.setup_step(index)).await {
                             Ok(created) if created.is_empty() => Vec::new(),
                             Ok(created) => created.iter().map(|a| format!("created {a}")).collect(),
                             Err(err) => vec![format!("the step's setup failed: {err}")],
@@ -177,7 +181,7 @@ impl Engine {
                         actions.push(Box::pin(async move {
                             for task in tasks {
                                 // One that gave up does not count as run.
-                                let (mut output, answered) = task.run_bounded().await;
+                                let (mut output, answered) = Box::pin(task.run_bounded()).await;
                                 output.step = answered.then_some(index);
                                 if updates.send(EngineUpdate::Action(output)).is_err() { return; }
                             }

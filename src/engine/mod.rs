@@ -10,7 +10,7 @@ mod evaluate;
 mod follow;
 pub(crate) mod health;
 pub mod link;
-mod memory;
+pub(crate) mod memory;
 pub(crate) mod namespace;
 pub(crate) mod project;
 mod recreate;

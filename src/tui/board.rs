@@ -123,6 +123,7 @@ async fn event_loop(
     spawn_record_reader(&board, &config, msg_tx.clone())?;
     let mut events = Events::new()?;
     let mut ticks = tokio::time::interval(TICK);
+    let mut settled = false;
     loop {
         let msg = tokio::select! {
             input = events.next() => match input? {
@@ -153,6 +154,14 @@ async fn event_loop(
         if board.dirty {
             terminal.draw(|frame| crate::ui::board::draw(frame, &board, now))?;
             board.dirty = false;
+        }
+        if !settled && board.checking() == 0 {
+            // Starting every attendee's engine at once leaves the heap
+            // with megabytes of freed pages among live ones (their first
+            // lists and reviews in flight): given back once, when the room
+            // is decided.
+            crate::engine::memory::give_back();
+            settled = true;
         }
     }
 }

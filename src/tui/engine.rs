@@ -23,6 +23,10 @@ where
     Start: Future<Output = anyhow::Result<Engine>> + Send + 'static,
 {
     let (commands, command_rx) = mpsc::unbounded_channel();
+    // Boxed: a task keeps the size of its largest state for as long as it
+    // runs, and starting an engine is a large state (27 KB) while the
+    // forwarding after it is a small one; the box goes once it has started.
+    let start = Box::pin(start);
     tokio::spawn(async move {
         match start.await {
             Ok(engine) => {

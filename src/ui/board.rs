@@ -108,14 +108,7 @@ fn heading(board: &Board, now: Instant) -> Paragraph<'static> {
         .iter()
         .filter(|r| r.standing.done == r.reports.len())
         .count();
-    // Rows still waiting for a report, out of sight or not: the room is
-    // not decided until this goes.
-    let checking = board
-        .rows
-        .iter()
-        .filter(|r| r.failed.is_none() && r.reports.iter().any(Option::is_none))
-        .count();
-    let checking = match checking {
+    let checking = match board.checking() {
         0 => String::new(),
         n => format!(", {n} checking…"),
     };

@@ -137,6 +137,15 @@ impl Board {
             .collect()
     }
 
+    /// Rows still waiting for a report, out of sight or not: the room is
+    /// not decided until this is 0.
+    pub fn checking(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.failed.is_none() && r.reports.iter().any(Option::is_none))
+            .count()
+    }
+
     pub fn steps(&self) -> usize {
         self.rows.first().map_or(0, |r| r.lesson.steps.len())
     }
