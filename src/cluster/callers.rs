@@ -7,10 +7,11 @@
 //! bound to a Pod), so a deleted and recreated account gets a new token.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube::{Client, Config};
+use secrecy::SecretString;
 use tokio::time::Instant;
 
 use super::request::{Identity, client_for};
@@ -29,20 +30,33 @@ struct CallerKey {
     pod: Option<(String, String)>,
 }
 
+/// The token, not a client built on it: a client holds about 10 KB of
+/// buffers, and a class board keeps a token per attendee's account, while
+/// building a client again is cheap (the connection is shared).
 struct Cached {
-    client: Client,
+    token: SecretString,
     renew_at: Instant,
 }
 
 #[derive(Default)]
 pub struct Callers {
-    anonymous: Mutex<Option<Client>>,
+    /// Shared by the engines of a class (`sharing_anonymous`): no one's
+    /// credentials, the same client for all (each costs about 10 KB).
+    anonymous: Arc<Mutex<Option<Client>>>,
     bearer: Mutex<HashMap<CallerKey, Cached>>,
 }
 
 impl Callers {
     pub fn new() -> Callers {
         Callers::default()
+    }
+
+    /// A cache of its own for tokens, with the anonymous client of `self`.
+    pub fn sharing_anonymous(&self) -> Callers {
+        Callers {
+            anonymous: self.anonymous.clone(),
+            bearer: Mutex::default(),
+        }
     }
 
     /// A client with no credentials.
@@ -75,16 +89,19 @@ impl Callers {
             account_uid: uid.into(),
             pod: pod.map(|p| (p.name.clone(), p.uid.clone())),
         });
-        if let Some(key) = &key
-            && let Some(cached) = self.bearer.lock().expect("callers lock").get(key)
-            && Instant::now() < cached.renew_at
-        {
-            return Ok(cached.client.clone());
+        let cached = key.as_ref().and_then(|key| {
+            let cache = self.bearer.lock().expect("callers lock");
+            let cached = cache.get(key)?;
+            (Instant::now() < cached.renew_at).then(|| cached.token.clone())
+        });
+        if let Some(token) = cached {
+            return client_for(base, &Identity::Bearer(token)).map_err(CallerError::Client);
         }
         let token = token::request(api, namespace, account, DEFAULT_EXPIRATION_SECONDS, pod)
             .await
             .map_err(CallerError::Token)?;
-        let client = client_for(base, &Identity::Bearer(token)).map_err(CallerError::Client)?;
+        let client =
+            client_for(base, &Identity::Bearer(token.clone())).map_err(CallerError::Client)?;
         if let Some(key) = key {
             let mut cache = self.bearer.lock().expect("callers lock");
             if cache.len() >= MAX_CACHED {
@@ -94,7 +111,7 @@ impl Callers {
             cache.insert(
                 key,
                 Cached {
-                    client: client.clone(),
+                    token,
                     renew_at: Instant::now() + life.saturating_sub(RENEW_BEFORE_EXPIRY),
                 },
             );

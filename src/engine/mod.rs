@@ -213,6 +213,7 @@ impl Engine {
             readiness_rx,
             local_reviews,
             preparing: None,
+            callers: Callers::new(),
         };
         let prepared = Prepared {
             missing_rights,
@@ -250,6 +251,7 @@ impl Engine {
             readiness_rx,
             local_reviews,
             preparing: _,
+            callers,
         } = member;
         let scopes = LessonScopes::of(&lesson);
         Engine {
@@ -265,7 +267,7 @@ impl Engine {
             readiness: Ok(()),
             readiness_rx,
             _health: None,
-            callers: Arc::new(Callers::new()),
+            callers: Arc::new(callers),
             local_reviews,
             missing_rights: prepared.missing_rights,
             created_namespace: prepared.created_namespace,

@@ -8,12 +8,20 @@ use super::Lesson;
 
 impl Lesson {
     /// This lesson without what only the learner's screen (step text,
-    /// editor templates) and `lessons test` (examples, lint warnings) read.
+    /// editor templates, a prediction's feedback) and `lessons test`
+    /// (examples, lint warnings) read.
     pub fn for_instructor(mut self) -> Lesson {
         for step in &mut self.steps {
             step.text = String::new();
             step.template = None;
             step.examples = Vec::new();
+            // The room's tally needs each question and its choices, not
+            // what the learner is told after picking one.
+            if let Some(predict) = &mut step.predict {
+                for choice in &mut predict.choices {
+                    choice.feedback = String::new();
+                }
+            }
         }
         self.warnings = Vec::new();
         self
@@ -37,11 +45,20 @@ mod tests {
             assert_eq!(s.title, f.title);
             assert_eq!(format!("{:?}", s.checks), format!("{:?}", f.checks));
             assert_eq!(s.solution, f.solution);
-            assert_eq!(format!("{:?}", s.predict), format!("{:?}", f.predict));
+            let choices = |p: &Option<crate::lesson::model::Prediction>| {
+                p.as_ref().map(|p| {
+                    let answers: Vec<_> =
+                        p.choices.iter().map(|c| (&c.answer, c.correct)).collect();
+                    format!("{} {answers:?}", p.question)
+                })
+            };
+            assert_eq!(choices(&s.predict), choices(&f.predict));
             assert_eq!(format!("{:?}", s.actions), format!("{:?}", f.actions));
             assert_eq!(s.setup, f.setup);
             assert_eq!(s.undone_by, f.undone_by);
             assert!(s.text.is_empty() && s.template.is_none() && s.examples.is_empty());
+            let feedback = s.predict.iter().flat_map(|p| &p.choices);
+            assert!(feedback.clone().all(|c| c.feedback.is_empty()));
         }
         assert_eq!(slim.namespace, "room-07");
         assert_eq!(format!("{:?}", slim.owns), format!("{:?}", full.owns));

@@ -26,17 +26,15 @@ where
     // Boxed: a task keeps the size of its largest state for as long as it
     // runs, and starting an engine is a large state (27 KB) while the
     // forwarding after it is a small one; the box goes once it has started.
+    // The forwarding is a task of its own for the same reason: this one
+    // ends once the engine runs, with the engine's place in its state.
     let start = Box::pin(start);
     tokio::spawn(async move {
         match start.await {
             Ok(engine) => {
-                let (update_tx, mut updates) = mpsc::unbounded_channel();
+                let (update_tx, updates) = mpsc::unbounded_channel();
                 tokio::spawn(engine.run(command_rx, update_tx));
-                while let Some(next) = updates.recv().await {
-                    if messages.send(update(next)).is_err() {
-                        break;
-                    }
-                }
+                tokio::spawn(forward(updates, messages, update));
             }
             Err(err) => {
                 let _ = messages.send(failed(err));
@@ -44,4 +42,18 @@ where
         }
     });
     commands
+}
+
+/// Each of the engine's updates to the runtime, as `update(…)`, until
+/// either side is gone.
+async fn forward<M>(
+    mut updates: mpsc::UnboundedReceiver<EngineUpdate>,
+    messages: UnboundedSender<M>,
+    update: impl Fn(EngineUpdate) -> M,
+) {
+    while let Some(next) = updates.recv().await {
+        if messages.send(update(next)).is_err() {
+            break;
+        }
+    }
 }

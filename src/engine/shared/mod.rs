@@ -28,6 +28,7 @@ use super::scope::{LessonScopes, Scope};
 use super::watch::{self, Feed, Follower, Spec};
 use super::{AbortOnDrop, START_BUDGET};
 use crate::checks::snapshot::SharedObjects;
+use crate::cluster::callers::Callers;
 use crate::cluster::kinds::Kinds;
 use crate::k8s_names::plural;
 use crate::lesson::Lesson;
@@ -48,6 +49,8 @@ pub struct Member {
     pub(super) local_reviews: bool,
     /// Engines of a class prepare a few at a time (`PREPARING_AT_ONCE`).
     pub(super) preparing: Option<Arc<Semaphore>>,
+    /// Who the lesson's calls speak as (the anonymous one shared by the class).
+    pub(super) callers: Callers,
 }
 
 /// A class's engines each ask the API server a few questions before they
@@ -149,6 +152,7 @@ impl SharedWatches {
         let mut readiness_senders = Vec::new();
         let kinds = Arc::new(kinds);
         let preparing = Arc::new(Semaphore::new(PREPARING_AT_ONCE));
+        let anonymous = Callers::new();
         let mut members = Vec::with_capacity(lessons.len());
         for (lesson_scopes, watch_set) in scopes.iter().zip(watch_sets) {
             let (feed_tx, feed) = mpsc::unbounded_channel();
@@ -213,6 +217,7 @@ impl SharedWatches {
                 readiness_rx,
                 local_reviews,
                 preparing: Some(preparing.clone()),
+                callers: anonymous.sharing_anonymous(),
             });
         }
 
