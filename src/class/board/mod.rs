@@ -120,21 +120,29 @@ impl Board {
         }
     }
 
-    /// Each row's `Face` at `now`: compared on a tick or a heartbeat, so
-    /// an idle board draws when a shown minute or a presence moves, not
-    /// every second.
+    /// Each row's `Face` at `now`: compared on a tick or a listing, so an
+    /// idle board draws when a shown minute or a presence moves, not every
+    /// second.
     fn clock_face(&self, now: Instant) -> Vec<Face> {
         self.rows
             .iter()
-            .map(|row| {
-                let (presence, why) = row.presence(self.unix_now, self.limits);
-                let on_step = row
-                    .on_step()
-                    .map(|_| super::progress::duration(row.seconds_on_step(now, self.unix_now)))
-                    .unwrap_or_default();
-                (presence, why, on_step)
-            })
+            .map(|row| self.row_face(row, now))
             .collect()
+    }
+
+    fn row_face(&self, row: &Row, now: Instant) -> Face {
+        let (presence, why) = row.presence(self.unix_now, self.limits);
+        let on_step = row
+            .on_step()
+            .map(|_| super::progress::duration(row.seconds_on_step(now, self.unix_now)))
+            .unwrap_or_default();
+        (presence, why, on_step)
+    }
+
+    fn row_of(&self, namespace: &str) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|row| row.attendee.namespace == namespace)
     }
 
     /// Rows still waiting for a report, out of sight or not: the room is
@@ -222,33 +230,60 @@ impl Board {
     }
 }
 
+/// What a message may move on screen.
+enum Reach {
+    /// Only the clock's part of every row (a tick, a listing of heartbeats).
+    Clock,
+    /// Only the clock's part of this row (one tutor's heartbeat).
+    ClockOf(usize),
+    /// Anything.
+    Anything,
+}
+
 pub fn update(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect> {
     // A tick, and most records (each tutor's heartbeat once a minute: three
     // a second for a room of 200), move nothing but the clock's part of
     // the screen; everything else may move anything.
-    let quiet = match &msg {
-        BoardMsg::Tick(_) => true,
-        BoardMsg::Records(records) => board
-            .rows
-            .iter()
-            .all(|row| only_seen_again(&row.record, records.get(&row.attendee.namespace))),
-        BoardMsg::Record(namespace, record) => board
-            .rows
-            .iter()
-            .filter(|row| row.attendee.namespace == *namespace)
-            .all(|row| only_seen_again(&row.record, record.as_ref())),
-        _ => false,
+    let reach = match &msg {
+        BoardMsg::Tick(_) => Reach::Clock,
+        BoardMsg::Records(records)
+            if board
+                .rows
+                .iter()
+                .all(|row| only_seen_again(&row.record, records.get(&row.attendee.namespace))) =>
+        {
+            Reach::Clock
+        }
+        BoardMsg::Record(namespace, record) => match board.row_of(namespace) {
+            Some(i) if only_seen_again(&board.rows[i].record, record.as_ref()) => Reach::ClockOf(i),
+            Some(_) => Reach::Anything,
+            None => Reach::Clock,
+        },
+        _ => Reach::Anything,
     };
     let effects = apply(board, msg, now);
-    if quiet {
-        let face = board.clock_face(now);
-        if board.face.as_ref() != Some(&face) {
-            board.face = Some(face);
+    match reach {
+        // One heartbeat is one row's face to compare, not the room's.
+        Reach::ClockOf(i) if board.face.is_some() => {
+            let row = board.row_face(&board.rows[i], now);
+            if let Some(face) = &mut board.face
+                && face[i] != row
+            {
+                face[i] = row;
+                board.dirty = true;
+            }
+        }
+        Reach::Clock | Reach::ClockOf(_) => {
+            let face = board.clock_face(now);
+            if board.face.as_ref() != Some(&face) {
+                board.face = Some(face);
+                board.dirty = true;
+            }
+        }
+        Reach::Anything => {
+            board.face = None;
             board.dirty = true;
         }
-    } else {
-        board.face = None;
-        board.dirty = true;
     }
     effects
 }
@@ -287,12 +322,8 @@ fn apply(board: &mut Board, msg: BoardMsg, now: Instant) -> Vec<BoardEffect> {
             Vec::new()
         }
         BoardMsg::Record(namespace, record) => {
-            if let Some(row) = board
-                .rows
-                .iter_mut()
-                .find(|row| row.attendee.namespace == namespace)
-            {
-                row.record = record;
+            if let Some(i) = board.row_of(&namespace) {
+                board.rows[i].record = record;
             }
             Vec::new()
         }

@@ -33,6 +33,19 @@ fn key(code: KeyCode) -> BoardMsg {
     BoardMsg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// What a tutor publishes: on step index `step` (0-based) since
+/// `step_since`, last written at `last_seen`.
+fn published(lesson: &Lesson, step: usize, last_seen: i64, step_since: i64) -> Record {
+    Record {
+        lesson: lesson.id.clone(),
+        step: step + 1,
+        step_id: lesson.steps[step].id.clone(),
+        last_seen,
+        step_since,
+        ..Record::default()
+    }
+}
+
 #[test]
 fn rows_follow_their_engines_and_the_longest_on_a_step_is_found() {
     let mut board = board(3);
@@ -62,15 +75,7 @@ fn rows_follow_their_engines_and_the_longest_on_a_step_is_found() {
     assert!(board.longest_on_a_step(later).is_none());
     // Attendees 1 and 2 publish; 2 has been on their step longer. 3 has not started.
     for (row, since) in [(0, 150), (1, 100)] {
-        let lesson = &board.rows[row].lesson;
-        board.rows[row].record = Some(Ok(Record {
-            lesson: lesson.id.clone(),
-            step: 5,
-            step_id: lesson.steps[4].id.clone(),
-            last_seen: 195,
-            step_since: since,
-            ..Record::default()
-        }));
+        board.rows[row].record = Some(Ok(published(&board.rows[row].lesson, 4, 195, since)));
     }
     update(&mut board, BoardMsg::Tick(200), later);
     let longest = board.longest_on_a_step(later).unwrap();
@@ -88,14 +93,7 @@ fn published_records_reach_their_rows_and_judge_them() {
         BoardMsg::Engine(0, EngineUpdate::Started(r)),
         t0,
     );
-    let record = Record {
-        lesson: board.rows[0].lesson.id.clone(),
-        step: 7,
-        step_id: board.rows[0].lesson.steps[6].id.clone(),
-        last_seen: 1000,
-        step_since: 100,
-        ..Record::default()
-    };
+    let record = published(&board.rows[0].lesson, 6, 1000, 100);
     let records = [(board.rows[0].attendee.namespace.clone(), Ok(record))].into();
     update(&mut board, BoardMsg::Records(records), t0);
     update(&mut board, BoardMsg::Tick(1010), t0);
@@ -158,14 +156,7 @@ fn an_idle_board_draws_when_a_shown_minute_or_a_record_moves_not_on_every_tick()
     );
     assert!(drew(&mut board), "an engine's report is drawn");
     let lesson = board.rows[0].lesson.clone();
-    let record = |last_seen: i64, step: usize| Record {
-        lesson: lesson.id.clone(),
-        step: step + 1,
-        step_id: lesson.steps[step].id.clone(),
-        last_seen,
-        step_since: 1000,
-        ..Record::default()
-    };
+    let record = |last_seen: i64, step: usize| published(&lesson, step, last_seen, 1000);
     let ns = board.rows[0].attendee.namespace.clone();
     update(
         &mut board,
