@@ -123,7 +123,7 @@ fn the_lesson_and_its_predictions_work_while_the_lab_builds_then_it_connects() {
     let script = controlled_build(&scratch.0, &go, &scratch.0.join("build.pid"));
     let tmux = tutor(&scratch.0, &script);
 
-    let screen = tmux.wait_for("waiting for the lab: building etcd (0 of 2 built)", WAIT);
+    let screen = tmux.wait_for("waiting for the lab: building etcd (1 of 2)", WAIT);
     assert!(
         screen.contains("1. The API server behind the kubernetes Service"),
         "the lesson is there while the lab builds:\n{screen}"
@@ -180,7 +180,7 @@ fn a_quit_during_the_build_restores_the_terminal_and_stops_the_build() {
     // Never finishes by itself: no one creates this file.
     let script = controlled_build(&scratch.0, &scratch.0.join("never"), &pid_file);
     let tmux = tutor(&scratch.0, &script);
-    tmux.wait_for("waiting for the lab: building etcd (0 of 2 built)", WAIT);
+    tmux.wait_for("waiting for the lab: building etcd (1 of 2)", WAIT);
     let pid: i32 = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()

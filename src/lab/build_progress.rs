@@ -1,9 +1,8 @@
 //! How far the lab's build is, from the `@plan`, `@start` and `@done` lines
 //! build.sh writes for kubetutor (`KUBETUTOR_LAB_PROGRESS=1`), and the one
-//! line the tutor's status bar shows for it: what is building (two
-//! components at once where memory allows), how many of M are built, the
-//! time since the build began, and what is left by the last build on this
-//! machine (build.sh keeps the times in its cache folder).
+//! line the tutor's status bar shows for it: component N of M, the time
+//! since the build began, and what is left by the last build on this machine
+//! (build.sh keeps each component's time in its cache folder).
 
 use std::time::{Duration, Instant};
 
@@ -11,13 +10,12 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildEvent {
     /// `@plan TOTAL SECONDS|-`: this many components to build; the last build
-    /// of them here took SECONDS (`-`: one was never built here).
+    /// of each of them here took SECONDS in all (`-`: one was never built here).
     Plan {
         total: usize,
         estimate: Option<Duration>,
     },
-    /// `@start N ID`: component N (from 1, in the plan's order) begins;
-    /// another may be building beside it.
+    /// `@start N ID`: component N (from 1) begins.
     Start { index: usize, component: String },
     /// `@done N ID SECONDS`: component N is built and installed.
     Done {
@@ -70,8 +68,8 @@ pub struct BuildProgress {
     pub total: usize,
     /// Components built and installed.
     pub done: usize,
-    /// The components being built, in the order they began.
-    pub building: Vec<String>,
+    /// The component being built, if one is.
+    pub building: Option<String>,
     /// What the last build of these components on this machine took.
     pub estimate: Option<Duration>,
 }
@@ -82,7 +80,7 @@ impl BuildProgress {
             began,
             total: 0,
             done: 0,
-            building: Vec::new(),
+            building: None,
             estimate: None,
         }
     }
@@ -93,30 +91,27 @@ impl BuildProgress {
                 self.total = *total;
                 self.estimate = *estimate;
             }
-            BuildEvent::Start { component, .. } => {
-                if !self.building.contains(component) {
-                    self.building.push(component.clone());
-                }
-            }
-            BuildEvent::Done { component, .. } => {
-                self.done += 1;
-                self.building.retain(|c| c != component);
+            BuildEvent::Start { component, .. } => self.building = Some(component.clone()),
+            BuildEvent::Done { index, .. } => {
+                self.done = *index;
+                self.building = None;
             }
         }
     }
 
-    /// "waiting for the lab: building kwok, kube-apiserver (1 of 6 built) ·
-    /// 2 min 10 s of about 5 min 40 s (the last build here)", as of `now`.
+    /// "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s · about 4 min
+    /// left by the last build here", as of `now`.
     pub fn line(&self, now: Instant) -> String {
         let elapsed = now.saturating_duration_since(self.began);
-        let what = match (self.building.as_slice(), self.total) {
+        let what = match (&self.building, self.total) {
             (_, 0) => "waiting for the lab: its build starts".to_string(),
-            ([], total) => format!("waiting for the lab: {} of {total} built", self.done),
-            (building, total) => format!(
-                "waiting for the lab: building {} ({} of {total} built)",
-                building.join(", "),
-                self.done
-            ),
+            (Some(component), total) => {
+                format!(
+                    "waiting for the lab: building {component} ({} of {total})",
+                    self.done + 1
+                )
+            }
+            (None, total) => format!("waiting for the lab: {} of {total} built", self.done),
         };
         let time = match self.estimate {
             None if self.total == 0 => clock(elapsed),
@@ -205,37 +200,29 @@ mod tests {
             at(&progress, 2),
             "waiting for the lab: its build starts · 2 s"
         );
-        // Two lanes: etcd, kwok and kubectl beside the API server, the
-        // controller manager and the scheduler.
         for event in [
-            "@plan 6 340",
+            "@plan 6 411",
             "@start 1 etcd",
-            "@start 3 kube-apiserver",
             "@done 1 etcd 50",
             "@start 2 kwok",
+            "@done 2 kwok 40",
+            "@start 3 kube-apiserver",
         ] {
             progress.apply(&BuildEvent::parse(event).unwrap());
         }
         assert_eq!(
             at(&progress, 130),
-            "waiting for the lab: building kube-apiserver, kwok (1 of 6 built) · 2 min 10 s \
-             of about 5 min 40 s (the last build here)"
+            "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s of \
+             about 6 min 51 s (the last build here)"
         );
         // Slower than last time: said so, never a negative time.
         assert_eq!(
-            at(&progress, 400),
-            "waiting for the lab: building kube-apiserver, kwok (1 of 6 built) · 6 min 40 s, \
-             longer than the last build here (5 min 40 s)"
+            at(&progress, 500),
+            "waiting for the lab: building kube-apiserver (3 of 6) · 8 min 20 s, \
+             longer than the last build here (6 min 51 s)"
         );
-        // Done in any order: counted, not taken for the plan's position.
         progress.apply(&BuildEvent::parse("@done 3 kube-apiserver 200").unwrap());
-        assert_eq!(progress.done, 2);
-        assert_eq!(
-            at(&progress, 200),
-            "waiting for the lab: building kwok (2 of 6 built) · 3 min 20 s of about \
-             5 min 40 s (the last build here)"
-        );
-        progress.apply(&BuildEvent::parse("@done 2 kwok 80").unwrap());
+        assert_eq!(progress.done, 3);
         assert!(
             at(&progress, 300)
                 .starts_with("waiting for the lab: 3 of 6 built · 5 min 00 s of about"),
@@ -251,8 +238,8 @@ mod tests {
         progress.apply(&BuildEvent::parse("@start 1 etcd").unwrap());
         assert_eq!(
             at(&progress, 45),
-            "waiting for the lab: building etcd (0 of 6 built) · 45 s (first build here: \
-             about 10 min on 2 cores)"
+            "waiting for the lab: building etcd (1 of 6) · 45 s (first build here: about \
+             10 min on 2 cores)"
         );
     }
 }
