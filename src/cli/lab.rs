@@ -13,7 +13,7 @@ const NOT_ALL_SERVING: u8 = 3;
 #[derive(Subcommand, Debug)]
 pub enum LabAction {
     /// Build the lab's binaries from their pinned Go modules (needs Go): about
-    /// 7 minutes on 2 cores the first time, at once when already built; one
+    /// 6 minutes on 2 cores the first time, at once when already built; one
     /// line per component, the Go tool's output in a log. `up` builds when
     /// needed too.
     Build,

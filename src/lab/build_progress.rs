@@ -116,7 +116,7 @@ impl BuildProgress {
         let time = match self.estimate {
             None if self.total == 0 => clock(elapsed),
             None => format!(
-                "{} (first build here: about 10 min on 2 cores)",
+                "{} (first build here: about 6 min on 2 cores)",
                 clock(elapsed)
             ),
             Some(estimate) if estimate > elapsed => format!(
@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(
             at(&progress, 45),
             "waiting for the lab: building etcd (1 of 6) · 45 s (first build here: about \
-             10 min on 2 cores)"
+             6 min on 2 cores)"
         );
     }
 }
