@@ -8,6 +8,7 @@ pub mod checks;
 pub mod class;
 pub mod cli;
 pub mod cluster;
+pub mod command;
 pub(crate) mod embedded;
 pub mod engine;
 pub(crate) mod files;

@@ -1,6 +1,6 @@
-//! The `kubetutor` binary: everything is in the library (`cli::entry`), so
+//! The `kubetutor` binary: everything is in the library (`command`), so
 //! this crate compiles in a moment.
 
 fn main() -> std::process::ExitCode {
-    kubetutor::cli::entry::main()
+    kubetutor::command::main()
 }

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 /// The layers, top to bottom. A module may name modules of layers below its
 /// own, never above, and not another module of its own layer.
 const LAYERS: &[&[&str]] = &[
+    // The command line (src/main.rs calls only it): wires the runtimes.
+    &["command"],
     &["tui", "cli"],
     &["ui"],
     &["app"],

@@ -4,7 +4,6 @@ pub(crate) mod acts;
 pub mod calls;
 pub mod class;
 pub mod doctor;
-pub mod entry;
 pub mod lab;
 pub mod lessons;
 pub mod lessons_test;
