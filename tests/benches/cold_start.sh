@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '%s\n' "$*"; }
-say "machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GB RAM, $(go version | cut -d' ' -f3), $(rustc --version)"
+say "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GB RAM, $(go version | cut -d' ' -f3), $(rustc --version)"
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "date: $(date -u +%Y-%m-%dT%H:%MZ); repository: $repo @ $revision"
 
