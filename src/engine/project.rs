@@ -24,7 +24,7 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
     if whole || WHOLE_KINDS.contains(&kind) {
         let mut value = serde_json::to_value(&object).unwrap_or(Value::Null);
         value["kind"] = kind.into();
-        return value;
+        return fitted(value);
     }
     let meta = &object.metadata;
     let mut metadata = Map::new();
@@ -139,7 +139,28 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
             })
             .collect();
     }
-    value
+    fitted(value)
+}
+
+/// `value` with every map and array holding exactly its entries. A map grows
+/// as it is built (room for 4 entries, then 8, each 64 bytes with
+/// serde_json's ordered maps), so a Pod's one label, one spec field and
+/// five metadata fields kept room for 14 more: about 700 bytes a Pod, 3.5 MB
+/// with 5,000 of them, for as long as they are kept.
+fn fitted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, fitted(value)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(fitted).collect();
+            items.shrink_to_fit();
+            Value::Array(items)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +232,16 @@ mod tests {
         assert!(whole["metadata"]["managedFields"].is_null());
         assert_eq!(whole["metadata"]["annotations"], json!({"note": "x"}));
         assert_eq!(whole["kind"], "Pod");
+    }
+
+    #[test]
+    fn fitting_keeps_every_entry_in_its_order() {
+        let built = json!({"z": 1, "a": {"y": [1, {"b": 2, "a": 3}], "x": null}, "m": "s"});
+        let fitted = fitted(built.clone());
+        assert_eq!(fitted, built);
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&fitted), ["z", "a", "m"]);
+        assert_eq!(keys(&fitted["a"]["y"][1]), ["b", "a"]);
     }
 
     #[test]
