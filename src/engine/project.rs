@@ -144,9 +144,9 @@ pub fn project(kind: &str, mut object: DynamicObject, whole: bool) -> Value {
 
 /// `value` with every map and array holding exactly its entries. A map grows
 /// as it is built (room for 4 entries, then 8, each 64 bytes with
-/// serde_json's ordered maps), so a Pod's one label, one spec field and
-/// five metadata fields kept room for 14 more: about 700 bytes a Pod, 3.5 MB
-/// with 5,000 of them, for as long as they are kept.
+/// serde_json's ordered maps), so a Pod's one label, one spec field, two
+/// status fields and five metadata fields kept room for 11 more: about
+/// 700 bytes a Pod, 3.5 MB with 5,000 of them, for as long as they are kept.
 fn fitted(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
