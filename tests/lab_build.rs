@@ -154,51 +154,79 @@ fn without_go_and_without_a_cache_it_says_what_to_install() {
 
 /// build.sh builds only what is missing, says one line per component with
 /// its time (the Go tool's own lines go to its log), tells kubetutor its
-/// progress in lines `BuildEvent` reads, and exits 0 with the folder on its
-/// last line (a trap once turned a good build's status into 1). Only
-/// kubectl is missing here, and Go's build cache holds it compiled: seconds.
+/// plan by name and its progress in lines `BuildEvent` reads, installs each
+/// component before it says it is done (kubetutor starts it on that line),
+/// and exits 0 with the folder on its last line (a trap once turned a good
+/// build's status into 1). Only kubectl and kwok are missing here, and Go's
+/// build cache holds them compiled: seconds.
 #[test]
 fn a_build_says_a_line_per_component_and_its_progress_and_succeeds() {
     use kubetutor::lab::build_progress::BuildEvent;
+    use std::io::BufRead;
     let cache = common::temp_dir("build-one");
     let built = PathBuf::from(checkout_bin_dir());
     let bin = cache
         .join(built.parent().unwrap().file_name().unwrap())
         .join("bin");
     std::fs::create_dir_all(&bin).unwrap();
+    let missing = ["kubectl", "kwok", kubetutor::lab::bins::KWOK_STAGES];
     for artifact in kubetutor::lab::bins::ARTIFACTS {
-        if *artifact != "kubectl" {
+        if !missing.contains(artifact) {
             std::os::unix::fs::symlink(built.join(artifact), bin.join(artifact)).unwrap();
         }
     }
-    let out = Command::new("bash")
+    let mut child = Command::new("bash")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lab/build.sh"))
         .env("KUBETUTOR_LAB_CACHE", &cache)
         .env("KUBETUTOR_LAB_PROGRESS", "1")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut stderr = String::new();
+    let mut events = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(event) = BuildEvent::parse(&line) {
+            // What "done" promises, checked the moment it is said.
+            if let BuildEvent::Done { component, .. } = &event {
+                assert!(
+                    bin.join(component).is_file(),
+                    "{component} said done before it was installed:\n{stderr}"
+                );
+            }
+            events.push(event);
+        }
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
+    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().last(),
         bin.to_str()
     );
-    assert!(bin.join("kubectl").is_file(), "{stderr}");
+    for artifact in missing {
+        assert!(bin.join(artifact).is_file(), "{artifact}:\n{stderr}");
+    }
     assert!(
-        stderr.contains("lab build: [1/1] kubectl: done in "),
+        stderr.contains("lab build: [1/2] kubectl: done in "),
         "{stderr}"
     );
     assert!(
         !stderr.lines().any(|l| l.starts_with("go: ")),
         "the Go tool's lines go to the log:\n{stderr}"
     );
-    let events: Vec<BuildEvent> = stderr.lines().filter_map(BuildEvent::parse).collect();
+    // In the lab's start order, kwok (quick once the Kubernetes binaries
+    // filled Go's cache) last.
     assert!(
         matches!(&events[..], [
-            BuildEvent::Plan { total: 1, .. },
-            BuildEvent::Start { index: 1, component: started },
-            BuildEvent::Done { index: 1, component: done, .. },
-        ] if started == "kubectl" && done == "kubectl"),
+            BuildEvent::Plan { total: 2, components: Some(planned), .. },
+            BuildEvent::Start { index: 1, component: first },
+            BuildEvent::Done { index: 1, .. },
+            BuildEvent::Start { index: 2, component: second },
+            BuildEvent::Done { index: 2, .. },
+        ] if planned == &["kubectl", "kwok"] && first == "kubectl" && second == "kwok"),
         "{events:?}\n{stderr}"
     );
     let times = std::fs::read_to_string(cache.join("build-times")).unwrap();

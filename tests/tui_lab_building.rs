@@ -67,6 +67,41 @@ echo "{bin}"
     script
 }
 
+/// A build that names its plan, installs etcd and the API server at once,
+/// then waits for `go` before it says the rest is built (kubectl, the
+/// controller manager, the scheduler, kwok), as build.sh does on a first run.
+fn arriving_build(dir: &Path, go: &Path, pid: &Path) -> PathBuf {
+    let script = dir.join("build.sh");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/usr/bin/env bash
+if [ "${{1:-}}" = --check ]; then echo "{bin}"; exit 3; fi
+echo $$ > "{pid}"
+echo "@plan 6 300 etcd kube-apiserver kubectl kube-controller-manager kube-scheduler kwok" >&2
+echo "@start 1 etcd" >&2
+echo "@done 1 etcd 1" >&2
+echo "@start 2 kube-apiserver" >&2
+echo "@done 2 kube-apiserver 1" >&2
+echo "@start 3 kubectl" >&2
+while [ ! -e "{go}" ]; do sleep 0.1; done
+n=3
+for id in kubectl kube-controller-manager kube-scheduler kwok; do
+    echo "@start $n $id" >&2
+    echo "@done $n $id 1" >&2
+    n=$((n + 1))
+done
+echo "{bin}"
+"#,
+            bin = built_bin_dir(),
+            go = go.display(),
+            pid = pid.display(),
+        ),
+    )
+    .unwrap();
+    script
+}
+
 /// Runs `kubetutor --lab` in tmux with the lab folder, state and build of
 /// `scratch`, then reports how it exited and the terminal's mode.
 fn tutor(scratch: &Path, script: &Path) -> Tmux {
@@ -170,6 +205,101 @@ fn the_lesson_and_its_predictions_work_while_the_lab_builds_then_it_connects() {
 
     tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+}
+
+#[test]
+fn the_tutor_connects_once_the_api_server_is_built_and_the_rest_joins_as_it_comes() {
+    let _one_at_a_time = common::pty_lock();
+    let scratch = Scratch(common::temp_dir("lab-arriving"));
+    let go = scratch.0.join("go");
+    let script = arriving_build(&scratch.0, &go, &scratch.0.join("build.pid"));
+    let tmux = tutor(&scratch.0, &script);
+
+    // etcd and the API server are built: they start and the tutor connects,
+    // while the build goes on with kubectl.
+    let screen = tmux.wait_for(
+        "connected · lab partly up: building kubectl (3 of 6)",
+        LAB_START,
+    );
+    // Step 1 reads the kubernetes Service, which the API server makes itself:
+    // answered and checked on the real API server before the build is done.
+    tmux.keys(&["1"]);
+    common::tmux::wait_for_mark(&tmux, WAIT, 1, '✓');
+    assert!(!screen.contains('✗'), "{screen}");
+    let lab_dir = scratch.0.join("lab");
+    let lab_env = [("KUBETUTOR_LAB_DIR", lab_dir.to_str().unwrap())];
+    let status = common::kubetutor(&["lab", "status"], &lab_env);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status
+            .lines()
+            .any(|l| l.contains("kube-controller-manager") && l.contains("stopped")),
+        "the controller manager is not started before its build is done:\n{status}"
+    );
+
+    // Step 2's check needs the default ServiceAccount, which the controller
+    // manager makes: it waits, and the Checks pane says why.
+    tmux.keys(&["C-n", "2"]);
+    let screen = tmux.wait_for("still coming up", WAIT);
+    let checks = common::tmux::pane_text(&screen, "Checks");
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words(&checks).contains(kubetutor::app::LAB_PARTLY_UP),
+        "the Checks pane says the lab is still coming up:\n{screen}"
+    );
+
+    // The rest is built: it starts, and step 2 passes with no other act.
+    std::fs::write(&go, "").unwrap();
+    common::tmux::wait_for_mark(&tmux, LAB_START, 2, '✓');
+    // The status bar's last words: connected, the lab no longer partly up.
+    tmux.wait_for("│ connected\n", WAIT);
+    let status = common::kubetutor(&["lab", "status"], &lab_env);
+    assert!(status.status.success(), "the whole lab serves: {status:?}");
+
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+}
+
+#[test]
+fn a_quit_while_the_lab_is_partly_up_stops_the_build_and_keeps_the_api_server() {
+    let _one_at_a_time = common::pty_lock();
+    let scratch = Scratch(common::temp_dir("lab-partly-quit"));
+    let pid_file = scratch.0.join("build.pid");
+    let script = arriving_build(&scratch.0, &scratch.0.join("never"), &pid_file);
+    let tmux = tutor(&scratch.0, &script);
+    tmux.wait_for("connected · lab partly up", LAB_START);
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+    assert!(
+        screen.contains("etcd and the API server keep running"),
+        "the learner is told what became of the lab:\n{screen}"
+    );
+    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err();
+    assert!(gone, "the build (pid {pid}) was stopped:\n{screen}");
+    let lab = scratch.0.join("lab");
+    let status = common::kubetutor(
+        &["lab", "status"],
+        &[("KUBETUTOR_LAB_DIR", lab.to_str().unwrap())],
+    );
+    let status = String::from_utf8_lossy(&status.stdout);
+    let line = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("kube-apiserver").contains("running, serving"),
+        "{status}"
+    );
+    assert!(line("kube-scheduler").contains("stopped"), "{status}");
 }
 
 #[test]

@@ -99,11 +99,18 @@ minutes() { printf '%d min %d s' $(($1 / 60)) $(($1 % 60)); }
 
 # The components this build makes, in order; the total and the estimate
 # (the sum of each one's last time here) are said before the first starts.
+# The order is the order the lab starts in, so kubetutor starts each
+# component as soon as it is installed (src/lab/arrivals.rs): etcd and the
+# API server first (the tutor connects about 2 minutes before the build
+# ends), kubectl next (the learner's first commands), kwok last (after the
+# Kubernetes binaries it compiles in seconds: they share Go's build cache).
+order=(etcd kube-apiserver kubectl kube-controller-manager kube-scheduler kwok)
 plan=()
-missing etcd && plan+=(etcd)
-missing kwok kwok-stages.yaml && plan+=(kwok)
-for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-    missing "$b" && plan+=("$b")
+for id in "${order[@]}"; do
+    case $id in
+    kwok) missing kwok kwok-stages.yaml && plan+=(kwok) ;;
+    *) missing "$id" && plan+=("$id") ;;
+    esac
 done
 estimate=0
 for id in "${plan[@]}"; do
@@ -119,14 +126,16 @@ if [ "$estimate" = - ]; then
 else
     say "${#plan[@]} components to build (${plan[*]}); the last build on this machine took $(minutes "$estimate")"
 fi
-machine plan "${#plan[@]}" "$estimate"
+machine plan "${#plan[@]}" "$estimate" "${plan[@]}"
 index=0
 
-# step ID COMMAND…: builds component ID (the caller, in a subshell, counts
-# it in $index afterwards).
+# step ID "ARTIFACTS" COMMAND…: builds component ID into $tmp_bin and
+# installs its ARTIFACTS (space-separated) before it says "@done": kubetutor
+# starts a component once it reads that line. (The caller, in a subshell,
+# counts it in $index afterwards.)
 step() {
-    local id=$1
-    shift
+    local id=$1 artifacts=$2
+    shift 2
     local n=$((index + 1))
     local label="[$n/${#plan[@]}] $id"
     local t0 last estimate="" pid rc=0
@@ -148,6 +157,8 @@ step() {
         tail -n 30 "$log" >&2
         die "$id failed (command: $*; the Go tool's output: $log). If a module could not be downloaded, check that the Go module proxy ($(go env GOPROXY)) is reachable, then run $again again."
     fi
+    # shellcheck disable=SC2086 # a list of file names without spaces
+    install_artifacts $artifacts
     local took=$(($(date +%s) - t0))
     printf '%s %s\n' "$id" "$took" >>"$times"
     say "$label: done in $(minutes "$took")"
@@ -204,35 +215,38 @@ fi
 # prefetch that has already ended, would turn a good build's exit into 1.)
 trap 'kill "${prefetch_pids[@]}" 2>/dev/null || true; rm -rf "$tmp_bin"' EXIT
 
-if missing etcd; then
-    (cd "$lab_dir/etcd" && step etcd go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .)
-    index=$((index + 1))
-    install_artifacts etcd
-fi
-for pid in "${prefetch_pids[@]}"; do wait "$pid" || true; done
-cat "$log.prefetch" >>"$log" 2>/dev/null && rm -f "$log.prefetch"
-if missing kwok || missing kwok-stages.yaml; then
-    (cd "$lab_dir/kwok" && step kwok go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok)
-    index=$((index + 1))
-    install_artifacts kwok
-    kwok_src=$(cd "$lab_dir/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -d "$kwok_src" ] || die "could not find the source of sigs.k8s.io/kwok ${KWOK_VERSION} in the module cache"
+# kwok and its stages are one component: kubetutor starts kwok only with both.
+build_kwok() {
+    go build -trimpath -ldflags "-s -w" -o "$tmp_bin/" sigs.k8s.io/kwok/cmd/kwok || return
+    local kwok_src stage
+    kwok_src=$(go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    if [ ! -d "$kwok_src" ]; then
+        echo "could not find the source of sigs.k8s.io/kwok ${KWOK_VERSION} in the module cache"
+        return 1
+    fi
     for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
         pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
         cat "$kwok_src/kustomize/stage/$stage.yaml"
         printf -- '---\n'
     done >"$tmp_bin/kwok-stages.yaml"
-    install_artifacts kwok-stages.yaml
-fi
-# One go build per Kubernetes command, so each says its own time; they share
-# Go's build cache, so the packages the first compiled are not compiled
-# again, and each installs as soon as it links (a stopped build keeps them).
-for b in "${kube_binaries[@]}"; do
-    if missing "$b"; then
-        (cd "$lab_dir/kube" && step "$b" go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/$b" "k8s.io/kubernetes/cmd/$b")
-        index=$((index + 1))
-        install_artifacts "$b"
+}
+prefetched=false
+for id in "${plan[@]}"; do
+    # The downloads run while etcd compiles; the next builds need them.
+    if [ "$id" != etcd ] && ! $prefetched; then
+        for pid in "${prefetch_pids[@]}"; do wait "$pid" || true; done
+        cat "$log.prefetch" >>"$log" 2>/dev/null && rm -f "$log.prefetch"
+        prefetched=true
     fi
+    # One go build per component, so each says its own time; they share
+    # Go's build cache, so the packages one compiled are not compiled again,
+    # and each installs as soon as it links (a stopped build keeps them).
+    case $id in
+    etcd) (cd "$lab_dir/etcd" && step etcd etcd go build -trimpath -ldflags "-s -w" -o "$tmp_bin/etcd" .) ;;
+    kwok) (cd "$lab_dir/kwok" && step kwok "kwok kwok-stages.yaml" build_kwok) ;;
+    *) (cd "$lab_dir/kube" && step "$id" "$id" go build -trimpath -ldflags "$ldflags" -o "$tmp_bin/$id" "k8s.io/kubernetes/cmd/$id") ;;
+    esac
+    index=$((index + 1))
 done
 say "lab binaries ready in $bin_dir ($(($(date +%s) - started)) s)"
 echo "$bin_dir"

@@ -14,7 +14,9 @@ pub const WAITING: &str = "⧗ waiting for the lab: this step's checks run once 
 pub fn on_phase(app: &mut App, phase: LabPhase) -> Vec<Effect> {
     let was_waiting = app.waiting_for_lab();
     let effects = match &phase {
-        LabPhase::Ready if was_waiting => {
+        // The API server serves: the engine starts, the rest of the lab
+        // joins as it comes (`lab::arrivals`).
+        LabPhase::Ready | LabPhase::Partly { .. } if was_waiting => {
             let declined = app.connection == Connection::NotStarted(consent::DECLINED.into());
             if consent::waiting(app) || declined {
                 Vec::new()
@@ -41,6 +43,13 @@ pub fn on_phase(app: &mut App, phase: LabPhase) -> Vec<Effect> {
     app.lab = Some(phase);
     effects
 }
+
+/// Said under a step's checks while the lab is partly up and some fail: a
+/// check may need what is not there yet (the default ServiceAccount is made
+/// by kube-controller-manager, a Pod runs once kube-scheduler and kwok are).
+pub const PARTLY_UP: &str = "⧗ the lab is still coming up (the status bar says how far): a \
+                             check that needs its controllers, scheduler or node passes once \
+                             they run";
 
 /// What the learner asked of the cluster while the lab is not up is not
 /// sent (there is nowhere to send it); they are told, and the editor keeps
@@ -73,6 +82,11 @@ impl App {
     pub fn waiting_for_lab(&self) -> bool {
         self.lab.as_ref().is_some_and(LabPhase::is_waiting)
     }
+
+    /// The lab's API server serves, the rest of it is still on its way.
+    pub fn lab_partly_up(&self) -> bool {
+        self.lab.as_ref().is_some_and(LabPhase::is_partly_up)
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +117,28 @@ mod tests {
         assert_eq!(app.connection, Connection::Connecting);
         // Said once: a repeated Ready starts nothing more.
         assert!(update(&mut app, Msg::Lab(LabPhase::Ready)).is_empty());
+    }
+
+    #[test]
+    fn the_engine_starts_once_the_api_server_serves_while_the_rest_is_built() {
+        let mut app = first_lesson_app();
+        update(&mut app, Msg::Lab(building()));
+        let mut build = BuildProgress::new(Instant::now());
+        build.total = 6;
+        build.done = 2;
+        build.building = Some("kubectl".into());
+        let partly = LabPhase::Partly {
+            build: Some(build),
+            said: "the API server is up".into(),
+        };
+        let effects = update(&mut app, Msg::Lab(partly.clone()));
+        assert!(matches!(effects[..], [Effect::StartEngine]), "{effects:?}");
+        assert!(!app.waiting_for_lab(), "the learner's applies go through");
+        assert!(app.lab_partly_up());
+        // More progress, then the whole lab: nothing starts twice.
+        assert!(update(&mut app, Msg::Lab(partly)).is_empty());
+        assert!(update(&mut app, Msg::Lab(LabPhase::Ready)).is_empty());
+        assert!(!app.lab_partly_up());
     }
 
     #[test]

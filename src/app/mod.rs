@@ -43,6 +43,7 @@ use crate::engine::view::ClusterView;
 use crate::lesson::Lesson;
 pub use acts::StepActs;
 pub use editor::new_editor;
+pub use lab::PARTLY_UP as LAB_PARTLY_UP;
 pub use lab::WAITING as LAB_WAITING;
 pub use menu::MenuItem;
 pub use overlay::{Overlay, Overlays};

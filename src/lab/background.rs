@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::arrivals::{self, Binaries};
 use super::bins::{self, BuildFailed, BuildOutput, BuildStopper};
 use super::build_progress::BuildProgress;
+use super::components::Component;
 use super::paths::LabPaths;
 use super::up::{UpOptions, up_then};
 
@@ -27,6 +29,13 @@ pub enum LabPhase {
     Building(BuildProgress),
     /// Starting the components: the last thing `up` said.
     Starting(String),
+    /// The API server serves (the tutor connects) while the rest of the lab
+    /// is still built or started: the build's progress while it runs, and
+    /// the last thing `up` said.
+    Partly {
+        build: Option<BuildProgress>,
+        said: String,
+    },
     /// Every component serves.
     Ready,
     /// The build or the start failed: the whole story, the log's path and
@@ -43,12 +52,22 @@ impl LabPhase {
         )
     }
 
+    /// Its API server serves, not yet all of it.
+    pub fn is_partly_up(&self) -> bool {
+        matches!(self, LabPhase::Partly { .. })
+    }
+
     /// One line for the status bar, as of `now`.
     pub fn line(&self, now: Instant) -> String {
         match self {
             LabPhase::Locating => "waiting for the lab: looking for its binaries".into(),
-            LabPhase::Building(progress) => progress.line(now),
+            LabPhase::Building(progress) => format!("waiting for the lab: {}", progress.line(now)),
             LabPhase::Starting(said) => format!("waiting for the lab: {said}"),
+            LabPhase::Partly {
+                build: Some(progress),
+                ..
+            } => format!("lab partly up: {}", progress.line(now)),
+            LabPhase::Partly { build: None, said } => format!("lab partly up: {said}"),
             LabPhase::Ready => "the lab is up".into(),
             LabPhase::Failed(_) => "the lab did not start (the Output pane says why)".into(),
         }
@@ -105,20 +124,25 @@ impl Background {
 
     /// The tutor has quit: a running build is stopped (Go's caches and the
     /// binaries already installed keep what it did; nothing half-built is
-    /// installed); a lab still starting goes on starting on its own (its
-    /// components are detached). What to tell the learner, if anything.
+    /// installed; the components already started keep running); a lab still
+    /// starting goes on starting on its own (its components are detached).
+    /// What to tell the learner, if anything.
     pub fn finish(mut self) -> Option<String> {
         let phase = self.phase.borrow().clone();
         match phase {
             LabPhase::Ready | LabPhase::Failed(_) => None,
+            LabPhase::Partly { build: Some(_), .. } => {
+                self.stop_build();
+                Some(format!(
+                    "the lab's build was stopped at your quit; etcd and the API server keep \
+                     running, what was built stays in the cache, so `kubetutor --lab` (or \
+                     `{}` then `kubetutor lab up`) goes on from there; `kubetutor lab down` \
+                     stops what runs",
+                    bins::BUILD_COMMAND
+                ))
+            }
             LabPhase::Locating | LabPhase::Building(_) => {
-                self.stopper.stop();
-                if let Some(thread) = self.thread.take() {
-                    let began = Instant::now();
-                    while !thread.is_finished() && began.elapsed() < STOP_WAIT {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                }
+                self.stop_build();
                 Some(format!(
                     "the lab's build was stopped at your quit; the components already built \
                      stay in the cache and Go keeps what it compiled, so `kubetutor --lab` (or \
@@ -126,11 +150,24 @@ impl Background {
                     bins::BUILD_COMMAND
                 ))
             }
-            LabPhase::Starting(_) => Some(
+            LabPhase::Starting(_) | LabPhase::Partly { build: None, .. } => Some(
                 "the lab was still starting at your quit; `kubetutor lab status` shows how \
                  far it got, `kubetutor lab up` finishes it"
                     .into(),
             ),
+        }
+    }
+}
+
+impl Background {
+    /// Stops a running build and gives the lab's thread a moment to see it.
+    fn stop_build(&mut self) {
+        self.stopper.stop();
+        if let Some(thread) = self.thread.take() {
+            let began = Instant::now();
+            while !thread.is_finished() && began.elapsed() < STOP_WAIT {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
     }
 }
@@ -153,30 +190,52 @@ fn run(
             eprintln!("lab: {line}");
         }
         tracing::info!("lab: {line}");
-        // Until the binaries are there, the phase is the build's own.
-        if matches!(*phase.borrow(), LabPhase::Starting(_)) {
-            phase.send_replace(LabPhase::Starting(line.trim().to_string()));
-        }
+        // While the build runs, the phase is the build's own.
+        phase.send_if_modified(|phase| match phase {
+            LabPhase::Starting(said) | LabPhase::Partly { said, .. } => {
+                *said = line.trim().to_string();
+                true
+            }
+            _ => false,
+        });
     };
     let mut kubeconfig_written = || {
         tutor_open.set(true);
         let _ = written.send(Ok(()));
     };
-    let mut locate = |progress: &mut dyn FnMut(&str)| -> anyhow::Result<std::path::PathBuf> {
+    let mut api_serving = || {
+        phase.send_modify(|phase| {
+            let build = match phase {
+                LabPhase::Building(build)
+                | LabPhase::Partly {
+                    build: Some(build), ..
+                } => Some(build.clone()),
+                _ => None,
+            };
+            *phase = LabPhase::Partly {
+                build,
+                said: "the API server is up".into(),
+            };
+        });
+    };
+    let mut locate = |progress: &mut dyn FnMut(&str)| -> anyhow::Result<Binaries> {
         let mut build = BuildProgress::new(Instant::now());
-        let dir = bins::locate_reporting(
-            &mut |output| match output {
+        let building = phase.clone();
+        let binaries = arrivals::locate(
+            Box::new(move |output| match output {
                 BuildOutput::Event(event) => {
                     build.apply(&event);
-                    phase.send_replace(LabPhase::Building(build.clone()));
+                    building.send_modify(|phase| on_build(phase, &build));
                 }
                 BuildOutput::Line(line) => tracing::info!("{line}"),
-            },
+            }),
             progress,
             stopper,
         )?;
-        phase.send_replace(LabPhase::Starting("starting its components".into()));
-        Ok(dir)
+        if binaries.has(Component::Etcd.binary()) {
+            phase.send_replace(LabPhase::Starting("starting its components".into()));
+        }
+        Ok(binaries)
     };
     runtime
         .block_on(up_then(
@@ -184,9 +243,26 @@ fn run(
             &UpOptions::default(),
             &mut progress,
             &mut kubeconfig_written,
+            &mut api_serving,
             &mut locate,
         ))
         .map(|_| ())
+}
+
+/// The phase once the build has got as far as `build`: its progress while
+/// it runs, then (all built) starting.
+fn on_build(phase: &mut LabPhase, build: &BuildProgress) {
+    let finished = build.total > 0 && build.done == build.total;
+    match phase {
+        LabPhase::Locating | LabPhase::Building(_) if finished => {
+            *phase = LabPhase::Starting("starting its components".into());
+        }
+        LabPhase::Locating | LabPhase::Building(_) => *phase = LabPhase::Building(build.clone()),
+        LabPhase::Partly { build: shown, .. } => {
+            *shown = (!finished).then(|| build.clone());
+        }
+        LabPhase::Starting(_) | LabPhase::Ready | LabPhase::Failed(_) => {}
+    }
 }
 
 /// The whole failure for the Output pane: what the build said last (the

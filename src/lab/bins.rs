@@ -33,7 +33,7 @@ pub const CACHE_ENV: &str = "KUBETUTOR_LAB_CACHE";
 pub const BUILD_COMMAND: &str = "kubetutor lab build";
 
 /// What a first build costs, said before it starts so nobody thinks it hangs.
-pub const BUILD_TIME: &str = "about 7 minutes on 2 cores (more on a busy machine) and a few GB \
+pub const BUILD_TIME: &str = "about 6 minutes on 2 cores (more on a busy machine) and a few GB \
                               of RAM the first time; later builds find the cache and return at once";
 
 /// build.sh's exit status for `--check` when the binaries are not built yet.
@@ -263,21 +263,30 @@ pub fn locate_reporting(
     progress: &mut dyn FnMut(&str),
     stopper: &BuildStopper,
 ) -> anyhow::Result<PathBuf> {
+    if let Cache::Built(dir) = find()? {
+        return Ok(dir);
+    }
+    progress(&building_line());
+    let (dir, took) = build_reporting(on, stopper)?;
+    progress(&format!("lab binaries built in {} s", took.as_secs()));
+    Ok(dir)
+}
+
+/// Said when a build starts.
+pub fn building_line() -> String {
+    format!("building the lab's control plane from its Go modules: {BUILD_TIME}")
+}
+
+/// Where the binaries are: `$KUBETUTOR_LAB_BIN` (which must be complete),
+/// else the build cache, complete or not.
+pub fn find() -> anyhow::Result<Cache> {
     if let Some(dir) = std::env::var_os(BIN_DIR_ENV).filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         check_complete(&dir)
             .with_context(|| format!("{BIN_DIR_ENV} is set to {}", dir.display()))?;
-        return Ok(dir);
+        return Ok(Cache::Built(dir));
     }
-    if let Cache::Built(dir) = check_cache()? {
-        return Ok(dir);
-    }
-    progress(&format!(
-        "building the lab's control plane from its Go modules: {BUILD_TIME}"
-    ));
-    let (dir, took) = build_reporting(on, stopper)?;
-    progress(&format!("lab binaries built in {} s", took.as_secs()));
-    Ok(dir)
+    check_cache()
 }
 
 /// The pins of versions.env (KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION,

@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 /// One machine line of build.sh.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildEvent {
-    /// `@plan TOTAL SECONDS|-`: this many components to build; the last build
-    /// of each of them here took SECONDS in all (`-`: one was never built here).
+    /// `@plan TOTAL SECONDS|- [ID…]`: this many components to build; the last
+    /// build of each of them here took SECONDS in all (`-`: one was never
+    /// built here); their names, in build order, when the script gives them
+    /// (kubetutor then starts each as soon as it is built: `arrivals`).
     Plan {
         total: usize,
         estimate: Option<Duration>,
+        components: Option<Vec<String>>,
     },
     /// `@start N ID`: component N (from 1) begins.
     Start { index: usize, component: String },
@@ -34,10 +37,13 @@ impl BuildEvent {
         let event = match verb {
             "plan" => {
                 let total = number()? as usize;
+                // `-` does not parse: no estimate.
+                let estimate = number().map(Duration::from_secs);
+                let components: Vec<String> = words.map(str::to_string).collect();
                 BuildEvent::Plan {
                     total,
-                    // `-` does not parse: no estimate.
-                    estimate: number().map(Duration::from_secs),
+                    estimate,
+                    components: (components.len() == total).then_some(components),
                 }
             }
             "start" => BuildEvent::Start {
@@ -87,7 +93,9 @@ impl BuildProgress {
 
     pub fn apply(&mut self, event: &BuildEvent) {
         match event {
-            BuildEvent::Plan { total, estimate } => {
+            BuildEvent::Plan {
+                total, estimate, ..
+            } => {
                 self.total = *total;
                 self.estimate = *estimate;
             }
@@ -99,19 +107,16 @@ impl BuildProgress {
         }
     }
 
-    /// "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s · about 4 min
+    /// "building kube-apiserver (3 of 6) · 2 min 10 s · about 4 min
     /// left by the last build here", as of `now`.
     pub fn line(&self, now: Instant) -> String {
         let elapsed = now.saturating_duration_since(self.began);
         let what = match (&self.building, self.total) {
-            (_, 0) => "waiting for the lab: its build starts".to_string(),
+            (_, 0) => "its build starts".to_string(),
             (Some(component), total) => {
-                format!(
-                    "waiting for the lab: building {component} ({} of {total})",
-                    self.done + 1
-                )
+                format!("building {component} ({} of {total})", self.done + 1)
             }
-            (None, total) => format!("waiting for the lab: {} of {total} built", self.done),
+            (None, total) => format!("{} of {total} built", self.done),
         };
         let time = match self.estimate {
             None if self.total == 0 => clock(elapsed),
@@ -153,14 +158,24 @@ mod tests {
             BuildEvent::parse("@plan 6 411"),
             Some(BuildEvent::Plan {
                 total: 6,
-                estimate: Some(Duration::from_secs(411))
+                estimate: Some(Duration::from_secs(411)),
+                components: None,
+            })
+        );
+        assert_eq!(
+            BuildEvent::parse("@plan 2 - etcd kube-apiserver"),
+            Some(BuildEvent::Plan {
+                total: 2,
+                estimate: None,
+                components: Some(vec!["etcd".into(), "kube-apiserver".into()]),
             })
         );
         assert_eq!(
             BuildEvent::parse("@plan 6 -"),
             Some(BuildEvent::Plan {
                 total: 6,
-                estimate: None
+                estimate: None,
+                components: None,
             })
         );
         assert_eq!(
@@ -196,10 +211,7 @@ mod tests {
     #[test]
     fn the_line_counts_components_and_tells_the_time_left_by_the_last_build() {
         let mut progress = BuildProgress::new(Instant::now());
-        assert_eq!(
-            at(&progress, 2),
-            "waiting for the lab: its build starts · 2 s"
-        );
+        assert_eq!(at(&progress, 2), "its build starts · 2 s");
         for event in [
             "@plan 6 411",
             "@start 1 etcd",
@@ -212,20 +224,19 @@ mod tests {
         }
         assert_eq!(
             at(&progress, 130),
-            "waiting for the lab: building kube-apiserver (3 of 6) · 2 min 10 s of \
+            "building kube-apiserver (3 of 6) · 2 min 10 s of \
              about 6 min 51 s (the last build here)"
         );
         // Slower than last time: said so, never a negative time.
         assert_eq!(
             at(&progress, 500),
-            "waiting for the lab: building kube-apiserver (3 of 6) · 8 min 20 s, \
+            "building kube-apiserver (3 of 6) · 8 min 20 s, \
              longer than the last build here (6 min 51 s)"
         );
         progress.apply(&BuildEvent::parse("@done 3 kube-apiserver 200").unwrap());
         assert_eq!(progress.done, 3);
         assert!(
-            at(&progress, 300)
-                .starts_with("waiting for the lab: 3 of 6 built · 5 min 00 s of about"),
+            at(&progress, 300).starts_with("3 of 6 built · 5 min 00 s of about"),
             "{}",
             at(&progress, 300)
         );
@@ -238,7 +249,7 @@ mod tests {
         progress.apply(&BuildEvent::parse("@start 1 etcd").unwrap());
         assert_eq!(
             at(&progress, 45),
-            "waiting for the lab: building etcd (1 of 6) · 45 s (first build here: about \
+            "building etcd (1 of 6) · 45 s (first build here: about \
              6 min on 2 cores)"
         );
     }

@@ -8,6 +8,7 @@
 //! component and show its log. Components are judged by their health
 //! endpoints (`probe.rs`), never by their pids alone.
 
+pub mod arrivals;
 pub mod background;
 pub mod bins;
 pub mod build_progress;

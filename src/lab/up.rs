@@ -2,7 +2,6 @@
 //! and fail unless the whole lab serves at the end.
 
 use std::fs;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -12,6 +11,7 @@ use super::components::NODE_NAME;
 
 /// kwok stages of kubetutor's own (see the file's comments).
 const KUBETUTOR_STAGES: &str = include_str!("../../assets/kubetutor-stages.yaml");
+use super::arrivals::{self, Binaries};
 use super::health::{self, serving_within, wait_ready};
 use super::paths::LabPaths;
 use super::pki::{self, PkiChange};
@@ -63,22 +63,35 @@ pub async fn up(
     options: &UpOptions,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<UpReport> {
-    up_then(paths, options, progress, &mut || {}, &mut bins::locate).await
+    up_then(
+        paths,
+        options,
+        progress,
+        &mut || {},
+        &mut || {},
+        &mut arrivals::locate_for_terminal,
+    )
+    .await
 }
 
-/// Finds (or builds) the lab's binaries, saying what it does to `progress`:
-/// `bins::locate` for the CLI.
-pub type Locate<'a> = dyn FnMut(&mut dyn FnMut(&str)) -> anyhow::Result<std::path::PathBuf> + 'a;
+/// Finds the lab's binaries, or starts building them, saying what it does
+/// to `progress`: `arrivals::locate_for_terminal` for the CLI.
+pub type Locate<'a> = dyn FnMut(&mut dyn FnMut(&str)) -> anyhow::Result<Binaries> + 'a;
 
 /// `up`, which calls `kubeconfig_written` once the admin kubeconfig names the
 /// lab's API server (its port chosen, its certificates made), before the
-/// binaries are looked for; `locate` finds (or builds) them. The tutor opens
-/// on that kubeconfig while the build goes on (`background`).
+/// binaries are looked for; `locate` finds them or starts their build, and
+/// each component starts as soon as its binary is there; `api_serving` is
+/// called once the API server serves, which with a build under way is
+/// minutes before the whole lab does. The tutor opens on that kubeconfig
+/// while the build goes on, and connects once the API server serves
+/// (`background`).
 pub async fn up_then(
     paths: &LabPaths,
     options: &UpOptions,
     progress: &mut dyn FnMut(&str),
     kubeconfig_written: &mut dyn FnMut(),
+    api_serving: &mut dyn FnMut(),
     locate: &mut Locate<'_>,
 ) -> anyhow::Result<UpReport> {
     let began = Instant::now();
@@ -149,16 +162,16 @@ pub async fn up_then(
     // known from here on, and stays the same when the build is done.
     kubeconfig::write_all(paths, ports.apiserver)?;
     kubeconfig_written();
-    let bin_dir = match (&previous, fresh) {
+    let binaries = match (&previous, fresh) {
         // Components already running keep the binaries they were started from,
         // while those are still there.
         (Some(state), false) if bins::check_complete(&state.bin_dir).is_ok() => {
-            state.bin_dir.clone()
+            Binaries::complete(state.bin_dir.clone())
         }
         _ => locate(progress)?,
     };
     LabState {
-        bin_dir: bin_dir.clone(),
+        bin_dir: binaries.dir.clone(),
         ports,
         real_node,
     }
@@ -173,7 +186,8 @@ pub async fn up_then(
     let mut run = Run {
         paths,
         ports,
-        bin_dir: &bin_dir,
+        binaries,
+        api_serving,
         prober: Prober::new(paths, &admin, ports),
         client: crate::transport::client(&admin)?,
         started: Vec::new(),
@@ -181,8 +195,23 @@ pub async fn up_then(
         real_node,
     };
 
-    if let Err(err) = run.bring_up(progress).await {
-        if fresh {
+    let brought_up = match run.bring_up(progress).await {
+        // What the build makes beside the components (kubectl) is there too.
+        Ok(()) => run.binaries.finish().await.map(|took| {
+            if let Some(took) = took {
+                progress(&format!("lab binaries built in {} s", took.as_secs()));
+            }
+        }),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = brought_up {
+        // A build stopped by the learner's quit leaves what already runs
+        // running: they did not ask for the lab to go, and the next
+        // `kubetutor --lab` goes on from there.
+        let quit = err
+            .downcast_ref::<bins::BuildFailed>()
+            .is_some_and(|failed| failed.stopped);
+        if fresh && !quit {
             // A failed start of a stopped lab leaves nothing half-started. A
             // failed repair keeps the components that run: they still serve.
             for record in run.started.iter().rev().map(|(_, r)| r) {
@@ -208,7 +237,10 @@ pub async fn up_then(
 struct Run<'a> {
     paths: &'a LabPaths,
     ports: Ports,
-    bin_dir: &'a Path,
+    /// The binaries, perhaps still arriving from a build.
+    binaries: Binaries,
+    /// Told once the API server serves.
+    api_serving: &'a mut dyn FnMut(),
     prober: Prober,
     client: Client,
     /// What this call started, in order.
@@ -247,63 +279,79 @@ fn components_to_restart(change: &PkiChange) -> Vec<Component> {
 
 impl Run<'_> {
     /// In start order: keep each component that serves, replace one that runs
-    /// but does not, start one that is not running; wait for each to serve
-    /// before the next, which depends on it.
+    /// but does not, start one that is not running (once its binary is
+    /// built); wait for each to serve before the next, which depends on it.
     async fn bring_up(&mut self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
         for component in Component::ALL {
-            let name = component.name();
-            if let Some(record) = running_record(self.paths, component)
-                && self.restart.contains(&component)
-            {
-                progress(&format!(
-                    "{name:<24} restarting (pid {}): its certificates changed",
-                    record.pid
-                ));
-                blocking_stop(record, NOT_SERVING_GRACE)
-                    .await
-                    .with_context(|| format!("stopping {name}"))?;
-            } else if let Some(record) = running_record(self.paths, component) {
-                let within = if self.started.is_empty() {
-                    CONFIRM
-                } else {
-                    SETTLE_AFTER_RESTART
-                };
-                match serving_within(within, || self.prober.probe(component)).await {
-                    Ok(()) => {
-                        progress(&format!("{name:<24} already running (pid {})", record.pid));
-                        continue;
-                    }
-                    Err(reason) => {
-                        progress(&format!(
-                            "{name:<24} running (pid {}) but not serving: {reason}; replacing it",
-                            record.pid
-                        ));
-                        let how = blocking_stop(record.clone(), NOT_SERVING_GRACE)
-                            .await
-                            .with_context(|| format!("stopping {name}"))?;
-                        if how == Stopped::Killed {
-                            progress(&format!(
-                                "{name:<24} killed (SIGKILL) after {} s",
-                                NOT_SERVING_GRACE.as_secs()
-                            ));
-                        }
-                    }
-                }
-            } else if let Some(old) =
-                PidRecord::read(&self.paths.pid_file(name)).filter(|r| !r.is_gone())
-            {
-                // Its process is exiting but may still hold its port or files.
-                progress(&format!(
-                    "{name:<24} previous process (pid {}) is still exiting; waiting for it",
-                    old.pid
-                ));
-                blocking_stop(old, NOT_SERVING_GRACE)
-                    .await
-                    .with_context(|| format!("stopping {name}"))?;
+            self.bring_up_one(component, progress).await?;
+            if component == Component::ApiServer {
+                (self.api_serving)();
             }
-            self.start(component, progress).await?;
         }
         Ok(())
+    }
+
+    /// One component, as `bring_up` says.
+    async fn bring_up_one(
+        &mut self,
+        component: Component,
+        progress: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<()> {
+        let name = component.name();
+        if let Some(record) = running_record(self.paths, component)
+            && self.restart.contains(&component)
+        {
+            progress(&format!(
+                "{name:<24} restarting (pid {}): its certificates changed",
+                record.pid
+            ));
+            blocking_stop(record, NOT_SERVING_GRACE)
+                .await
+                .with_context(|| format!("stopping {name}"))?;
+        } else if let Some(record) = running_record(self.paths, component) {
+            let within = if self.started.is_empty() {
+                CONFIRM
+            } else {
+                SETTLE_AFTER_RESTART
+            };
+            match serving_within(within, || self.prober.probe(component)).await {
+                Ok(()) => {
+                    progress(&format!("{name:<24} already running (pid {})", record.pid));
+                    return Ok(());
+                }
+                Err(reason) => {
+                    progress(&format!(
+                        "{name:<24} running (pid {}) but not serving: {reason}; replacing it",
+                        record.pid
+                    ));
+                    let how = blocking_stop(record.clone(), NOT_SERVING_GRACE)
+                        .await
+                        .with_context(|| format!("stopping {name}"))?;
+                    if how == Stopped::Killed {
+                        progress(&format!(
+                            "{name:<24} killed (SIGKILL) after {} s",
+                            NOT_SERVING_GRACE.as_secs()
+                        ));
+                    }
+                }
+            }
+        } else if let Some(old) =
+            PidRecord::read(&self.paths.pid_file(name)).filter(|r| !r.is_gone())
+        {
+            // Its process is exiting but may still hold its port or files.
+            progress(&format!(
+                "{name:<24} previous process (pid {}) is still exiting; waiting for it",
+                old.pid
+            ));
+            blocking_stop(old, NOT_SERVING_GRACE)
+                .await
+                .with_context(|| format!("stopping {name}"))?;
+        }
+        if !self.binaries.has(component.binary()) {
+            progress(&format!("{name:<24} waiting for its binary (being built)"));
+        }
+        self.binaries.ready(component.binary()).await?;
+        self.start(component, progress).await
     }
 
     async fn start(
@@ -323,12 +371,12 @@ impl Run<'_> {
         if component == Component::Kwok {
             nodes::register_node(&self.client, NODE_NAME).await?;
         }
-        let mut args = component.args(self.paths, &self.ports, self.bin_dir);
+        let mut args = component.args(self.paths, &self.ports, &self.binaries.dir);
         if self.real_node && component == Component::ApiServer {
             real_node::apiserver_args(&mut args, self.paths);
         }
         let record = process::spawn_detached(
-            &self.bin_dir.join(component.binary()),
+            &self.binaries.dir.join(component.binary()),
             &args,
             &self.paths.log_file(name),
             &self.paths.pid_file(name),

@@ -285,7 +285,7 @@ async fn run_lesson(
                     continue;
                 }
             },
-            _ = lab_tick.tick(), if app.waiting_for_lab() => Msg::Tick,
+            _ = lab_tick.tick(), if app.waiting_for_lab() || app.lab_partly_up() => Msg::Tick,
             _ = acts_tick.tick() => {
                 let entries = acts_elsewhere.read_new();
                 if entries.is_empty() {

@@ -86,6 +86,12 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             {
                 lines.push(Line::from(Span::styled("(h: show hints)", theme::dim())));
             }
+            if !report.passed() && app.lab_partly_up() {
+                lines.push(Line::from(Span::styled(
+                    crate::app::LAB_PARTLY_UP,
+                    theme::dim(),
+                )));
+            }
         }
     }
     lines

@@ -232,7 +232,15 @@ fn status_line(app: &App) -> Paragraph<'static> {
         Connection::Link(link @ Link::Connected { limited }) if !limited.is_empty() => {
             format!("{} (the Output pane says what this means)", link.describe())
         }
-        Connection::Link(link) => link.describe(),
+        // Connected while the rest of the lab is built or started: both.
+        Connection::Link(link) => match app.lab.as_ref().filter(|lab| lab.is_partly_up()) {
+            Some(lab) => format!(
+                "{} · {}",
+                link.describe(),
+                lab.line(std::time::Instant::now())
+            ),
+            None => link.describe(),
+        },
         Connection::Unreachable(why) => format!("unreachable: {why}"),
         Connection::NotStarted(why) => why.clone(),
     };
