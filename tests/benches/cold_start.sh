@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A newcomer's first run, cold, timed: clone → `cargo run --release -- --lab`
-# → the first lesson's text on screen → the tutor connected to the lab.
+# → the first lesson's text on screen → the tutor connected to the lab's API
+# server → the whole lab up.
 #
 #   tests/benches/cold_start.sh [REPOSITORY [REVISION]]
 #
@@ -69,18 +70,24 @@ say "$(since) s  cloned"
 tmux -L "$socket" new-session -d -s t -x 160 -y 48 \
     "cd '$tmp/src' && cargo run --release -- --lab 2>'$tmp/stderr'; echo KUBETUTOR-EXITED \$?; sleep 600"
 
-lesson_at="" connected_at=""
+lesson_at="" connected_at="" whole_at=""
 deadline=$(($(date +%s) + timeout_s))
-while [ -z "$connected_at" ]; do
+while [ -z "$whole_at" ]; do
     screen=$(tmux -L "$socket" capture-pane -p -t t 2>/dev/null || true)
     flat=$(printf '%s' "$screen" | tr -d '\n')
     if [ -z "$lesson_at" ] && [[ $flat == *"The API server behind the kubernetes Service"* ]]; then
         lesson_at=$(since)
         say "$lesson_at s  first lesson text on screen"
     fi
-    if [ -n "$lesson_at" ] && [[ $flat == *"│ connected"* ]]; then
+    # Connected once the API server serves; the rest of the lab (controllers,
+    # scheduler, kwok) may still be building: "connected · lab partly up: …".
+    if [ -n "$lesson_at" ] && [ -z "$connected_at" ] && [[ $flat == *"│ connected"* ]]; then
         connected_at=$(since)
-        say "$connected_at s  lab connected"
+        say "$connected_at s  lab connected (its API server)"
+    fi
+    if [ -n "$connected_at" ] && [[ $flat == *"│ connected"* ]] && [[ $flat != *"partly up"* ]]; then
+        whole_at=$(since)
+        say "$whole_at s  whole lab up"
     fi
     if [[ $flat == *KUBETUTOR-EXITED* ]]; then
         say "kubetutor ended before the lab connected; its screen and stderr:"
@@ -100,4 +107,4 @@ tmux -L "$socket" send-keys -t t C-c
 say "lab build, per component (seconds, from build.sh's record):"
 sed 's/^/  /' "$XDG_CACHE_HOME/kubetutor/lab/build-times" 2>/dev/null || say "  (no record)"
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'RESULT lesson_text_s=%s lab_connected_s=%s\n' "$lesson_at" "$connected_at"
+printf 'RESULT lesson_text_s=%s lab_connected_s=%s lab_whole_s=%s\n' "$lesson_at" "$connected_at" "$whole_at"
