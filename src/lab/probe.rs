@@ -159,10 +159,11 @@ impl Prober {
 
 /// The DER of the first certificate in a PEM file.
 fn pem_to_der(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
     let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem)
+    let der = CertificateDer::from_pem_slice(&pem)
         .map_err(|e| format!("{} holds no certificate: {e}", path.display()))?;
-    Ok(pem.contents)
+    Ok(der.to_vec())
 }
 
 pub fn is_ready(node: &Node) -> bool {
