@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use k8s_openapi::api::core::v1::Pod;
+use kube::api::{ApiResource, DynamicObject};
 use kube::{Api, Client};
 
 use super::ClusterArgs;
@@ -84,7 +85,11 @@ pub async fn call(
     // A pod caller needs the pod itself (its uid and ServiceAccount).
     let mut snapshot = Snapshot::new();
     if let Caller::Pod(name) = &caller {
-        let pod = Api::<Pod>::namespaced(client.clone(), &namespace)
+        // Untyped: the whole Pod as the server gives it, as the engine keeps
+        // a Pod the lesson names.
+        let pods: Api<DynamicObject> =
+            Api::namespaced_with(client.clone(), &namespace, &ApiResource::erase::<Pod>(&()));
+        let pod = pods
             .get_opt(name)
             .await
             .with_context(|| format!("reading Pod {name}"))?
