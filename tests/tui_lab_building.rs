@@ -39,27 +39,18 @@ fn built_bin_dir() -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A build that reports two components and finishes once `go` exists,
-/// writing its pid to `pid` first.
-fn controlled_build(dir: &Path, go: &Path, pid: &Path) -> PathBuf {
+/// A build script with build.sh's contract: `--check` names this machine's
+/// built folder as not built yet; a build writes its pid to `pid`, runs
+/// `body` (its `@` lines and waits), then names the folder.
+fn build_script(dir: &Path, pid: &Path, body: &str) -> PathBuf {
     let script = dir.join("build.sh");
+    let bin = built_bin_dir();
     std::fs::write(
         &script,
         format!(
-            r#"#!/usr/bin/env bash
-if [ "${{1:-}}" = --check ]; then echo "{bin}"; exit 3; fi
-echo $$ > "{pid}"
-echo "@plan 2 90" >&2
-echo "lab build: [1/2] etcd: building" >&2
-echo "@start 1 etcd" >&2
-while [ ! -e "{go}" ]; do sleep 0.1; done
-echo "@done 1 etcd 1" >&2
-echo "@start 2 kube-apiserver" >&2
-echo "@done 2 kube-apiserver 1" >&2
-echo "{bin}"
-"#,
-            bin = built_bin_dir(),
-            go = go.display(),
+            "#!/usr/bin/env bash\n\
+             if [ \"${{1:-}}\" = --check ]; then echo \"{bin}\"; exit 3; fi\n\
+             echo $$ > \"{pid}\"\n{body}\necho \"{bin}\"\n",
             pid = pid.display(),
         ),
     )
@@ -67,18 +58,27 @@ echo "{bin}"
     script
 }
 
+/// A build that reports two components and finishes once `go` exists.
+fn controlled_build(dir: &Path, go: &Path, pid: &Path) -> PathBuf {
+    let body = format!(
+        r#"echo "@plan 2 90" >&2
+echo "lab build: [1/2] etcd: building" >&2
+echo "@start 1 etcd" >&2
+while [ ! -e "{go}" ]; do sleep 0.1; done
+echo "@done 1 etcd 1" >&2
+echo "@start 2 kube-apiserver" >&2
+echo "@done 2 kube-apiserver 1" >&2"#,
+        go = go.display(),
+    );
+    build_script(dir, pid, &body)
+}
+
 /// A build that names its plan, installs etcd and the API server at once,
 /// then waits for `go` before it says the rest is built (kubectl, the
 /// controller manager, the scheduler, kwok), as build.sh does on a first run.
 fn arriving_build(dir: &Path, go: &Path, pid: &Path) -> PathBuf {
-    let script = dir.join("build.sh");
-    std::fs::write(
-        &script,
-        format!(
-            r#"#!/usr/bin/env bash
-if [ "${{1:-}}" = --check ]; then echo "{bin}"; exit 3; fi
-echo $$ > "{pid}"
-echo "@plan 6 300 etcd kube-apiserver kubectl kube-controller-manager kube-scheduler kwok" >&2
+    let body = format!(
+        r#"echo "@plan 6 300 etcd kube-apiserver kubectl kube-controller-manager kube-scheduler kwok" >&2
 echo "@start 1 etcd" >&2
 echo "@done 1 etcd 1" >&2
 echo "@start 2 kube-apiserver" >&2
@@ -90,16 +90,43 @@ for id in kubectl kube-controller-manager kube-scheduler kwok; do
     echo "@start $n $id" >&2
     echo "@done $n $id 1" >&2
     n=$((n + 1))
-done
-echo "{bin}"
-"#,
-            bin = built_bin_dir(),
-            go = go.display(),
-            pid = pid.display(),
-        ),
-    )
-    .unwrap();
-    script
+done"#,
+        go = go.display(),
+    );
+    build_script(dir, pid, &body)
+}
+
+/// Quits the tutor with Ctrl-C: the terminal is restored, the learner is
+/// told `said`, and the build whose pid is in `pid_file` is stopped.
+fn quit_stops_the_build(tmux: &Tmux, pid_file: &Path, said: &str) {
+    let pid: i32 = std::fs::read_to_string(pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
+    assert!(
+        screen.contains(said),
+        "the learner is told what became of the lab:\n{screen}"
+    );
+    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err();
+    assert!(gone, "the build (pid {pid}) was stopped:\n{screen}");
+}
+
+/// `lab status`'s line for `component` in the test's own lab.
+fn lab_status_of(scratch: &Path, component: &str) -> String {
+    let lab = scratch.join("lab");
+    let out = common::kubetutor(
+        &["lab", "status"],
+        &[("KUBETUTOR_LAB_DIR", lab.to_str().unwrap())],
+    );
+    let status = String::from_utf8_lossy(&out.stdout);
+    status
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{component} ")))
+        .unwrap_or_else(|| panic!("lab status names no {component}:\n{status}"))
+        .to_string()
 }
 
 /// Runs `kubetutor --lab` in tmux with the lab folder, state and build of
@@ -226,15 +253,10 @@ fn the_tutor_connects_once_the_api_server_is_built_and_the_rest_joins_as_it_come
     tmux.keys(&["1"]);
     common::tmux::wait_for_mark(&tmux, WAIT, 1, '✓');
     assert!(!screen.contains('✗'), "{screen}");
-    let lab_dir = scratch.0.join("lab");
-    let lab_env = [("KUBETUTOR_LAB_DIR", lab_dir.to_str().unwrap())];
-    let status = common::kubetutor(&["lab", "status"], &lab_env);
-    let status = String::from_utf8_lossy(&status.stdout);
+    let manager = lab_status_of(&scratch.0, "kube-controller-manager");
     assert!(
-        status
-            .lines()
-            .any(|l| l.contains("kube-controller-manager") && l.contains("stopped")),
-        "the controller manager is not started before its build is done:\n{status}"
+        manager.contains("stopped"),
+        "the controller manager is not started before its build is done: {manager}"
     );
 
     // Step 2's check needs the default ServiceAccount, which the controller
@@ -253,8 +275,10 @@ fn the_tutor_connects_once_the_api_server_is_built_and_the_rest_joins_as_it_come
     common::tmux::wait_for_mark(&tmux, LAB_START, 2, '✓');
     // The status bar's last words: connected, the lab no longer partly up.
     tmux.wait_for("│ connected\n", WAIT);
-    let status = common::kubetutor(&["lab", "status"], &lab_env);
-    assert!(status.status.success(), "the whole lab serves: {status:?}");
+    for component in ["kube-controller-manager", "kube-scheduler", "kwok"] {
+        let line = lab_status_of(&scratch.0, component);
+        assert!(line.contains("running, serving"), "{line}");
+    }
 
     tmux.keys(&["C-c"]);
     tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
@@ -268,38 +292,11 @@ fn a_quit_while_the_lab_is_partly_up_stops_the_build_and_keeps_the_api_server() 
     let script = arriving_build(&scratch.0, &scratch.0.join("never"), &pid_file);
     let tmux = tutor(&scratch.0, &script);
     tmux.wait_for("connected · lab partly up", LAB_START);
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-
-    tmux.keys(&["C-c"]);
-    let screen = tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
-    assert!(
-        screen.contains("etcd and the API server keep running"),
-        "the learner is told what became of the lab:\n{screen}"
-    );
-    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err();
-    assert!(gone, "the build (pid {pid}) was stopped:\n{screen}");
-    let lab = scratch.0.join("lab");
-    let status = common::kubetutor(
-        &["lab", "status"],
-        &[("KUBETUTOR_LAB_DIR", lab.to_str().unwrap())],
-    );
-    let status = String::from_utf8_lossy(&status.stdout);
-    let line = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(
-        line("kube-apiserver").contains("running, serving"),
-        "{status}"
-    );
-    assert!(line("kube-scheduler").contains("stopped"), "{status}");
+    quit_stops_the_build(&tmux, &pid_file, "etcd and the API server keep running");
+    let server = lab_status_of(&scratch.0, "kube-apiserver");
+    assert!(server.contains("running, serving"), "{server}");
+    let scheduler = lab_status_of(&scratch.0, "kube-scheduler");
+    assert!(scheduler.contains("stopped"), "{scheduler}");
 }
 
 #[test]
@@ -311,20 +308,7 @@ fn a_quit_during_the_build_restores_the_terminal_and_stops_the_build() {
     let script = controlled_build(&scratch.0, &scratch.0.join("never"), &pid_file);
     let tmux = tutor(&scratch.0, &script);
     tmux.wait_for("waiting for the lab: building etcd (1 of 2)", WAIT);
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-
-    tmux.keys(&["C-c"]);
-    let screen = tmux.wait_for("EXITED 0 MODE icanon END", WAIT);
-    assert!(
-        screen.contains("the lab's build was stopped at your quit"),
-        "the learner is told what became of the build:\n{screen}"
-    );
-    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err();
-    assert!(gone, "the build (pid {pid}) was stopped:\n{screen}");
+    quit_stops_the_build(&tmux, &pid_file, "the lab's build was stopped at your quit");
 }
 
 #[test]
