@@ -24,7 +24,11 @@ fn one_lab_at_a_time() -> MutexGuard<'static, ()> {
 
 /// The lab's binaries (built once per machine by `kubetutor lab build`; at once when cached).
 fn bin_dir() -> PathBuf {
-    kubetutor::lab::bins::locate(&mut |_| {}).expect("lab binaries")
+    use kubetutor::lab::bins::{self, Cache};
+    match bins::find().expect("lab binaries") {
+        Cache::Built(dir) => dir,
+        Cache::NotBuilt(_) => bins::build().expect("building the lab").0,
+    }
 }
 
 /// Every process whose command line mentions `dir` (a lab's state folder).

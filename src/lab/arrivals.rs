@@ -69,6 +69,11 @@ impl Binaries {
         })
     }
 
+    /// A build is still filling the folder.
+    pub fn is_building(&self) -> bool {
+        self.building.is_some()
+    }
+
     /// Whether `artifact` may be used now without waiting.
     pub fn has(&self, artifact: &str) -> bool {
         match &self.building {
@@ -126,7 +131,10 @@ pub fn locate(
     match bins::find()? {
         Cache::Built(dir) => Ok(Binaries::complete(dir)),
         Cache::NotBuilt(dir) => {
-            progress(&bins::building_line());
+            progress(&format!(
+                "building the lab's control plane from its Go modules: {}",
+                bins::BUILD_TIME
+            ));
             Binaries::build(dir, on, stopper.clone())
         }
     }

@@ -13,7 +13,6 @@ use tokio::sync::watch;
 use super::arrivals::{self, Binaries};
 use super::bins::{self, BuildFailed, BuildOutput, BuildStopper};
 use super::build_progress::BuildProgress;
-use super::components::Component;
 use super::paths::LabPaths;
 use super::up::{UpOptions, up_then};
 
@@ -157,9 +156,7 @@ impl Background {
             ),
         }
     }
-}
 
-impl Background {
     /// Stops a running build and gives the lab's thread a moment to see it.
     fn stop_build(&mut self) {
         self.stopper.stop();
@@ -232,7 +229,8 @@ fn run(
             progress,
             stopper,
         )?;
-        if binaries.has(Component::Etcd.binary()) {
+        // With a build under way its events set the phase (`on_build`).
+        if !binaries.is_building() {
             phase.send_replace(LabPhase::Starting("starting its components".into()));
         }
         Ok(binaries)

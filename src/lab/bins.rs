@@ -244,39 +244,6 @@ pub fn build_reporting(
     Ok((dir, started.elapsed()))
 }
 
-/// The folder with every lab binary: `$KUBETUTOR_LAB_BIN`, else the build
-/// cache, built first when it is not complete (saying how long that takes).
-pub fn locate(progress: &mut dyn FnMut(&str)) -> anyhow::Result<PathBuf> {
-    locate_reporting(
-        &mut |output| match output {
-            BuildOutput::Line(line) => eprintln!("{line}"),
-            BuildOutput::Event(_) => {}
-        },
-        progress,
-        &BuildStopper::default(),
-    )
-}
-
-/// `locate`, the build's output going to `on`, stoppable by `stopper`.
-pub fn locate_reporting(
-    on: &mut dyn FnMut(BuildOutput<'_>),
-    progress: &mut dyn FnMut(&str),
-    stopper: &BuildStopper,
-) -> anyhow::Result<PathBuf> {
-    if let Cache::Built(dir) = find()? {
-        return Ok(dir);
-    }
-    progress(&building_line());
-    let (dir, took) = build_reporting(on, stopper)?;
-    progress(&format!("lab binaries built in {} s", took.as_secs()));
-    Ok(dir)
-}
-
-/// Said when a build starts.
-pub fn building_line() -> String {
-    format!("building the lab's control plane from its Go modules: {BUILD_TIME}")
-}
-
 /// Where the binaries are: `$KUBETUTOR_LAB_BIN` (which must be complete),
 /// else the build cache, complete or not.
 pub fn find() -> anyhow::Result<Cache> {
