@@ -20,6 +20,7 @@ pub mod proof;
 pub mod syntax;
 pub(crate) mod theme;
 pub mod transport;
+pub mod tree;
 pub mod tui;
 pub mod ui;
 pub mod yaml;

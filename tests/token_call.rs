@@ -196,6 +196,8 @@ async fn pods_on_the_kwok_node_are_never_exec_targets() {
         .await
         .unwrap()
         .unwrap();
-    let pod = serde_json::to_value(pods.get("pod-default").await.unwrap()).unwrap();
+    let pod = kubetutor::tree::Tree::from(
+        serde_json::to_value(pods.get("pod-default").await.unwrap()).unwrap(),
+    );
     assert!(!kubetutor::cluster::pod_exec::runs_containers(&client, &pod).await);
 }

@@ -4,13 +4,15 @@
 
 use serde_json::Value;
 
+use crate::tree::{self, Tree};
+
 use crate::lesson::model::{ConditionTest, FieldTest};
 use crate::syntax::path;
 use crate::syntax::pattern::compile;
 
 /// Tests `value` (the object, or a list element for `any`) against `test`.
 /// `what` names the value in sentences ("Deployment web: spec.replicas").
-pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, String> {
+pub fn test(value: &Tree, test: &FieldTest, what: &str) -> Result<String, String> {
     // A `condition` with no path reads `status.conditions`, wherever the
     // test is written (a field check, a count's `where`).
     let path = if test.path.is_empty() && test.condition.is_some() {
@@ -33,13 +35,13 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
         format!("{what}: {}", test.path)
     };
     if let Some(wanted) = test.absent_or_false {
-        let is = actual.is_none_or(|v| v.is_null() || *v == Value::Bool(false));
+        let is = actual.is_none_or(|v| v.is_null() || *v == false);
         match (is, wanted) {
             (true, true) => return Ok(format!("{what} is not true")),
             (false, true) => {
                 return Err(format!(
                     "{what} is {}, expected unset or false",
-                    short(actual.unwrap_or(&Value::Null))
+                    short(actual.unwrap_or(&tree::NULL))
                 ));
             }
             (true, false) => return Err(format!("{what} is unset or false")),
@@ -53,7 +55,7 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
             (false, true) => {
                 return Err(format!(
                     "{what} is {}, expected nothing",
-                    short(actual.unwrap_or(&Value::Null))
+                    short(actual.unwrap_or(&tree::NULL))
                 ));
             }
             (true, false) => return Err(format!("{what} is empty")),
@@ -94,7 +96,7 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
         ));
     }
     if let Some(needle) = &test.contains {
-        let text = path::display(actual);
+        let text = actual.display();
         if !text.contains(needle.as_str()) {
             return Err(format!(
                 "{what} is {:?}, which does not contain {needle:?}",
@@ -119,7 +121,7 @@ pub fn test(value: &Value, test: &FieldTest, what: &str) -> Result<String, Strin
     }
     if let Some(pattern) = &test.matches {
         let regex = compile(pattern).map_err(|e| format!("{what}: {e}"))?;
-        let text = path::display(actual);
+        let text = actual.display();
         if !regex.is_match(&text) {
             return Err(format!(
                 "{what} is {:?}, which does not match /{pattern}/",
@@ -222,27 +224,27 @@ pub fn describe(test: &FieldTest) -> String {
 
 /// `anyOf` alternatives read paths relative to the value at the test's own
 /// path (an empty path: the value itself).
-fn value_at_path<'v>(value: &'v Value, at: &str) -> &'v Value {
+fn value_at_path<'v>(value: &'v Tree, at: &str) -> &'v Tree {
     if at.is_empty() {
         value
     } else {
-        path::lookup(value, at).unwrap_or(&Value::Null)
+        path::lookup(value, at).unwrap_or(&tree::NULL)
     }
 }
 
 /// Not set in any way that means something: null, "", [], {}.
-fn is_empty(value: &Value) -> bool {
+fn is_empty(value: &Tree) -> bool {
     match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
+        Tree::Null => true,
+        Tree::String(s) => s.is_empty(),
+        Tree::Array(a) => a.is_empty(),
+        Tree::Object(o) => o.is_empty(),
+        Tree::Bool(_) | Tree::Number(_) => false,
     }
 }
 
 /// The condition of `wanted.type_` in a list of conditions.
-fn condition(list: &Value, wanted: &ConditionTest, what: &str) -> Result<String, String> {
+fn condition(list: &Tree, wanted: &ConditionTest, what: &str) -> Result<String, String> {
     let Some(found) = list
         .as_array()
         .into_iter()
@@ -273,7 +275,7 @@ fn condition(list: &Value, wanted: &ConditionTest, what: &str) -> Result<String,
 }
 
 /// A number, or a string that is one ("3", "0.5").
-fn number(value: &Value) -> Option<f64> {
+fn number(value: &Tree) -> Option<f64> {
     value
         .as_f64()
         .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
@@ -281,12 +283,12 @@ fn number(value: &Value) -> Option<f64> {
 
 /// YAML `443` and JSON `"443"` are different values, but a lesson author who
 /// writes `equals: 443` for an int-or-string field means the same thing.
-pub fn loosely_equal(actual: &Value, expected: &Value) -> bool {
-    actual == expected || path::display(actual) == path::display(expected)
+pub fn loosely_equal(actual: &Tree, expected: &Value) -> bool {
+    actual == expected || actual.display() == path::display(expected)
 }
 
-fn short(value: &Value) -> String {
-    shorten(&path::display(value))
+fn short(value: &Tree) -> String {
+    shorten(&value.display())
 }
 
 /// Whole objects in a sentence are unreadable: keep the start.
@@ -308,7 +310,7 @@ mod tests {
         crate::yaml::from_str(yaml).unwrap()
     }
 
-    fn deployment() -> Value {
+    fn deployment() -> Tree {
         json!({"kind": "Deployment", "metadata": {"name": "web",
                  "labels": {"app.kubernetes.io/name": "web"},
                  "annotations": {"deployment.kubernetes.io/revision": "3"}},
@@ -318,6 +320,7 @@ mod tests {
                "status": {"readyReplicas": 2, "conditions": [
                    {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable"},
                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]}})
+        .into()
     }
 
     fn holds(yaml: &str) -> bool {
@@ -419,10 +422,11 @@ mod tests {
         );
     }
 
-    fn pod() -> Value {
+    fn pod() -> Tree {
         json!({"kind": "Pod", "spec": {"containers": [
             {"name": "app", "securityContext": {"privileged": false, "capabilities": {"add": []}}},
             {"name": "log", "securityContext": {"runAsNonRoot": true}}]}})
+        .into()
     }
 
     #[test]
@@ -435,8 +439,9 @@ mod tests {
         assert!(ok(
             "{path: 'spec.containers[1].securityContext.privileged', absentOrFalse: true}"
         ));
-        let privileged =
-            json!({"spec": {"containers": [{"securityContext": {"privileged": true}}]}});
+        let privileged = Tree::from(
+            json!({"spec": {"containers": [{"securityContext": {"privileged": true}}]}}),
+        );
         let why = test(
             &privileged,
             &t("{path: 'spec.containers[0].securityContext.privileged', absentOrFalse: true}"),
@@ -468,12 +473,12 @@ mod tests {
             ok("{path: spec.volumes, all: {path: hostPath, exists: false}}").is_ok(),
             "an absent list"
         );
-        let quota = json!({"status": {"hard": {"cpu": "500m", "pods": "3"}}});
+        let quota = Tree::from(json!({"status": {"hard": {"cpu": "500m", "pods": "3"}}}));
         let alias = t(
             "{path: status.hard, anyOf: [{path: requests.cpu, exists: true}, {path: cpu, exists: true}]}",
         );
         assert!(test(&quota, &alias, "ResourceQuota q").is_ok());
-        let none = json!({"status": {"hard": {"pods": "3"}}});
+        let none = Tree::from(json!({"status": {"hard": {"pods": "3"}}}));
         let why = test(&none, &alias, "ResourceQuota q").unwrap_err();
         assert!(
             why.contains("requests.cpu is not set") && why.contains("cpu is not set"),

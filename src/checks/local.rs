@@ -9,6 +9,7 @@ use super::{fields, select};
 use crate::k8s_names::object_namespace;
 use crate::lesson::model::{Check, FieldCheck, GrantsCheck, ObjectCheck, PodCheck};
 use crate::syntax::path;
+use crate::tree::Tree;
 
 /// Evaluates `check` over `snapshot`; None for checks that must ask the server.
 pub fn evaluate(check: &Check, snapshot: &Snapshot, namespace: &str) -> Option<Outcome> {
@@ -80,7 +81,7 @@ fn absent(c: &ObjectCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
 
 /// Does `actual` meet `equals` / `contains`? Returns the failure sentence if not.
 pub fn expect_value(
-    actual: Option<&Value>,
+    actual: Option<&Tree>,
     equals: Option<&Value>,
     contains: Option<&str>,
     what: &str,
@@ -93,19 +94,19 @@ pub fn expect_value(
     {
         return Err(format!(
             "{what} is {}, expected {}",
-            path::display(actual),
+            actual.display(),
             path::display(expected)
         ));
     }
     if let Some(needle) = contains {
-        let text = path::display(actual);
+        let text = actual.display();
         if !text.contains(needle) {
             return Err(format!(
                 "{what} is {text:?}, which does not contain {needle:?}"
             ));
         }
     }
-    Ok(format!("{what} is {}", path::display(actual)))
+    Ok(format!("{what} is {}", actual.display()))
 }
 
 fn field(c: &FieldCheck, snapshot: &Snapshot, lesson_ns: &str) -> Outcome {
@@ -186,7 +187,7 @@ fn verb_on(c: &GrantsCheck) -> String {
 /// make the step free.
 fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     let what = verb_on(c);
-    let allows = |role: &&Value| {
+    let allows = |role: &&Tree| {
         role["rules"]
             .as_array()
             .into_iter()
@@ -196,7 +197,7 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     if let Some(role) = snapshot.in_namespace("Role", ns).find(allows) {
         return Outcome::pass(format!("Role {} allows {what}", name_of(role)));
     }
-    let built_in = |role: &&Value| {
+    let built_in = |role: &&Tree| {
         role["metadata"]["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
             || name_of(role).starts_with("system:")
     };
@@ -208,7 +209,7 @@ fn grants_any(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     };
     // Only this namespace's learner's ClusterRoles may be named as "made but
     // not bound": on a shared cluster others' roles are none of their business.
-    let made_here = |role: &&Value| {
+    let made_here = |role: &&Tree| {
         role["metadata"]["labels"]["kubetutor.dev/namespace"] == ns
             || name_of(role).starts_with(&crate::k8s_names::cluster_prefix(ns))
     };
@@ -273,7 +274,7 @@ fn grants(c: &GrantsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
     let Some(role) = snapshot.get(kind, role_ns, name) else {
         return Outcome::fail(format!("No {kind} named {name}{} yet", where_(role_ns)));
     };
-    let rules = role["rules"].as_array().cloned().unwrap_or_default();
+    let rules = role["rules"].as_array().unwrap_or_default();
     let what = verb_on(c);
     if rules
         .iter()

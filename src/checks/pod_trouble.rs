@@ -3,7 +3,7 @@
 //! (the PodScheduled condition), an image that cannot be pulled, a container
 //! that keeps crashing or cannot be created — each with what to do.
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 /// What stops the Pod: `short` for a row of the cluster pane, `sentence`
 /// for a check (what happened, then what to do).
@@ -15,11 +15,11 @@ pub struct Trouble {
 
 /// Why `pod` does not run, when its status says; None while it is simply on
 /// its way (scheduled, containers being created).
-pub fn of(pod: &Value) -> Option<Trouble> {
+pub fn of(pod: &Tree) -> Option<Trouble> {
     unscheduled(pod).or_else(|| container_waiting(pod))
 }
 
-fn unscheduled(pod: &Value) -> Option<Trouble> {
+fn unscheduled(pod: &Tree) -> Option<Trouble> {
     let condition = pod["status"]["conditions"]
         .as_array()?
         .iter()
@@ -52,7 +52,7 @@ fn unscheduled(pod: &Value) -> Option<Trouble> {
     })
 }
 
-fn container_waiting(pod: &Value) -> Option<Trouble> {
+fn container_waiting(pod: &Tree) -> Option<Trouble> {
     let statuses = pod["status"]["containerStatuses"].as_array()?;
     statuses.iter().find_map(|status| {
         let waiting = &status["state"]["waiting"];
@@ -110,7 +110,7 @@ mod tests {
         let pod = json!({"status": {"phase": "Pending", "conditions": [
             {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
              "message": "0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."}]}});
-        let trouble = of(&pod).unwrap();
+        let trouble = of(&Tree::from(pod.clone())).unwrap();
         assert!(
             trouble
                 .short
@@ -133,7 +133,12 @@ mod tests {
         let pod = json!({"status": {"conditions": [
             {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
              "message": "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}});
-        assert!(of(&pod).unwrap().sentence.contains("nodeSelector"));
+        assert!(
+            of(&Tree::from(pod.clone()))
+                .unwrap()
+                .sentence
+                .contains("nodeSelector")
+        );
     }
 
     #[test]
@@ -141,7 +146,7 @@ mod tests {
         let pod = json!({"metadata": {"name": "web"}, "status": {"containerStatuses": [
             {"name": "app", "image": "nginx:1.277",
              "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"nginx:1.277\""}}}]}});
-        let trouble = of(&pod).unwrap();
+        let trouble = of(&Tree::from(pod.clone())).unwrap();
         assert_eq!(trouble.short, "ImagePullBackOff (nginx:1.277)");
         assert!(trouble.sentence.contains("check the image's name and tag"));
 
@@ -149,7 +154,7 @@ mod tests {
             {"name": "app", "image": "busybox", "restartCount": 4,
              "lastState": {"terminated": {"exitCode": 1}},
              "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}});
-        let sentence = of(&pod).unwrap().sentence;
+        let sentence = of(&Tree::from(pod.clone())).unwrap().sentence;
         assert!(
             sentence.contains("restarted 4 times, last exit code 1"),
             "{sentence}"
@@ -165,7 +170,7 @@ mod tests {
         let scheduled = json!({"status": {"phase": "Pending", "conditions": [
             {"type": "PodScheduled", "status": "True"}],
             "containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "ContainerCreating"}}}]}});
-        assert_eq!(of(&scheduled), None);
-        assert_eq!(of(&json!({})), None);
+        assert_eq!(of(&Tree::from(scheduled.clone())), None);
+        assert_eq!(of(&Tree::from(json!({}))), None);
     }
 }

@@ -2,7 +2,7 @@
 //! It only *explains*: the verdict of an `access` check is always the API
 //! server's (SubjectAccessReview). Tests check that this model agrees with it.
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 use super::snapshot::{Snapshot, name_of, namespace_of};
 
@@ -48,7 +48,7 @@ impl AccessRequest {
 }
 
 /// True when `rule` (a PolicyRule as JSON) allows verb on group/resource.
-pub fn rule_allows(rule: &Value, verb: &str, group: &str, resource: &str) -> bool {
+pub fn rule_allows(rule: &Tree, verb: &str, group: &str, resource: &str) -> bool {
     let has = |field: &str, wanted: &str| {
         rule[field]
             .as_array()
@@ -58,7 +58,7 @@ pub fn rule_allows(rule: &Value, verb: &str, group: &str, resource: &str) -> boo
 }
 
 /// The rules of the role a binding refers to, if that role exists.
-fn rules_of<'a>(snapshot: &'a Snapshot, binding: &Value) -> Option<&'a Vec<Value>> {
+fn rules_of<'a>(snapshot: &'a Snapshot, binding: &Tree) -> Option<&'a [Tree]> {
     let role_ref = &binding["roleRef"];
     let name = role_ref["name"].as_str()?;
     let role = match role_ref["kind"].as_str()? {
@@ -69,7 +69,7 @@ fn rules_of<'a>(snapshot: &'a Snapshot, binding: &Value) -> Option<&'a Vec<Value
     role["rules"].as_array()
 }
 
-fn subject_matches(subject: &Value, binding_namespace: &str, request: &AccessRequest) -> bool {
+fn subject_matches(subject: &Tree, binding_namespace: &str, request: &AccessRequest) -> bool {
     let name = subject["name"].as_str().unwrap_or_default();
     match subject["kind"].as_str().unwrap_or_default() {
         "User" => name == request.user,
@@ -85,7 +85,7 @@ fn subject_matches(subject: &Value, binding_namespace: &str, request: &AccessReq
     }
 }
 
-fn binds(binding: &Value, request: &AccessRequest) -> bool {
+fn binds(binding: &Tree, request: &AccessRequest) -> bool {
     binding["subjects"].as_array().is_some_and(|subjects| {
         subjects
             .iter()
@@ -94,7 +94,7 @@ fn binds(binding: &Value, request: &AccessRequest) -> bool {
 }
 
 /// Binds the request's user itself (a User or ServiceAccount subject), not one of its groups.
-fn binds_directly(binding: &Value, request: &AccessRequest) -> bool {
+fn binds_directly(binding: &Tree, request: &AccessRequest) -> bool {
     binding["subjects"].as_array().is_some_and(|subjects| {
         subjects
             .iter()
@@ -103,7 +103,7 @@ fn binds_directly(binding: &Value, request: &AccessRequest) -> bool {
     })
 }
 
-fn grants(snapshot: &Snapshot, binding: &Value, request: &AccessRequest) -> bool {
+fn grants(snapshot: &Snapshot, binding: &Tree, request: &AccessRequest) -> bool {
     binds(binding, request)
         && rules_of(snapshot, binding).is_some_and(|rules| {
             rules
@@ -158,7 +158,7 @@ pub fn explain_denial_as_seen(
     );
     let sa = request.service_account_parts();
 
-    let bindings: Vec<(&str, &Value)> = snapshot
+    let bindings: Vec<(&str, &Tree)> = snapshot
         .of_kind("RoleBinding")
         .map(|b| ("RoleBinding", b))
         .chain(
@@ -269,7 +269,7 @@ pub fn explain_denial_as_seen(
 }
 
 /// The rule-level mistake that keeps `rule` from allowing verb on group/resource.
-pub fn explain_rule(rule: &Value, verb: &str, group: &str, resource: &str) -> Option<String> {
+pub fn explain_rule(rule: &Tree, verb: &str, group: &str, resource: &str) -> Option<String> {
     let list = |field: &str| -> Vec<String> {
         rule[field]
             .as_array()
@@ -330,21 +330,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn role(ns: &str, name: &str, rules: Value) -> Value {
+    fn role(ns: &str, name: &str, rules: serde_json::Value) -> serde_json::Value {
         json!({"kind": "Role", "metadata": {"name": name, "namespace": ns}, "rules": rules})
     }
-    fn binding(ns: &str, name: &str, role_kind: &str, role: &str, subjects: Value) -> Value {
+    fn binding(
+        ns: &str,
+        name: &str,
+        role_kind: &str,
+        role: &str,
+        subjects: serde_json::Value,
+    ) -> serde_json::Value {
         json!({"kind": "RoleBinding", "metadata": {"name": name, "namespace": ns},
                "roleRef": {"kind": role_kind, "name": role, "apiGroup": "rbac.authorization.k8s.io"},
                "subjects": subjects})
     }
-    fn sa_subject(name: &str, ns: &str) -> Value {
+    fn sa_subject(name: &str, ns: &str) -> serde_json::Value {
         json!([{"kind": "ServiceAccount", "name": name, "namespace": ns}])
     }
     fn list_pods() -> AccessRequest {
         AccessRequest::service_account("default", "demo-sa", "list", "", "pods")
     }
-    fn seed_role() -> Value {
+    fn seed_role() -> serde_json::Value {
         role(
             "default",
             "list-pods",

@@ -2,7 +2,7 @@
 //! `select`), and Events about an object (`events`): pure functions over a
 //! snapshot.
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 use super::fields;
 use super::outcome::Outcome;
@@ -10,7 +10,7 @@ use super::snapshot::{Snapshot, name_of};
 use crate::lesson::model::{CountCheck, EventsCheck, OwnerTest};
 pub use crate::syntax::selector::{Requirement, parse_selector};
 
-fn owned_by(object: &Value, owner: &OwnerTest) -> bool {
+fn owned_by(object: &Tree, owner: &OwnerTest) -> bool {
     object["metadata"]["ownerReferences"]
         .as_array()
         .into_iter()
@@ -55,13 +55,13 @@ fn describe(c: &CountCheck, n: usize) -> String {
 /// `spec.selector` (a map), or a workload's `spec.selector` (`matchLabels`
 /// and `matchExpressions`). None when the object has no selector at all; an
 /// empty one is an empty list (for a workload, it selects everything).
-pub fn selector_of(object: &Value) -> Option<Vec<Requirement>> {
+pub fn selector_of(object: &Tree) -> Option<Vec<Requirement>> {
     let selector = &object["spec"]["selector"];
-    let labels = |map: &Value| -> Vec<Requirement> {
+    let labels = |map: &Tree| -> Vec<Requirement> {
         map.as_object()
             .into_iter()
             .flatten()
-            .map(|(k, v)| Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().into()))
+            .map(|(k, v)| Requirement::Equals(k.into(), v.as_str().unwrap_or_default().into()))
             .collect()
     };
     if object["kind"] == "Service" {
@@ -122,7 +122,7 @@ pub fn count(c: &CountCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         },
     };
     let mut near_miss = None;
-    let mut candidates: Vec<&Value> = snapshot
+    let mut candidates: Vec<&Tree> = snapshot
         .in_namespace(&c.kind, ns)
         .filter(|o| o["metadata"]["deletionTimestamp"].is_null())
         .filter(|o| selector.iter().all(|r| r.holds(&o["metadata"]["labels"])))
@@ -217,7 +217,7 @@ pub fn events(c: &EventsCheck, snapshot: &Snapshot, ns: &str) -> Outcome {
         Ok(message) => message,
         Err(e) => return Outcome::fail(e),
     };
-    let about = |e: &&Value| {
+    let about = |e: &&Tree| {
         let involved = &e["involvedObject"];
         involved["kind"] == c.kind.as_str()
             && c.name.as_deref().is_none_or(|n| involved["name"] == n)
@@ -265,7 +265,12 @@ mod tests {
         crate::yaml::from_str(yaml).unwrap()
     }
 
-    fn pod(name: &str, labels: Value, owner: Option<(&str, &str)>, phase: &str) -> Value {
+    fn pod(
+        name: &str,
+        labels: serde_json::Value,
+        owner: Option<(&str, &str)>,
+        phase: &str,
+    ) -> serde_json::Value {
         let owners = owner.map(|(k, n)| json!([{"kind": k, "name": n}]));
         json!({"kind": "Pod", "metadata": {"name": name, "namespace": "lab", "labels": labels,
                "ownerReferences": owners}, "status": {"phase": phase}})
@@ -349,13 +354,13 @@ mod tests {
 
     #[test]
     fn newest_counts_only_the_latest_attempt() {
-        let rs = |name: &str, created: &str, selector: Value| {
+        let rs = |name: &str, created: &str, selector: serde_json::Value| {
             json!({"kind": "ReplicaSet", "metadata": {"name": name, "namespace": "lab",
                    "creationTimestamp": created, "ownerReferences": [{"kind": "Deployment", "name": "web"}]},
                    "spec": {"template": {"spec": {"nodeSelector": selector}}}})
         };
         let snapshot = Snapshot::new()
-            .with(rs("web-1", "2026-12-04T10:00:00Z", Value::Null))
+            .with(rs("web-1", "2026-12-04T10:00:00Z", serde_json::Value::Null))
             .with(rs(
                 "web-2",
                 "2026-12-04T10:05:00Z",
@@ -373,7 +378,7 @@ mod tests {
             "{}",
             outcome.message
         );
-        let fixed = snapshot.with(rs("web-4", "2026-12-04T10:12:00Z", Value::Null));
+        let fixed = snapshot.with(rs("web-4", "2026-12-04T10:12:00Z", serde_json::Value::Null));
         assert!(!count(&stuck, &fixed, "lab").passed);
     }
 
@@ -454,7 +459,7 @@ mod tests {
         );
     }
 
-    fn event(object: (&str, &str), reason: &str, type_: &str, message: &str) -> Value {
+    fn event(object: (&str, &str), reason: &str, type_: &str, message: &str) -> serde_json::Value {
         json!({"kind": "Event", "metadata": {"name": format!("{}.{reason}", object.1), "namespace": "lab"},
                "involvedObject": {"kind": object.0, "name": object.1},
                "reason": reason, "type": type_, "message": message})

@@ -11,20 +11,20 @@ use std::collections::BTreeMap;
 use std::iter::Peekable;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 /// (kind, namespace, name); cluster-scoped objects have namespace "".
 pub type ObjectKey = (String, String, String);
 
 /// Objects several snapshots read and none of them changes: a new map
 /// replaces it when one of its objects changes.
-pub type SharedObjects = Arc<BTreeMap<ObjectKey, Value>>;
+pub type SharedObjects = Arc<BTreeMap<ObjectKey, Tree>>;
 
 /// Objects by (kind, namespace, name). Sorted, so the objects of one kind (and
 /// of one kind in one namespace) are a range: reading them never walks the rest.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    objects: BTreeMap<ObjectKey, Value>,
+    objects: BTreeMap<ObjectKey, Tree>,
     /// Read beneath `objects`; their keys never meet (a class's engine keeps
     /// its namespace, the shared map holds only what lies outside every one).
     shared: Option<SharedObjects>,
@@ -37,7 +37,8 @@ impl Snapshot {
 
     /// Adds (or replaces) an object; it must carry `kind` and `metadata.name`.
     /// Returns its key.
-    pub fn insert(&mut self, object: Value) -> ObjectKey {
+    pub fn insert(&mut self, object: impl Into<Tree>) -> ObjectKey {
+        let object = object.into();
         let key = key_of(&object);
         self.objects.insert(key.clone(), object);
         key
@@ -73,7 +74,7 @@ impl Snapshot {
         &'a self,
         kind: &'a str,
         namespace: Option<&'a str>,
-    ) -> impl Iterator<Item = (&'a ObjectKey, &'a Value)> + 'a {
+    ) -> impl Iterator<Item = (&'a ObjectKey, &'a Tree)> + 'a {
         let shared = self
             .shared
             .as_deref()
@@ -84,25 +85,25 @@ impl Snapshot {
     }
 
     /// Builder form of `insert`, for fixtures.
-    pub fn with(mut self, object: Value) -> Self {
+    pub fn with(mut self, object: impl Into<Tree>) -> Self {
         self.insert(object);
         self
     }
 
-    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Tree> {
         self.lookup(&(kind.to_string(), namespace.to_string(), name.to_string()))
             // Cluster-scoped kinds are stored without namespace, whatever the check said.
             .or_else(|| self.lookup(&(kind.to_string(), String::new(), name.to_string())))
     }
 
-    fn lookup(&self, key: &ObjectKey) -> Option<&Value> {
+    fn lookup(&self, key: &ObjectKey) -> Option<&Tree> {
         self.objects
             .get(key)
             .or_else(|| self.shared.as_deref()?.get(key))
     }
 
     /// Every object of `kind`, in any namespace.
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Tree> + 'a {
         self.range(kind, None).map(|(_, v)| v)
     }
 
@@ -111,12 +112,12 @@ impl Snapshot {
         &'a self,
         kind: &'a str,
         namespace: &'a str,
-    ) -> impl Iterator<Item = &'a Value> + 'a {
+    ) -> impl Iterator<Item = &'a Tree> + 'a {
         self.range(kind, Some(namespace)).map(|(_, v)| v)
     }
 
     /// Every object, by key.
-    pub fn objects(&self) -> impl Iterator<Item = &Value> {
+    pub fn objects(&self) -> impl Iterator<Item = &Tree> {
         let shared = self.shared.as_deref().into_iter().flatten();
         Merged::new(self.objects.iter(), shared).map(|(_, v)| v)
     }
@@ -132,10 +133,10 @@ impl Snapshot {
 
 /// The objects of `kind` (in `namespace`, when given) in one map, in key order.
 fn range_of<'a>(
-    map: &'a BTreeMap<ObjectKey, Value>,
+    map: &'a BTreeMap<ObjectKey, Tree>,
     kind: &'a str,
     namespace: Option<&'a str>,
-) -> impl Iterator<Item = (&'a ObjectKey, &'a Value)> + 'a {
+) -> impl Iterator<Item = (&'a ObjectKey, &'a Tree)> + 'a {
     let start = (
         kind.to_string(),
         namespace.unwrap_or_default().to_string(),
@@ -149,13 +150,13 @@ fn range_of<'a>(
 struct Merged<'a, A: Iterator, B: Iterator> {
     own: Peekable<A>,
     shared: Peekable<B>,
-    _objects: std::marker::PhantomData<&'a Value>,
+    _objects: std::marker::PhantomData<&'a Tree>,
 }
 
 impl<'a, A, B> Merged<'a, A, B>
 where
-    A: Iterator<Item = (&'a ObjectKey, &'a Value)>,
-    B: Iterator<Item = (&'a ObjectKey, &'a Value)>,
+    A: Iterator<Item = (&'a ObjectKey, &'a Tree)>,
+    B: Iterator<Item = (&'a ObjectKey, &'a Tree)>,
 {
     fn new(own: A, shared: B) -> Self {
         Merged {
@@ -168,10 +169,10 @@ where
 
 impl<'a, A, B> Iterator for Merged<'a, A, B>
 where
-    A: Iterator<Item = (&'a ObjectKey, &'a Value)>,
-    B: Iterator<Item = (&'a ObjectKey, &'a Value)>,
+    A: Iterator<Item = (&'a ObjectKey, &'a Tree)>,
+    B: Iterator<Item = (&'a ObjectKey, &'a Tree)>,
 {
-    type Item = (&'a ObjectKey, &'a Value);
+    type Item = (&'a ObjectKey, &'a Tree);
 
     fn next(&mut self) -> Option<Self::Item> {
         match (self.own.peek(), self.shared.peek()) {
@@ -183,7 +184,7 @@ where
 }
 
 /// The key an object is stored under.
-pub fn key_of(object: &Value) -> ObjectKey {
+pub fn key_of(object: &Tree) -> ObjectKey {
     (
         object["kind"].as_str().unwrap_or_default().to_string(),
         namespace_of(object).to_string(),
@@ -192,12 +193,12 @@ pub fn key_of(object: &Value) -> ObjectKey {
 }
 
 /// metadata.name of an object.
-pub fn name_of(object: &Value) -> &str {
+pub fn name_of(object: &Tree) -> &str {
     object["metadata"]["name"].as_str().unwrap_or_default()
 }
 
 /// metadata.namespace of an object ("" when cluster-scoped).
-pub fn namespace_of(object: &Value) -> &str {
+pub fn namespace_of(object: &Tree) -> &str {
     object["metadata"]["namespace"].as_str().unwrap_or_default()
 }
 
@@ -206,8 +207,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn object(kind: &str, ns: &str, name: &str) -> Value {
-        json!({"kind": kind, "metadata": {"name": name, "namespace": ns}})
+    fn object(kind: &str, ns: &str, name: &str) -> Tree {
+        json!({"kind": kind, "metadata": {"name": name, "namespace": ns}}).into()
     }
 
     #[test]
@@ -239,7 +240,7 @@ mod tests {
 
     #[test]
     fn shared_objects_read_as_the_snapshots_own_in_key_order() {
-        let shared: BTreeMap<ObjectKey, Value> = [
+        let shared: BTreeMap<ObjectKey, Tree> = [
             object("ClusterRole", "", "admin"),
             object("RoleBinding", "default", "d"),
             object("RoleBinding", "z", "late"),
@@ -251,7 +252,7 @@ mod tests {
             .with(object("RoleBinding", "m", "mine"))
             .with(object("Pod", "m", "p"));
         s.share(Arc::new(shared));
-        let names = |it: &mut dyn Iterator<Item = &Value>| -> Vec<String> {
+        let names = |it: &mut dyn Iterator<Item = &Tree>| -> Vec<String> {
             it.map(|o| name_of(o).to_string()).collect()
         };
         assert_eq!(names(&mut s.of_kind("RoleBinding")), ["d", "mine", "late"]);

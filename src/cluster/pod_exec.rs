@@ -95,7 +95,7 @@ pub fn parse_output(stdout: &str) -> Result<ApiResponse, String> {
 /// Whether `pod` (JSON) runs on a node with real containers. kwok's fake nodes
 /// do not, and an exec there would make the API server dial a fake node
 /// address: never try. A node we may not read counts as real.
-pub async fn runs_containers(client: &Client, pod: &serde_json::Value) -> bool {
+pub async fn runs_containers(client: &Client, pod: &crate::tree::Tree) -> bool {
     let Some(node) = pod["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) else {
         return false; // not scheduled: nothing runs yet
     };

@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
+use crate::tree::Tree;
 use kube::{Client, Config};
 use secrecy::ExposeSecret;
-use serde_json::Value;
 
 use super::token::{self, BoundPod};
 
@@ -46,7 +46,7 @@ pub async fn plan(
     config: &Config,
     kubeconfig: Option<&PathBuf>,
     context: Option<&str>,
-    pod: &Value,
+    pod: &Tree,
     ca_file: PathBuf,
 ) -> Result<ShellPlan, String> {
     let name = pod["metadata"]["name"]

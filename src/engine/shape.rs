@@ -5,9 +5,7 @@
 //! list of `endpoints`, conditions. A lesson about a kind kubetutor has never
 //! seen gets a useful pane without Rust code. `project` keeps these fields.
 
-use serde_json::Value;
-
-use crate::syntax::path::display;
+use crate::tree::Tree;
 
 /// How a row reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +38,7 @@ pub const READ_PATHS: [&[&str]; 13] = [
 ];
 
 /// The summary after the name, and its tone; None when nothing is known.
-pub fn summary(object: &Value) -> Option<(String, Tone)> {
+pub fn summary(object: &Tree) -> Option<(String, Tone)> {
     let spec = &object["spec"];
     let status = &object["status"];
     let mut parts = Vec::new();
@@ -58,7 +56,7 @@ pub fn summary(object: &Value) -> Option<(String, Tone)> {
         }
     }
     let counts = ["succeeded", "failed", "active"];
-    if counts.iter().any(|c| !status[c].is_null()) || !spec["completions"].is_null() {
+    if counts.iter().any(|c| !status[*c].is_null()) || !spec["completions"].is_null() {
         let succeeded = status["succeeded"].as_u64().unwrap_or(0);
         let failed = status["failed"].as_u64().unwrap_or(0);
         let of = spec["completions"]
@@ -74,10 +72,10 @@ pub fn summary(object: &Value) -> Option<(String, Tone)> {
         let used: Vec<String> = hard
             .iter()
             .map(|(resource, limit)| {
-                let now = status["used"][resource.as_str()]
+                let now = status["used"][resource]
                     .as_str()
                     .map_or("0".into(), str::to_string);
-                format!("{resource} {now}/{}", display(limit))
+                format!("{resource} {now}/{}", limit.display())
             })
             .collect();
         parts.push(used.join(", "));
@@ -130,8 +128,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn line(object: Value) -> String {
-        summary(&object).map(|(text, _)| text).unwrap_or_default()
+    fn line(object: serde_json::Value) -> String {
+        summary(&Tree::from(object))
+            .map(|(text, _)| text)
+            .unwrap_or_default()
     }
 
     #[test]
@@ -143,13 +143,13 @@ mod tests {
             line(deployment.clone()),
             "2/3 ready · revision 2 · Available, Progressing"
         );
-        assert_eq!(summary(&deployment).unwrap().1, Tone::Waiting);
+        assert_eq!(summary(&Tree::from(deployment)).unwrap().1, Tone::Waiting);
         let job = json!({"spec": {"completions": 3}, "status": {"succeeded": 1, "failed": 2, "active": 1}});
         assert_eq!(line(job), "1/3 succeeded, 2 failed · 1 running");
         let failed =
             json!({"status": {"failed": 4, "conditions": [{"type": "Failed", "status": "True"}]}});
         assert_eq!(
-            summary(&failed).unwrap(),
+            summary(&Tree::from(failed)).unwrap(),
             ("0 succeeded, 4 failed · Failed".into(), Tone::Waiting)
         );
         let quota = json!({"status": {"hard": {"pods": "3", "requests.cpu": "500m"}, "used": {"pods": "1", "requests.cpu": "100m"}}});
@@ -159,7 +159,10 @@ mod tests {
         let slice = json!({"endpoints": [{"conditions": {"ready": true}}, {"conditions": {"ready": false}}]});
         assert_eq!(line(slice), "1/2 endpoints ready");
         let claim = json!({"spec": {"volumeName": "pv-1"}, "status": {"phase": "Bound"}});
-        assert_eq!(summary(&claim).unwrap(), ("Bound".into(), Tone::Good));
-        assert_eq!(summary(&json!({"data": {"a": "b"}})), None);
+        assert_eq!(
+            summary(&Tree::from(claim)).unwrap(),
+            ("Bound".into(), Tone::Good)
+        );
+        assert_eq!(summary(&Tree::from(json!({"data": {"a": "b"}}))), None);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 use super::scope::Scope;
 pub use super::shape::Tone;
@@ -122,7 +122,7 @@ pub fn build(
 }
 
 /// One line about an object, and its tone.
-fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
+fn summary(kind: &str, object: &Tree, namespace: &str) -> (String, Tone) {
     let name = name_of(object);
     if object["metadata"]["deletionTimestamp"].is_string() {
         return (format!("{name}  (being deleted)"), Tone::Waiting);
@@ -173,7 +173,7 @@ fn summary(kind: &str, object: &Value, namespace: &str) -> (String, Tone) {
 /// The first container as its runtime reports it: the image that really
 /// runs (only where a runtime started it: kwok's fake containers have no ID,
 /// and then nothing is said), or why it does not run yet.
-fn container(pod: &Value) -> String {
+fn container(pod: &Tree) -> String {
     if let Some(trouble) = crate::checks::pod_trouble::of(pod) {
         return format!("  {}", trouble.short);
     }
@@ -191,7 +191,7 @@ fn container(pod: &Value) -> String {
     String::new()
 }
 
-fn ready(object: &Value) -> Option<bool> {
+fn ready(object: &Tree) -> Option<bool> {
     object["status"]["conditions"]
         .as_array()?
         .iter()
@@ -199,7 +199,7 @@ fn ready(object: &Value) -> Option<bool> {
         .map(|c| c["status"] == "True")
 }
 
-fn binding_summary(binding: &Value, namespace: &str) -> String {
+fn binding_summary(binding: &Tree, namespace: &str) -> String {
     let subjects: Vec<String> = binding["subjects"]
         .as_array()
         .into_iter()
@@ -230,7 +230,7 @@ fn binding_summary(binding: &Value, namespace: &str) -> String {
 }
 
 /// "list pods; get, watch secrets"
-fn rules_summary(role: &Value) -> String {
+fn rules_summary(role: &Tree) -> String {
     let rules: Vec<String> = role["rules"]
         .as_array()
         .into_iter()
@@ -241,7 +241,7 @@ fn rules_summary(role: &Value) -> String {
                     .as_array()
                     .map(|a| {
                         a.iter()
-                            .filter_map(Value::as_str)
+                            .filter_map(Tree::as_str)
                             .map(|s| if s.is_empty() { "\"\"" } else { s })
                             .collect::<Vec<_>>()
                             .join(",")
@@ -269,7 +269,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pod(name: &str, phase: &str) -> Value {
+    fn pod(name: &str, phase: &str) -> serde_json::Value {
         json!({"kind": "Pod", "metadata": {"name": name, "namespace": "lab"},
                "spec": {"serviceAccountName": "demo-sa"}, "status": {"phase": phase}})
     }
@@ -280,14 +280,14 @@ mod tests {
         real["status"]["containerStatuses"] = json!([{"image": "kubetutor.local/toolbox:busybox-curl-1",
             "containerID": "containerd://abc"}]);
         assert_eq!(
-            summary("Pod", &real, "lab").0,
+            summary("Pod", &Tree::from(real.clone()), "lab").0,
             "pod-default      Running   sa demo-sa  runs kubetutor.local/toolbox:busybox-curl-1"
         );
         let mut pulling = pod("pod-default", "Pending");
         pulling["status"]["containerStatuses"] =
             json!([{"image": "alpine:3.15", "state": {"waiting": {"reason": "ErrImagePull"}}}]);
         assert!(
-            summary("Pod", &pulling, "lab")
+            summary("Pod", &Tree::from(pulling.clone()), "lab")
                 .0
                 .ends_with("  ErrImagePull (alpine:3.15)")
         );
@@ -295,16 +295,16 @@ mod tests {
         full["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False",
             "reason": "Unschedulable", "message": "0/1 nodes are available: 1 Too many pods."}]);
         assert!(
-            summary("Pod", &full, "lab")
+            summary("Pod", &Tree::from(full.clone()), "lab")
                 .0
                 .ends_with("  Unschedulable: 0/1 nodes are available: 1 Too many pods."),
             "{:?}",
-            summary("Pod", &full, "lab")
+            summary("Pod", &Tree::from(full.clone()), "lab")
         );
         let mut kwok = pod("pod-default", "Running");
         kwok["status"]["containerStatuses"] = json!([{"image": "alpine:3.15"}]);
         assert_eq!(
-            summary("Pod", &kwok, "lab").0,
+            summary("Pod", &Tree::from(kwok.clone()), "lab").0,
             "pod-default      Running   sa demo-sa"
         );
     }

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::tree::Tree;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::discovery::ApiResource;
 use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
-use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -35,11 +35,11 @@ pub enum Feed {
     /// Every object of the scope, as just listed (first, or after a reconnect).
     Listed {
         id: usize,
-        objects: Vec<Value>,
+        objects: Vec<Tree>,
     },
     Applied {
         id: usize,
-        object: Value,
+        object: Tree,
     },
     Deleted {
         id: usize,
@@ -137,7 +137,7 @@ impl Spec {
         }
     }
 
-    pub fn project(&self, object: DynamicObject) -> Value {
+    pub fn project(&self, object: DynamicObject) -> Tree {
         let whole = self.whole.contains(super::scope::EVERY_NAME)
             || self.whole.contains(&object.name_any());
         project(&self.scope.kind, object, whole)
@@ -290,7 +290,7 @@ pub fn config_for(scope: &Scope) -> watcher::Config {
 struct OneScope {
     spec: Spec,
     feed: mpsc::UnboundedSender<Feed>,
-    listing: Vec<Value>,
+    listing: Vec<Tree>,
 }
 
 impl Sink for OneScope {

@@ -7,6 +7,8 @@
 
 use serde_json::Value;
 
+use crate::tree::Tree;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Key(String),
@@ -51,12 +53,12 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
 }
 
 /// The value at `path` in `value`, if there is one.
-pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn lookup<'a>(value: &'a Tree, path: &str) -> Option<&'a Tree> {
     let segments = parse(path).ok()?;
     lookup_segments(value, &segments)
 }
 
-fn lookup_segments<'a>(value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
+fn lookup_segments<'a>(value: &'a Tree, segments: &[Segment]) -> Option<&'a Tree> {
     let Some(first) = segments.first() else {
         return Some(value);
     };
@@ -120,19 +122,17 @@ mod tests {
 
     #[test]
     fn looks_up_nested_values_and_dotted_keys() {
-        let v = json!({
+        let v = Tree::from(json!({
             "spec": {"ports": [{"port": 443}]},
             "kubernetes.io": {"namespace": "default", "serviceaccount": {"name": "demo-sa"}},
             "sub": "system:serviceaccount:default:demo-sa"
-        });
-        assert_eq!(lookup(&v, "spec.ports[0].port"), Some(&json!(443)));
+        }));
+        let at = |path| lookup(&v, path).map(Tree::to_value);
+        assert_eq!(at("spec.ports[0].port"), Some(json!(443)));
+        assert_eq!(at("kubernetes.io.namespace"), Some(json!("default")));
         assert_eq!(
-            lookup(&v, "kubernetes.io.namespace"),
-            Some(&json!("default"))
-        );
-        assert_eq!(
-            lookup(&v, "kubernetes.io.serviceaccount.name"),
-            Some(&json!("demo-sa"))
+            at("kubernetes.io.serviceaccount.name"),
+            Some(json!("demo-sa"))
         );
         assert_eq!(lookup(&v, "spec.ports[1].port"), None);
         assert_eq!(lookup(&v, "spec.nothing"), None);

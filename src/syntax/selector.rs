@@ -1,6 +1,6 @@
 //! Label selectors as `kubectl -l` takes them, parsed and matched.
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 /// One requirement of a label selector, as `kubectl -l` takes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum Requirement {
 
 impl Requirement {
     /// Whether `labels` (an object's `metadata.labels`) meet it.
-    pub fn holds(&self, labels: &Value) -> bool {
+    pub fn holds(&self, labels: &Tree) -> bool {
         let label = |key: &str| labels[key].as_str();
         match self {
             Requirement::Equals(k, v) => label(k) == Some(v),

@@ -31,7 +31,7 @@ pub async fn open(
                 .map(|p| {
                     let mut value = serde_json::to_value(p).unwrap_or_default();
                     value["kind"] = "Pod".into();
-                    value
+                    crate::tree::Tree::from(value)
                 })
                 .ok_or_else(|| format!("it does not exist in {namespace} (yet)"))?;
         let ca_file = state_dir.join("cluster-ca.crt");

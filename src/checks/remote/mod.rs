@@ -25,6 +25,7 @@ use crate::lesson::model::{
 };
 use crate::syntax::path;
 use crate::syntax::request_line;
+use crate::tree::Tree;
 
 /// What a remote check needs: the cluster, the lesson namespace, the
 /// snapshot (pods to bind tokens to, RBAC objects for the explainer), and
@@ -446,7 +447,7 @@ async fn request_check(c: &RequestCheck, ctx: &RemoteContext<'_>) -> Outcome {
         return Outcome::fail(format!("{summary}; the step expects {}", c.expect_status));
     }
     if let Some(json) = &c.expect_json {
-        let body = response.json().unwrap_or_default();
+        let body = Tree::from(response.json().unwrap_or_default());
         if let Err(message) = expect_value(
             path::lookup(&body, &json.path),
             json.equals.as_ref(),

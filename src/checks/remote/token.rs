@@ -12,6 +12,7 @@ use crate::cluster::jwt;
 use crate::cluster::token::{self, DEFAULT_EXPIRATION_SECONDS};
 use crate::lesson::model::TokenCheck;
 use crate::syntax::path;
+use crate::tree::Tree;
 
 pub(super) async fn token_check(c: &TokenCheck, ctx: &RemoteContext<'_>) -> Outcome {
     let token = match token::request(
@@ -42,10 +43,11 @@ pub(super) async fn token_check(c: &TokenCheck, ctx: &RemoteContext<'_>) -> Outc
         Ok(decoded) => decoded,
         Err(e) => return Outcome::fail(format!("the token does not decode: {e}")),
     };
+    let claims = Tree::from(decoded.claims.clone());
     for (claim, expected) in &c.claims {
         let expected = serde_json::Value::String(expected.clone());
         if let Err(message) = expect_value(
-            path::lookup(&decoded.claims, claim),
+            path::lookup(&claims, claim),
             Some(&expected),
             None,
             &format!("claim {claim}"),

@@ -8,9 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::tree::Tree;
 use kube::ResourceExt;
 use kube::api::DynamicObject;
-use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::super::project::project;
@@ -29,7 +29,7 @@ pub struct Route {
 }
 
 impl Route {
-    fn project(&self, object: DynamicObject) -> Value {
+    fn project(&self, object: DynamicObject) -> Tree {
         let whole = self.whole.contains(EVERY_NAME) || self.whole.contains(&object.name_any());
         project(&self.scope.kind, object, whole)
     }
@@ -62,7 +62,7 @@ pub struct Across {
     /// Route indexes by `place`.
     by_place: HashMap<String, Vec<usize>>,
     /// Each route's objects of the list under way.
-    listing: Vec<Vec<Value>>,
+    listing: Vec<Vec<Tree>>,
 }
 
 impl Across {
@@ -187,7 +187,7 @@ pub struct Outside {
     whole: BTreeSet<String>,
     objects: Arc<Mutex<SharedObjects>>,
     readers: Vec<Reader>,
-    listing: Vec<Value>,
+    listing: Vec<Tree>,
 }
 
 impl Outside {
@@ -206,7 +206,7 @@ impl Outside {
         }
     }
 
-    fn project(&self, object: DynamicObject) -> Value {
+    fn project(&self, object: DynamicObject) -> Tree {
         let whole = self.whole.contains(EVERY_NAME) || self.whole.contains(&object.name_any());
         project(&self.scope.kind, object, whole)
     }
