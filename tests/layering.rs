@@ -37,6 +37,7 @@ const LAYERS: &[&[&str]] = &[
         "theme",
         "k8s_names",
         "transport",
+        "tree",
     ],
 ];
 
