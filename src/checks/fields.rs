@@ -4,11 +4,10 @@
 
 use serde_json::Value;
 
-use crate::tree::{self, Tree};
-
 use crate::lesson::model::{ConditionTest, FieldTest};
 use crate::syntax::path;
 use crate::syntax::pattern::compile;
+use crate::tree::{self, Tree};
 
 /// Tests `value` (the object, or a list element for `any`) against `test`.
 /// `what` names the value in sentences ("Deployment web: spec.replicas").

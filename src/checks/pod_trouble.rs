@@ -110,7 +110,7 @@ mod tests {
         let pod = json!({"status": {"phase": "Pending", "conditions": [
             {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
              "message": "0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."}]}});
-        let trouble = of(&Tree::from(pod.clone())).unwrap();
+        let trouble = of(&Tree::from(pod)).unwrap();
         assert!(
             trouble
                 .short
@@ -134,7 +134,7 @@ mod tests {
             {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
              "message": "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}});
         assert!(
-            of(&Tree::from(pod.clone()))
+            of(&Tree::from(pod))
                 .unwrap()
                 .sentence
                 .contains("nodeSelector")
@@ -146,7 +146,7 @@ mod tests {
         let pod = json!({"metadata": {"name": "web"}, "status": {"containerStatuses": [
             {"name": "app", "image": "nginx:1.277",
              "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"nginx:1.277\""}}}]}});
-        let trouble = of(&Tree::from(pod.clone())).unwrap();
+        let trouble = of(&Tree::from(pod)).unwrap();
         assert_eq!(trouble.short, "ImagePullBackOff (nginx:1.277)");
         assert!(trouble.sentence.contains("check the image's name and tag"));
 
@@ -154,7 +154,7 @@ mod tests {
             {"name": "app", "image": "busybox", "restartCount": 4,
              "lastState": {"terminated": {"exitCode": 1}},
              "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}});
-        let sentence = of(&Tree::from(pod.clone())).unwrap().sentence;
+        let sentence = of(&Tree::from(pod)).unwrap().sentence;
         assert!(
             sentence.contains("restarted 4 times, last exit code 1"),
             "{sentence}"
@@ -170,7 +170,7 @@ mod tests {
         let scheduled = json!({"status": {"phase": "Pending", "conditions": [
             {"type": "PodScheduled", "status": "True"}],
             "containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "ContainerCreating"}}}]}});
-        assert_eq!(of(&Tree::from(scheduled.clone())), None);
+        assert_eq!(of(&Tree::from(scheduled)), None);
         assert_eq!(of(&Tree::from(json!({}))), None);
     }
 }

@@ -7,11 +7,11 @@
 
 use std::path::PathBuf;
 
-use crate::tree::Tree;
 use kube::{Client, Config};
 use secrecy::ExposeSecret;
 
 use super::token::{self, BoundPod};
+use crate::tree::Tree;
 
 /// What the shell key runs.
 #[derive(Debug, Clone)]

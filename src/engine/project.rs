@@ -5,13 +5,26 @@
 //! fields the checks and the cluster pane read, so memory follows the lesson,
 //! not the cluster.
 
+use kube::ResourceExt;
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
+use crate::checks::snapshot::ObjectKey;
 use crate::tree::Tree;
 
 /// Kinds kept whole whatever their name: the RBAC explainer reads them.
 const WHOLE_KINDS: [&str; 4] = ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
+
+/// The key `object` is stored under (as `checks::snapshot::key_of` reads it
+/// from the stored tree), from its metadata alone: a deletion needs no
+/// projection.
+pub fn key(kind: &str, object: &DynamicObject) -> ObjectKey {
+    (
+        kind.to_string(),
+        object.namespace().unwrap_or_default(),
+        object.name_any(),
+    )
+}
 
 /// The object as stored: `kind` set, `managedFields` and the last-applied
 /// annotation dropped, and, unless `whole`, only the fields listed here.
@@ -222,6 +235,21 @@ mod tests {
         assert!(whole["metadata"]["managedFields"].is_null());
         assert_eq!(whole["metadata"]["annotations"], json!({"note": "x"}));
         assert_eq!(whole["kind"], "Pod");
+    }
+
+    #[test]
+    fn the_key_from_metadata_is_the_stored_objects_key() {
+        let stored = project("Pod", pod(), false);
+        assert_eq!(key("Pod", &pod()), crate::checks::snapshot::key_of(&stored));
+        let role: DynamicObject = serde_json::from_value(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                   "metadata": {"name": "viewer"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            key("ClusterRole", &role),
+            ("ClusterRole".into(), String::new(), "viewer".into())
+        );
     }
 
     #[test]

@@ -280,14 +280,14 @@ mod tests {
         real["status"]["containerStatuses"] = json!([{"image": "kubetutor.local/toolbox:busybox-curl-1",
             "containerID": "containerd://abc"}]);
         assert_eq!(
-            summary("Pod", &Tree::from(real.clone()), "lab").0,
+            summary("Pod", &Tree::from(real), "lab").0,
             "pod-default      Running   sa demo-sa  runs kubetutor.local/toolbox:busybox-curl-1"
         );
         let mut pulling = pod("pod-default", "Pending");
         pulling["status"]["containerStatuses"] =
             json!([{"image": "alpine:3.15", "state": {"waiting": {"reason": "ErrImagePull"}}}]);
         assert!(
-            summary("Pod", &Tree::from(pulling.clone()), "lab")
+            summary("Pod", &Tree::from(pulling), "lab")
                 .0
                 .ends_with("  ErrImagePull (alpine:3.15)")
         );
@@ -304,7 +304,7 @@ mod tests {
         let mut kwok = pod("pod-default", "Running");
         kwok["status"]["containerStatuses"] = json!([{"image": "alpine:3.15"}]);
         assert_eq!(
-            summary("Pod", &Tree::from(kwok.clone()), "lab").0,
+            summary("Pod", &Tree::from(kwok), "lab").0,
             "pod-default      Running   sa demo-sa"
         );
     }

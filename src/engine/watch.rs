@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::tree::Tree;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::discovery::ApiResource;
@@ -19,9 +18,10 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::project::project;
+use super::project::{self, project};
 use super::scope::Scope;
-use crate::checks::snapshot::{ObjectKey, SharedObjects, key_of};
+use crate::checks::snapshot::{ObjectKey, SharedObjects};
+use crate::tree::Tree;
 
 /// Objects per page when listing.
 const LIST_PAGE: u32 = 100;
@@ -315,7 +315,7 @@ impl Sink for OneScope {
     }
 
     fn deleted(&mut self, object: DynamicObject) -> bool {
-        let key = key_of(&self.spec.project(object));
+        let key = project::key(&self.spec.scope.kind, &object);
         let id = self.spec.id;
         self.feed.send(Feed::Deleted { id, key }).is_ok()
     }

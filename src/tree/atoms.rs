@@ -9,7 +9,7 @@
 //! insertions that filled it.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use super::Atom;
 
@@ -22,7 +22,7 @@ pub struct Interner {
     sweep_at: usize,
 }
 
-static INTERNER: Mutex<Option<Interner>> = Mutex::new(None);
+static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(|| Mutex::new(Interner::new()));
 
 impl Interner {
     fn new() -> Self {
@@ -58,17 +58,13 @@ impl Interner {
     }
 }
 
-fn lock() -> MutexGuard<'static, Option<Interner>> {
-    // A panic while the lock was held left at worst an atom unswept.
-    INTERNER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Runs `work` with the one interner (taken once for a whole tree).
 pub fn with_interner<T>(work: impl FnOnce(&mut Interner) -> T) -> T {
-    let mut guard = lock();
-    work(guard.get_or_insert_with(Interner::new))
+    // A panic while the lock was held left at worst an atom unswept.
+    let mut atoms = INTERNER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    work(&mut atoms)
 }
 
 /// The atom for `text`.

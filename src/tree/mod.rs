@@ -58,7 +58,7 @@ impl Fields {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Tree)> {
-        self.0.iter().map(|(k, v)| (&**k, v))
+        self.into_iter()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {

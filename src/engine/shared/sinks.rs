@@ -8,15 +8,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::tree::Tree;
 use kube::ResourceExt;
 use kube::api::DynamicObject;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::super::project::project;
+use super::super::project::{self, project};
 use super::super::scope::{EVERY_NAME, Scope};
 use super::super::watch::{Feed, SharedChange, Sink};
 use crate::checks::snapshot::{ObjectKey, SharedObjects, key_of};
+use crate::tree::Tree;
 
 /// One engine's scope, followed by a shared watch.
 pub struct Route {
@@ -85,11 +85,7 @@ impl Across {
 
     /// The routes whose scope holds `object`, with its key.
     fn routes_of(&self, object: &DynamicObject) -> (ObjectKey, Vec<usize>) {
-        let key: ObjectKey = (
-            self.kind.clone(),
-            object.namespace().unwrap_or_default(),
-            object.name_any(),
-        );
+        let key = project::key(&self.kind, object);
         let routes = self
             .by_place
             .get(&place(&key.1, &key.2))
@@ -265,7 +261,7 @@ impl Sink for Outside {
     }
 
     fn deleted(&mut self, object: DynamicObject) -> bool {
-        let key = key_of(&self.project(object));
+        let key = project::key(&self.scope.kind, &object);
         self.change(SharedChange::Object(key.clone()), move |objects| {
             Arc::make_mut(objects).remove(&key);
         })
