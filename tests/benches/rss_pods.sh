@@ -10,6 +10,11 @@
 # kwok nodes), opens each BINARY's tutor on the first lesson in it (tmux,
 # 160×48), answers step 1's prediction, reads /proc after 20 s, RUNS times
 # each (default 3, binaries alternating), and deletes the namespace.
+#
+# Each binary is read whole before its run, so every one is measured as a
+# freshly built or installed binary is: the kernel's fault-around maps only
+# pages already in the page cache, so a binary partly evicted by a build in
+# between would otherwise look smaller than it is.
 set -euo pipefail
 pods=5000 runs=3
 while getopts n:r: opt; do
@@ -48,6 +53,7 @@ for ((run = 1; run <= runs; run++)); do
         bin=$(realpath "$bin")
         state="$tmp/state-$run"
         tmux -L "$socket" kill-server 2>/dev/null || true
+        cat "$bin" >/dev/null
         XDG_STATE_HOME=$state XDG_CACHE_HOME=$state tmux -L "$socket" new-session -d -s t -x 160 -y 48 \
             "XDG_STATE_HOME=$state XDG_CACHE_HOME=$state $bin --namespace $ns --lesson serviceaccount-rbac; sleep 600"
         sleep 3
