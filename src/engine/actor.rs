@@ -2,6 +2,7 @@
 //! action, reset) and sends updates — the report of every step a change
 //! touched (focused or not), the connection, and the cluster pane.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -94,8 +95,12 @@ impl Engine {
         let steps = self.lesson.steps.len();
         let mut reports: Vec<Option<StepReport>> = vec![None; steps];
         let first = Box::pin(self.evaluate_steps(&self.ready_of(0..steps))).await;
+        let mut settling = Settling::default();
         for report in &first {
             reports[report.index] = Some(report.clone());
+            if report.asks_the_server() {
+                settling.start_late(report.index, Instant::now());
+            }
         }
         let mut link = self.link();
         if !send(EngineUpdate::Started(first))
@@ -104,7 +109,6 @@ impl Engine {
         {
             return;
         }
-        let mut settling = Settling::default();
         let mut planned: Vec<Doomed> = Vec::new();
         let mut view_sent = Instant::now();
         let mut view_due: Option<Instant> = None;
@@ -206,8 +210,10 @@ impl Engine {
             }
 
             // Evaluate what changed (and what is due again), send what differs.
-            let mut changed = self.take_pending_steps();
-            let changed_now: Vec<usize> = changed.iter().copied().collect();
+            let pending = self.take_pending();
+            let changed_now = pending.changed;
+            let mut changed = pending.evaluate;
+            let first_listed: BTreeSet<usize> = changed.difference(&changed_now).copied().collect();
             changed.extend(due);
             let changed = self.ready_of(changed);
             if !changed.is_empty() {
@@ -223,6 +229,12 @@ impl Engine {
                     // deleted RoleBinding may be honoured for a few ms more).
                     if changed_now.contains(&index) && report.asks_the_server() {
                         settling.start(index, now);
+                    } else if first_listed.contains(&index) && report.asks_the_server() {
+                        // Nothing changed just now: the server's authorizer is
+                        // as current as the list, and a step is asked quickly
+                        // again only after a change. A few late asks cover a
+                        // change made just before the tutor started.
+                        settling.start_late(index, now);
                     }
                     if reports[index].as_ref() != Some(&report) {
                         reports[index] = Some(report.clone());

@@ -64,10 +64,22 @@ pub struct ActionOutput {
     pub step: Option<usize>,
 }
 
+/// Steps to evaluate now, and which of them a change touched (their server
+/// checks settle: see `settle`).
+struct PendingSteps {
+    evaluate: BTreeSet<usize>,
+    changed: BTreeSet<usize>,
+}
+
 /// What absorbed events changed, waiting to be acted on.
 #[derive(Debug, Default)]
 struct Pending {
+    /// Steps a change touched: an object written or deleted, a scope
+    /// refused, or listed again after a failure.
     steps: BTreeSet<usize>,
+    /// Steps whose scopes listed for the first time (the tutor's start
+    /// streams them in): to evaluate, but nothing changed on the server.
+    first_listed: BTreeSet<usize>,
     /// A scope listed again after a failure: every step is re-evaluated.
     resynced: bool,
     view: bool,
@@ -340,8 +352,7 @@ impl Engine {
                 for object in objects {
                     self.store.insert(object);
                 }
-                self.pending.steps.extend(self.scopes.depending_on(&scope));
-                self.pending.resynced |= after_failure;
+                self.pending_listed(&scope, after_failure);
                 // Start-up is over once every scope has listed: what it
                 // freed (lessons parsed, handshakes, list pages decoded) is
                 // given back, about 0.6 MiB of a tutor's 4.
@@ -356,8 +367,7 @@ impl Engine {
                         let after_failure = followed.listed_once;
                         followed.listed_once = true;
                         followed.state = State::Synced;
-                        self.pending.steps.extend(self.scopes.depending_on(&scope));
-                        self.pending.resynced |= after_failure;
+                        self.pending_listed(&scope, after_failure);
                     }
                     watch::SharedChange::Object(key) => {
                         self.pending.steps.extend(self.scopes.affected([&key]));
@@ -418,14 +428,39 @@ impl Engine {
         self.readiness = readiness;
     }
 
+    /// `scope` listed: its steps are pending, as changed when it listed
+    /// again after a failure (every step then: what happened meanwhile is
+    /// unknown), as first listed otherwise.
+    fn pending_listed(&mut self, scope: &scope::Scope, after_failure: bool) {
+        let steps = self.scopes.depending_on(scope);
+        if after_failure {
+            self.pending.steps.extend(steps);
+            self.pending.resynced = true;
+        } else {
+            self.pending.first_listed.extend(steps);
+        }
+    }
+
     /// The steps to evaluate after what was absorbed (all of them after a
     /// resync), and resets the pending set.
     fn take_pending_steps(&mut self) -> BTreeSet<usize> {
-        let pending = std::mem::take(&mut self.pending.steps);
+        self.take_pending().evaluate
+    }
+
+    /// As `take_pending_steps`, telling apart the steps a change touched.
+    fn take_pending(&mut self) -> PendingSteps {
+        let changed = std::mem::take(&mut self.pending.steps);
+        let first_listed = std::mem::take(&mut self.pending.first_listed);
         if std::mem::take(&mut self.pending.resynced) {
-            (0..self.lesson.steps.len()).collect()
-        } else {
-            pending
+            let all: BTreeSet<usize> = (0..self.lesson.steps.len()).collect();
+            return PendingSteps {
+                evaluate: all.clone(),
+                changed: all,
+            };
+        }
+        PendingSteps {
+            evaluate: changed.union(&first_listed).copied().collect(),
+            changed,
         }
     }
 

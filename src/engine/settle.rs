@@ -50,6 +50,14 @@ impl Settling {
         }
     }
 
+    /// As `start`, for a step first evaluated now rather than changed: only
+    /// the late asks (the quick ones, every 10 ms, would load the API server
+    /// while a tutor's first answers are due). A step already settling
+    /// keeps its schedule.
+    pub fn start_late(&mut self, step: usize, now: Instant) {
+        self.steps.entry(step).or_insert((now, now + LATER[0]));
+    }
+
     /// The earliest next ask of any step.
     pub fn next(&self) -> Option<Instant> {
         self.steps.values().map(|(_, next)| *next).min()
@@ -110,5 +118,25 @@ mod tests {
         assert_eq!(settling.next(), Some(t0 + Duration::from_millis(20)));
         assert_eq!(settling.due(t0 + Duration::from_millis(3000)), [8]);
         assert!(settling.is_empty(), "the schedule is over");
+    }
+
+    #[test]
+    fn a_step_first_evaluated_is_asked_only_late() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut settling = Settling::default();
+        settling.start_late(3, t0);
+        assert_eq!(settling.next(), Some(at(700)), "no quick asks");
+        assert!(settling.due(at(300)).is_empty());
+        assert_eq!(settling.due(at(700)), [3]);
+        assert_eq!(settling.next(), Some(at(1500)));
+        assert_eq!(settling.due(at(1500)), [3]);
+        assert_eq!(settling.due(at(3000)), [3]);
+        assert!(settling.is_empty(), "the schedule is over");
+
+        // A change's quick schedule is not slowed down by a later first list.
+        settling.start(3, t0);
+        settling.start_late(3, at(5));
+        assert_eq!(settling.next(), Some(at(10)));
     }
 }
