@@ -205,26 +205,24 @@ fn every_apply_error_is_shown_whole_at_every_size_after_at_most_one_key() {
     );
 }
 
-/// The TUI stays responsive with a 1 MB buffer: a key and its frame take at
-/// most 50 ms (debug build). Judged on this thread's CPU time, 90th
-/// percentile of 50 keys: the machine is shared, and time spent waiting for a
-/// core says nothing about the code. (A frame draws the editor by reference;
-/// most of a key's cost is ratatui-textarea's own screen-map refresh after an
-/// edit, O(lines).)
+/// A 1 MB buffer is edited and drawn as any other: every key of 50 lands
+/// where the cursor is, and the frame shows the line being edited. How long
+/// a key and its frame take is a figure, not a pass mark:
+/// `cargo bench --bench tui` prints it (median, p95, max).
 #[test]
-fn keys_on_a_1_mb_buffer_take_at_most_50_ms() {
+fn keys_on_a_1_mb_buffer_edit_it_and_are_drawn() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::{Terminal, backend::TestBackend};
     let line = format!("  {}: {}\n", "key", "x".repeat(60));
-    let text = format!(
-        "{}{}",
-        editor_cases_cm(),
-        line.repeat((1 << 20) / line.len())
-    );
+    let copies = (1 << 20) / line.len();
+    let text = format!("{}{}", editor_cases_cm(), line.repeat(copies));
     let mut app = app_with_editor_text(&text);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
-    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+    // Each round of five: type `a`, go down, a page down, break the line
+    // (the new one keeps the indentation) and take back one space of it:
+    // one `a` and one line more, the cursor further down.
+    let rounds = 10;
     for key in [
         KeyCode::Char('a'),
         KeyCode::Down,
@@ -234,33 +232,35 @@ fn keys_on_a_1_mb_buffer_take_at_most_50_ms() {
     ]
     .into_iter()
     .cycle()
-    .take(50)
+    .take(5 * rounds)
     {
-        let (cpu_before, started) = (thread_cpu_time(), Instant::now());
         kubetutor::app::update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));
         terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
-        cpu.push(thread_cpu_time() - cpu_before);
-        wall.push(started.elapsed());
     }
-    let p90 = |times: &mut Vec<Duration>| {
-        times.sort();
-        times[times.len() * 9 / 10]
-    };
-    let (cpu_p90, wall_p90) = (p90(&mut cpu), p90(&mut wall));
-    eprintln!("1 MB buffer, key + frame, p90: {cpu_p90:?} CPU, {wall_p90:?} wall");
-    assert!(cpu_p90 <= Duration::from_millis(50), "{cpu_p90:?}");
-}
-
-/// CPU time this thread has used.
-fn thread_cpu_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0);
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+    let editor = &app.steps[app.current].editor;
+    let lines = editor.lines();
+    assert_eq!(
+        lines.len(),
+        editor_cases_cm().lines().count() + copies + rounds,
+        "each Enter broke a line"
+    );
+    let typed: usize = lines.iter().map(|l| l.matches('a').count()).sum();
+    let before: usize = text.matches('a').count();
+    assert_eq!(typed - before, rounds, "each `a` typed is in the text");
+    let ratatui_textarea::DataCursor(row, _) = editor.cursor();
+    assert!(row > 100, "the cursor went down the buffer (row {row})");
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    assert!(
+        screen.contains(&format!("Ln {}", row + 1)),
+        "the frame shows the line being edited (Ln {})",
+        row + 1
+    );
 }
 
 fn editor_cases_cm() -> &'static str {

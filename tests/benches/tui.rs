@@ -1,5 +1,6 @@
 //! TUI figures: startup to first frame (median of 20), CPU used over 60 s
-//! idle, resident memory idle, and the time to render one frame at 200×50.
+//! idle, resident memory idle, the time to render one frame at 200×50, and
+//! a key and its frame on a 1 MB editor buffer.
 //!
 //! Run: cargo bench --bench tui   (needs the lab; about 75 s)
 
@@ -150,5 +151,72 @@ fn main() {
         "render one frame 200×50    median {:>8.3} ms (200 frames)",
         median(frames).as_secs_f64() * 1000.0
     );
+
+    big_buffer_keys();
     let _ = std::fs::remove_dir_all(state);
+}
+
+/// A key and its frame with 1 MB in the editor (160×48): type, move down, a
+/// page down, split a line and join it again, 200 keys. This thread's CPU
+/// time (the machine is shared, and waiting for a core says nothing about
+/// the code) and the wall time, median / p95 / max. Most of a key's cost is
+/// ratatui-textarea's screen-map refresh after an edit, O(lines).
+fn big_buffer_keys() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kubetutor::app::{Msg, Pane, new_editor};
+    let line = format!("  {}: {}\n", "key", "x".repeat(60));
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n{}",
+        line.repeat((1 << 20) / line.len())
+    );
+    let mut app = common::fixture::fixture();
+    app.steps[app.current].editor = new_editor(&text);
+    app.focus = Pane::Editor;
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
+    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+    for key in [
+        KeyCode::Char('a'),
+        KeyCode::Down,
+        KeyCode::PageDown,
+        KeyCode::Enter,
+        KeyCode::Backspace,
+    ]
+    .into_iter()
+    .cycle()
+    .take(200)
+    {
+        let (cpu_before, started) = (thread_cpu_time(), Instant::now());
+        kubetutor::app::update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));
+        terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
+        cpu.push(thread_cpu_time() - cpu_before);
+        wall.push(started.elapsed());
+    }
+    let figures = |mut times: Vec<Duration>| {
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "{:.1} / {:.1} / {:.1} ms",
+            ms(times[times.len() / 2]),
+            ms(times[times.len() * 95 / 100]),
+            ms(times[times.len() - 1])
+        )
+    };
+    println!(
+        "key + frame, 1 MB buffer   CPU {} (median / p95 / max, 200 keys)",
+        figures(cpu)
+    );
+    println!("                           wall {}", figures(wall));
+}
+
+/// CPU time this thread has used.
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(rc, 0);
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
