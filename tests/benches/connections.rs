@@ -38,7 +38,7 @@ struct Variant {
 }
 
 fn variants() -> Vec<Variant> {
-    let this = PathBuf::from(env!("CARGO_BIN_EXE_kubetutor"));
+    let this = support::tutor_binary();
     let mut all = vec![
         Variant {
             name: "HTTP/2 (default)".into(),

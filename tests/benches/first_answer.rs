@@ -83,6 +83,7 @@ async fn main() {
     let ns = TestNamespace::create(&client, "first-answer").await;
     println!("kubetutor first-answer benchmark — {}", support::machine());
     println!("command: cargo bench --bench first_answer");
+    println!("tutor: {}", support::tutor_binary().display());
     let created = Instant::now();
     create_pods(&client, &ns.name).await;
     println!(

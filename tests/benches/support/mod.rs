@@ -41,15 +41,7 @@ impl Tui {
 
     /// Starts `kubetutor ARGS` on a `cols`×`rows` terminal.
     pub fn spawn(args: &[&str], kubeconfig: &Path, state: &Path, cols: u16, rows: u16) -> Tui {
-        Tui::spawn_as(
-            Path::new(env!("CARGO_BIN_EXE_kubetutor")),
-            &[],
-            args,
-            kubeconfig,
-            state,
-            cols,
-            rows,
-        )
+        Tui::spawn_as(&tutor_binary(), &[], args, kubeconfig, state, cols, rows)
     }
 
     /// Starts `program ARGS` (a kubetutor, maybe another build of it) with
@@ -269,6 +261,16 @@ pub fn header(title: &str) {
 }
 
 /// The machine, for the figures' context.
+/// The kubetutor the harness times: `KUBETUTOR_BENCH_BIN` if set, else the
+/// one cargo built for the bench. The bench profile's binary is not the
+/// binary `cargo build --release` makes (dev-dependencies unify other
+/// features, so its functions are named and laid out differently), and
+/// comparing two builds means timing each one through the same harness.
+pub fn tutor_binary() -> std::path::PathBuf {
+    std::env::var_os("KUBETUTOR_BENCH_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_kubetutor").into(), Into::into)
+}
+
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
