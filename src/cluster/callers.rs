@@ -59,7 +59,14 @@ impl Callers {
         }
     }
 
-    /// A client with no credentials.
+    /// A client with no credentials. Each of its requests over HTTP/2 costs
+    /// a new TLS connection: kube-apiserver answers an anonymous request,
+    /// then closes its connection (GOAWAY), a mitigation of HTTP/2 denial
+    /// of service on by default since 1.29 (feature gate
+    /// UnauthenticatedHTTP2DOSMitigation,
+    /// https://kubernetes.io/docs/reference/command-line-tools-reference/feature-gates/).
+    /// The engine asks them in quick succession only after a change
+    /// (`engine::settle`).
     pub fn anonymous(&self, base: &Config) -> anyhow::Result<Client> {
         let mut cached = self.anonymous.lock().expect("callers lock");
         if let Some(client) = &*cached {

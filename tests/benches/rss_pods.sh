@@ -46,6 +46,18 @@ for ((i = 0; i < pods; i++)); do
 done >"$tmp/pods.yaml"
 [ "$pods" -eq 0 ] || "$kubectl" -n "$ns" create -f "$tmp/pods.yaml" >/dev/null
 echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores; $pods gated Pods in $ns"
+# How much of the linker's function order (build.rs) each binary still
+# matches: any change to the crate renames some functions (LLVM's
+# `.llvm.<hash>` suffixes), and a binary far from the recording keeps more
+# of itself resident. Re-record with assets/link/record-order.sh.
+order="$(dirname "$0")/../../assets/link/kubetutor.order"
+if command -v nm >/dev/null && [ -f "$order" ]; then
+    tail -n +2 "$order" | grep -v '^#' | sort -u >"$tmp/order"
+    for bin in "$@"; do
+        nm --defined-only "$bin" | awk '$2 ~ /^[tT]$/ {print $3}' | sort -u >"$tmp/defined"
+        echo "$bin: $(comm -12 "$tmp/order" "$tmp/defined" | wc -l) of $(wc -l <"$tmp/order") functions of the link order defined"
+    done
+fi
 
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status"; }
 for ((run = 1; run <= runs; run++)); do
