@@ -39,19 +39,21 @@ fn start(state: &std::path::Path) -> (Child, OwnedFd) {
     (child, pty.master)
 }
 
-/// Reads the terminal output until `needle` appears.
+/// Reads the terminal output until `needle` is on the screen. Matched on
+/// the emulated screen (vt100), not the bytes: ratatui moves the cursor over
+/// cells that stay blank, so "Tab pane" never appears as bytes.
 fn read_until(master: &OwnedFd, needle: &str) {
     let mut file = std::fs::File::from(master.try_clone().unwrap());
-    let mut seen = Vec::new();
+    let mut screen = vt100::Parser::new(48, 160, 0);
     let mut buf = [0u8; 65536];
     let start = Instant::now();
-    while !String::from_utf8_lossy(&seen).contains(needle) {
+    while !screen.screen().contents().contains(needle) {
         let n = file.read(&mut buf).unwrap();
-        seen.extend_from_slice(&buf[..n]);
+        screen.process(&buf[..n]);
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "no {needle:?} on the terminal: {:?}",
-            String::from_utf8_lossy(&seen)
+            "no {needle:?} on the terminal:\n{}",
+            screen.screen().contents()
         );
     }
 }
