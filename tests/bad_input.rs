@@ -211,28 +211,19 @@ fn every_apply_error_is_shown_whole_at_every_size_after_at_most_one_key() {
 /// `cargo bench --bench tui` prints it (median, p95, max).
 #[test]
 fn keys_on_a_1_mb_buffer_edit_it_and_are_drawn() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crossterm::event::{KeyEvent, KeyModifiers};
     use ratatui::{Terminal, backend::TestBackend};
-    let line = format!("  {}: {}\n", "key", "x".repeat(60));
-    let copies = (1 << 20) / line.len();
-    let text = format!("{}{}", editor_cases_cm(), line.repeat(copies));
+    let text = common::fixture::big_buffer(editor_cases_cm());
     let mut app = app_with_editor_text(&text);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
-    // Each round of five: type `a`, go down, a page down, break the line
-    // (the new one keeps the indentation) and take back one space of it:
-    // one `a` and one line more, the cursor further down.
+    // Each round of five: one `a` and one line more (Backspace takes back a
+    // space of the new line's indent), the cursor further down.
     let rounds = 10;
-    for key in [
-        KeyCode::Char('a'),
-        KeyCode::Down,
-        KeyCode::PageDown,
-        KeyCode::Enter,
-        KeyCode::Backspace,
-    ]
-    .into_iter()
-    .cycle()
-    .take(5 * rounds)
+    for key in common::fixture::BIG_BUFFER_KEYS
+        .into_iter()
+        .cycle()
+        .take(5 * rounds)
     {
         kubetutor::app::update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));
         terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
@@ -241,7 +232,7 @@ fn keys_on_a_1_mb_buffer_edit_it_and_are_drawn() {
     let lines = editor.lines();
     assert_eq!(
         lines.len(),
-        editor_cases_cm().lines().count() + copies + rounds,
+        text.lines().count() + rounds,
         "each Enter broke a line"
     );
     let typed: usize = lines.iter().map(|l| l.matches('a').count()).sum();

@@ -2,7 +2,6 @@
 //! action, reset) and sends updates — the report of every step a change
 //! touched (focused or not), the connection, and the cluster pane.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -96,10 +95,11 @@ impl Engine {
         let mut reports: Vec<Option<StepReport>> = vec![None; steps];
         let first = Box::pin(self.evaluate_steps(&self.ready_of(0..steps))).await;
         let mut settling = Settling::default();
+        let now = Instant::now();
         for report in &first {
             reports[report.index] = Some(report.clone());
             if report.asks_the_server() {
-                settling.start_late(report.index, Instant::now());
+                settling.start_late(report.index, now);
             }
         }
         let mut link = self.link();
@@ -211,9 +211,7 @@ impl Engine {
 
             // Evaluate what changed (and what is due again), send what differs.
             let pending = self.take_pending();
-            let changed_now = pending.changed;
-            let mut changed = pending.evaluate;
-            let first_listed: BTreeSet<usize> = changed.difference(&changed_now).copied().collect();
+            let mut changed = pending.all();
             changed.extend(due);
             let changed = self.ready_of(changed);
             if !changed.is_empty() {
@@ -227,9 +225,10 @@ impl Engine {
                     // The server's authorizer learns of a change a little after
                     // our watch does: its answer may still flip, either way (a
                     // deleted RoleBinding may be honoured for a few ms more).
-                    if changed_now.contains(&index) && report.asks_the_server() {
+                    let settles = report.asks_the_server();
+                    if settles && pending.changed.contains(&index) {
                         settling.start(index, now);
-                    } else if first_listed.contains(&index) && report.asks_the_server() {
+                    } else if settles && pending.first_listed.contains(&index) {
                         // Nothing changed just now: the server's authorizer is
                         // as current as the list, and a step is asked quickly
                         // again only after a change. A few late asks cover a

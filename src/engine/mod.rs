@@ -64,11 +64,17 @@ pub struct ActionOutput {
     pub step: Option<usize>,
 }
 
-/// Steps to evaluate now, and which of them a change touched (their server
-/// checks settle: see `settle`).
+/// Steps to evaluate now: those a change touched (their server checks
+/// settle: see `settle`) and those whose scopes first listed.
 struct PendingSteps {
-    evaluate: BTreeSet<usize>,
     changed: BTreeSet<usize>,
+    first_listed: BTreeSet<usize>,
+}
+
+impl PendingSteps {
+    fn all(&self) -> BTreeSet<usize> {
+        self.changed.union(&self.first_listed).copied().collect()
+    }
 }
 
 /// What absorbed events changed, waiting to be acted on.
@@ -444,7 +450,7 @@ impl Engine {
     /// The steps to evaluate after what was absorbed (all of them after a
     /// resync), and resets the pending set.
     fn take_pending_steps(&mut self) -> BTreeSet<usize> {
-        self.take_pending().evaluate
+        self.take_pending().all()
     }
 
     /// As `take_pending_steps`, telling apart the steps a change touched.
@@ -452,15 +458,14 @@ impl Engine {
         let changed = std::mem::take(&mut self.pending.steps);
         let first_listed = std::mem::take(&mut self.pending.first_listed);
         if std::mem::take(&mut self.pending.resynced) {
-            let all: BTreeSet<usize> = (0..self.lesson.steps.len()).collect();
             return PendingSteps {
-                evaluate: all.clone(),
-                changed: all,
+                changed: (0..self.lesson.steps.len()).collect(),
+                first_listed: BTreeSet::new(),
             };
         }
         PendingSteps {
-            evaluate: changed.union(&first_listed).copied().collect(),
             changed,
+            first_listed,
         }
     }
 

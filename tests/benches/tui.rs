@@ -164,12 +164,10 @@ fn main() {
 /// the code) and the wall time, median / p95 / max. Most of a key's cost is
 /// ratatui-textarea's screen-map refresh after an edit, O(lines).
 fn big_buffer_keys() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crossterm::event::{KeyEvent, KeyModifiers};
     use kubetutor::app::{Msg, Pane, new_editor};
-    let line = format!("  {}: {}\n", "key", "x".repeat(60));
-    let text = format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n{}",
-        line.repeat((1 << 20) / line.len())
+    let text = common::fixture::big_buffer(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n",
     );
     let mut app = common::fixture::fixture();
     app.steps[app.current].editor = new_editor(&text);
@@ -177,16 +175,10 @@ fn big_buffer_keys() {
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     terminal.draw(|f| kubetutor::ui::draw(f, &app)).unwrap();
     let (mut cpu, mut wall) = (Vec::new(), Vec::new());
-    for key in [
-        KeyCode::Char('a'),
-        KeyCode::Down,
-        KeyCode::PageDown,
-        KeyCode::Enter,
-        KeyCode::Backspace,
-    ]
-    .into_iter()
-    .cycle()
-    .take(200)
+    for key in common::fixture::BIG_BUFFER_KEYS
+        .into_iter()
+        .cycle()
+        .take(200)
     {
         let (cpu_before, started) = (thread_cpu_time(), Instant::now());
         kubetutor::app::update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));

@@ -123,3 +123,20 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
         .unwrap();
     terminal.backend().to_string()
 }
+
+/// About 1 MB of YAML for the editor: a ConfigMap's head (`head`), then
+/// `key: xxx…` lines; the test of big buffers and the TUI benchmark use it.
+pub fn big_buffer(head: &str) -> String {
+    let line = format!("  {}: {}\n", "key", "x".repeat(60));
+    format!("{head}{}", line.repeat((1 << 20) / line.len()))
+}
+
+/// The keys a big buffer is edited with, round after round: type, move
+/// down, a page down, break the line, take back one space of its indent.
+pub const BIG_BUFFER_KEYS: [crossterm::event::KeyCode; 5] = [
+    crossterm::event::KeyCode::Char('a'),
+    crossterm::event::KeyCode::Down,
+    crossterm::event::KeyCode::PageDown,
+    crossterm::event::KeyCode::Enter,
+    crossterm::event::KeyCode::Backspace,
+];

@@ -260,7 +260,6 @@ pub fn header(title: &str) {
     println!("  {:<34} {:>8} {:>8} {:>8}", "", "ms", "ms", "ms");
 }
 
-/// The machine, for the figures' context.
 /// The kubetutor the harness times: `KUBETUTOR_BENCH_BIN` if set, else the
 /// one cargo built for the bench. The bench profile's binary is not the
 /// binary `cargo build --release` makes (dev-dependencies unify other
@@ -271,6 +270,7 @@ pub fn tutor_binary() -> std::path::PathBuf {
         .map_or_else(|| env!("CARGO_BIN_EXE_kubetutor").into(), Into::into)
 }
 
+/// The machine, for the figures' context.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
